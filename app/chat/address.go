@@ -1,0 +1,76 @@
+package chat
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// ParseFragment reads a room and an invite token from a page fragment:
+// "#room=lobby&token=JWT" or the short "#lobby". The fragment keeps the room
+// in the URL without a path the static host would have to route. An invalid
+// room name yields room == "" (the token is still returned).
+func ParseFragment(fragment string) (room, token string) {
+	fragment = strings.TrimPrefix(fragment, "#")
+	if fragment == "" {
+		return "", ""
+	}
+	if !strings.Contains(fragment, "=") {
+		room, err := url.PathUnescape(fragment)
+		if err != nil || !wire.ValidRoom(room) {
+			return "", ""
+		}
+		return room, ""
+	}
+	values, err := url.ParseQuery(fragment)
+	if err != nil {
+		// ParseQuery keeps the pairs it could parse; use them.
+		if values == nil {
+			return "", ""
+		}
+	}
+	room, token = values.Get("room"), values.Get("token")
+	if !wire.ValidRoom(room) {
+		room = ""
+	}
+	return room, token
+}
+
+// DefaultRelay derives the relay URL from the page URL: the relay serves the
+// PWA at the same origin by default, so http://h:p/… → ws://h:p/ws and
+// https → wss. It returns "" when the page is not served over http(s).
+func DefaultRelay(pageURL string) string {
+	u, err := url.Parse(pageURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "ws://" + u.Host + "/ws"
+	case "https":
+		return "wss://" + u.Host + "/ws"
+	default:
+		return ""
+	}
+}
+
+// dialURL is the relay URL for one connection attempt, parameters in the
+// contract's order: room, cid, since and, when present, token.
+func dialURL(relay, room, cid string, since uint64, token string) string {
+	var b strings.Builder
+	b.WriteString(relay)
+	if strings.Contains(relay, "?") {
+		b.WriteByte('&')
+	} else {
+		b.WriteByte('?')
+	}
+	b.WriteString("room=" + url.QueryEscape(room))
+	b.WriteString("&cid=" + url.QueryEscape(cid))
+	b.WriteString("&since=" + strconv.FormatUint(since, 10))
+	if token != "" {
+		b.WriteString("&token=" + url.QueryEscape(token))
+	}
+	return b.String()
+}

@@ -1,0 +1,43 @@
+package chat
+
+import "time"
+
+// MaxViewLines is how many lines View returns at most: rendering more would
+// freeze the page at 100 messages/s.
+const MaxViewLines = 300
+
+// Line is one rendered row of the conversation.
+type Line struct {
+	Kind LineKind
+	// Key is stable and unique within the room: cid+"/"+id for messages (the
+	// same while pending and once delivered), generated for system lines.
+	Key    string
+	Seq    uint64    // relay seq; 0 for pending messages and system lines
+	Nick   string    // sender's nick as carried inside the message data
+	Text   string    // plain text: render as text, never as HTML
+	Time   time.Time // relay ts for messages; local clock for pending ones and system lines
+	Mine   bool      // sent by this client id
+	Status Status    // meaningful for Mine messages
+}
+
+// Member is one connection present in the room.
+type Member struct {
+	Conn, CID string
+	Nick      string // from meta {"nick":…}, else the token name, else a short cid
+	Name      string // the name from the member's token, if any
+	Me        bool
+}
+
+// View is a consistent snapshot of everything the UI renders. It is a copy:
+// the UI may keep it while the Client moves on.
+type View struct {
+	Room    string
+	Nick    string
+	State   ConnState
+	RetryAt time.Time // when State == StateOffline: the next attempt
+	Detail  string    // human explanation of State
+	Lines   []Line    // oldest first, at most MaxViewLines
+	Members []Member  // everyone in the room including me, sorted by nick
+	Unread  int       // messages from others that arrived while hidden
+	MaxText int       // the largest text (bytes) Send accepts right now
+}
