@@ -1,66 +1,323 @@
 package chat
 
 import (
-	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Options configure a Client. Zero values mean the defaults noted.
 type Options struct {
-	Relay     string // relay WebSocket URL without query, e.g. "ws://localhost:8080/ws"
-	Room      string
-	CID       string
-	Nick      string
-	Token     string
-	Transport Transport      // nil: NewWebSocketTransport
-	Store     Store          // nil: NewMemoryStore
-	Clock     Clock          // nil: real time
-	Rand      func() float64 // [0,1) for jitter; nil: math/rand/v2
+	// Relay is the relay WebSocket URL without query, e.g. "ws://localhost:8080/ws".
+	Relay string
+	// Room is the room to join; CID this client's stable id (Prefs.CID).
+	Room, CID string
+	// Nick is the nickname announced with meta.
+	Nick string
+	// Token is the room's invite token, sent as token= when set.
+	Token string
+	// Transport dials the relay; nil means NewWebSocketTransport.
+	Transport Transport
+	// Store keeps history and outbox; nil means NewMemoryStore (nothing survives).
+	Store Store
+	// Clock drives every timer; nil means real time.
+	Clock Clock
+	// Rand returns values in [0,1) for jitter and ids; nil means math/rand/v2.
+	Rand func() float64
 }
 
-// Client is the chat client for one room.
+// Client is the chat client of one room. Create it with New (which shows the
+// persisted history at once), then call Run once in its own goroutine. All
+// methods are safe to call from any goroutine.
 type Client struct {
-	o       Options
-	changed chan struct{}
-	mu      sync.Mutex
-	view    View
+	relay, room, cid, token string
+	transport               Transport
+	store                   Store
+	clock                   Clock
+	rand                    func() float64
+
+	changed chan struct{} // capacity 1: coalesces bursts of changes
+	retry   chan struct{} // capacity 1: RetryNow's request to skip the wait
+
+	mu         sync.Mutex
+	nick       string
+	state      ConnState
+	retryAt    time.Time
+	detail     string
+	maxMessage int
+	visible    bool
+	unread     int
+
+	history      []storedMessage     // persisted, oldest first, at most MaxHistory
+	seen         map[string]struct{} // keys of history, for dedup by (cid, id)
+	lastSeq      uint64              // for since=; in the relay's current seq space
+	historyDirty bool
+	stopPersist  func() bool // the pending coalesced history write, nil if none
+
+	timeline  []Line         // delivered messages and system lines, oldest first
+	outbox    []*outboxEntry // my undelivered messages, in send order
+	holdUntil time.Time      // no pub before this (after rate_limited/unavailable)
+	idCounter uint64
+	lineCount uint64 // numbers system line keys
+
+	sess         *session           // the current connection, nil when none
+	myConn       string             // my conn id on the current connection
+	members      map[string]*member // by conn, me included
+	pendingJoins map[string]func() bool
 }
 
-// New creates a Client (work starts in Run).
+// New creates the Client and loads the room's history and outbox from the
+// Store synchronously, so the first View already shows them. No network
+// work starts before Run.
 func New(o Options) *Client {
-	return &Client{o: o, changed: make(chan struct{}, 1), view: View{Room: o.Room, Nick: o.Nick, MaxText: 64 << 10}}
+	c := &Client{
+		relay:        o.Relay,
+		room:         o.Room,
+		cid:          o.CID,
+		token:        o.Token,
+		transport:    o.Transport,
+		store:        o.Store,
+		clock:        o.Clock,
+		rand:         orRandom(o.Rand),
+		changed:      make(chan struct{}, 1),
+		retry:        make(chan struct{}, 1),
+		nick:         strings.TrimSpace(o.Nick),
+		maxMessage:   DefaultMaxMessage,
+		visible:      true,
+		seen:         map[string]struct{}{},
+		pendingJoins: map[string]func() bool{},
+	}
+	if c.transport == nil {
+		c.transport = NewWebSocketTransport()
+	}
+	if c.store == nil {
+		c.store = NewMemoryStore()
+	}
+	if c.clock == nil {
+		c.clock = realClock{}
+	}
+	if c.nick == "" {
+		c.nick = shortCID(c.cid)
+	}
+	h := loadHistory(c.store, c.room)
+	c.lastSeq = h.Seq
+	for _, m := range h.Messages {
+		if _, dup := c.seen[m.key()]; dup {
+			continue
+		}
+		c.seen[m.key()] = struct{}{}
+		c.history = append(c.history, m)
+		c.timeline = append(c.timeline, m.line(c.cid))
+	}
+	c.trimTimeline()
+	c.outbox = loadOutbox(c.store, c.room)
+	c.resetMembers()
+	return c
 }
 
-// Run connects until ctx is done.
-func (c *Client) Run(ctx context.Context) { <-ctx.Done() }
-
-// Changed signals View changes.
+// Changed is signalled (without blocking, capacity 1) after every change of
+// the View; bursts collapse into one signal. Re-read View when it fires.
 func (c *Client) Changed() <-chan struct{} { return c.changed }
 
-// View returns a snapshot.
+// View returns a consistent snapshot copy of what the UI renders.
 func (c *Client) View() View {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	v := c.view
-	v.Lines = append([]Line(nil), v.Lines...)
-	v.Members = append([]Member(nil), v.Members...)
-	return v
+	lines := make([]Line, 0, min(len(c.timeline)+len(c.outbox), MaxViewLines))
+	skip := max(len(c.timeline)+len(c.outbox)-MaxViewLines, 0)
+	for _, l := range c.timeline {
+		if skip > 0 {
+			skip--
+			continue
+		}
+		lines = append(lines, l)
+	}
+	for _, e := range c.outbox {
+		if skip > 0 {
+			skip--
+			continue
+		}
+		lines = append(lines, e.line(c.cid))
+	}
+	return View{
+		Room:    c.room,
+		Nick:    c.nick,
+		State:   c.state,
+		RetryAt: c.retryAt,
+		Detail:  c.detail,
+		Lines:   lines,
+		Members: sortedMembers(c.members),
+		Unread:  c.unread,
+		MaxText: c.maxTextLocked(),
+	}
 }
 
-// Send queues text.
+// maxTextLocked is the largest text that fits the relay's frame limit with
+// the current nick and a longest possible id; plain text without characters
+// JSON must escape.
+func (c *Client) maxTextLocked() int {
+	overhead := len(pubFrame(strings.Repeat("x", 32), c.nick, ""))
+	return max(c.maxMessage-overhead, 0)
+}
+
+// Send queues text in the persisted outbox and shows it at once as pending;
+// it is written when online and leaves the outbox when the relay echoes it.
+// It returns ErrEmpty for blank text and an error wrapping ErrTooLong (with
+// the size and the limit) when the frame would exceed the relay's limit.
 func (c *Client) Send(text string) error {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return ErrEmpty
+	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.view.Lines = append(c.view.Lines, Line{Kind: LineMessage, Text: text, Time: time.Now(), Mine: true})
+	now := c.clock.Now()
+	c.idCounter++
+	e := &outboxEntry{
+		ID:   newMessageID(now.UnixMilli(), c.idCounter, c.rand),
+		Text: text,
+		Nick: c.nick,
+		Time: now.UnixMilli(),
+	}
+	if size := len(pubFrame(e.ID, e.Nick, e.Text)); size > c.maxMessage {
+		limit := c.maxMessage
+		c.mu.Unlock()
+		return tooLongError(size, limit)
+	}
+	c.outbox = append(c.outbox, e)
+	// A failed save (quota) still leaves the message queued for this
+	// session; only a reload before delivery would lose it.
+	_ = saveOutbox(c.store, c.room, c.outbox)
+	if c.sess != nil {
+		c.sess.wakeWriter()
+	}
+	c.mu.Unlock()
+	c.signal()
 	return nil
 }
 
-// SetNick renames.
-func (c *Client) SetNick(nick string) error { c.mu.Lock(); c.view.Nick = nick; c.mu.Unlock(); return nil }
+// SetNick changes my nickname: shown at once as "A is now B" and announced
+// with meta when online (and on every later connection). The UI persists it
+// in Prefs.
+func (c *Client) SetNick(nick string) error {
+	nick = strings.Join(strings.Fields(nick), " ")
+	if nick == "" || utf8.RuneCountInString(nick) > MaxNickLen {
+		return ErrBadNick
+	}
+	c.mu.Lock()
+	if nick == c.nick {
+		c.mu.Unlock()
+		return nil
+	}
+	old := c.nick
+	c.nick = nick
+	if me := c.members[c.myConn]; me != nil {
+		me.metaNick, me.Nick = nick, nick
+	}
+	c.addSystemLine(LineSystem, fmt.Sprintf("%s is now %s", old, nick))
+	if c.sess != nil {
+		c.sess.metaDue = true
+		c.sess.wakeWriter()
+	}
+	c.mu.Unlock()
+	c.signal()
+	return nil
+}
 
-// RetryNow skips the backoff wait.
-func (c *Client) RetryNow() {}
+// RetryNow skips the current backoff wait (the browser's online event, the
+// tab becoming visible). When denied or invalid it tries exactly once more.
+// While connecting or online it does nothing.
+func (c *Client) RetryNow() {
+	c.mu.Lock()
+	waiting := c.state == StateOffline || c.state == StateDenied || c.state == StateInvalid
+	c.mu.Unlock()
+	if !waiting {
+		return
+	}
+	select {
+	case c.retry <- struct{}{}:
+	default:
+	}
+}
 
-// SetVisible tracks visibility.
-func (c *Client) SetVisible(visible bool) {}
+// SetVisible tells the client whether the person can see the room: while
+// hidden, messages from others count as Unread; becoming visible resets it.
+func (c *Client) SetVisible(visible bool) {
+	c.mu.Lock()
+	changed := c.visible != visible || (visible && c.unread != 0)
+	c.visible = visible
+	if visible {
+		c.unread = 0
+	}
+	c.mu.Unlock()
+	if changed {
+		c.signal()
+	}
+}
+
+// signal tells the UI the View changed, never blocking.
+func (c *Client) signal() {
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
+}
+
+// addSystemLine appends a notice to the timeline. Its key starts with '!',
+// which no cid contains, so it never collides with a message key.
+func (c *Client) addSystemLine(kind LineKind, text string) {
+	c.lineCount++
+	c.timeline = append(c.timeline, Line{
+		Kind: kind,
+		Key:  fmt.Sprintf("!sys/%d", c.lineCount),
+		Text: text,
+		Time: c.clock.Now(),
+	})
+	c.trimTimeline()
+}
+
+// trimTimeline keeps the timeline near MaxViewLines, trimming in chunks so
+// that a burst does not copy the slice on every message.
+func (c *Client) trimTimeline() {
+	if len(c.timeline) > 2*MaxViewLines {
+		c.timeline = append([]Line(nil), c.timeline[len(c.timeline)-MaxViewLines:]...)
+	}
+}
+
+// resetMembers leaves only me in the presence list (no connection: nobody
+// else is known to be here).
+func (c *Client) resetMembers() {
+	for conn, stop := range c.pendingJoins {
+		stop()
+		delete(c.pendingJoins, conn)
+	}
+	c.members = map[string]*member{c.myConn: c.me()}
+}
+
+func (c *Client) me() *member {
+	return &member{Member: Member{Conn: c.myConn, CID: c.cid, Nick: c.nick, Me: true}, metaNick: c.nick}
+}
+
+// markHistoryDirty schedules one coalesced history write.
+func (c *Client) markHistoryDirty() {
+	c.historyDirty = true
+	if c.stopPersist == nil {
+		c.stopPersist = c.clock.AfterFunc(DefaultPersistDelay, func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			c.stopPersist = nil
+			c.persistHistoryLocked()
+		})
+	}
+}
+
+func (c *Client) persistHistoryLocked() {
+	if !c.historyDirty {
+		return
+	}
+	c.historyDirty = false
+	// On quota errors saveHistory already trimmed what it could; a failure
+	// here is retried with the next change.
+	_ = saveHistory(c.store, c.room, storedHistory{Seq: c.lastSeq, Messages: c.history})
+}

@@ -1,0 +1,170 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Run connects to the relay and keeps the room going until ctx is done:
+// it reads, writes the outbox, pings, and reconnects with exponential
+// backoff and full jitter. On return the socket is closed with 1000 and the
+// history is persisted. Call it once.
+func (c *Client) Run(ctx context.Context) {
+	var wg sync.WaitGroup // connection goroutines, waited for before returning
+	defer func() {
+		wg.Wait()
+		c.mu.Lock()
+		if c.stopPersist != nil {
+			c.stopPersist()
+			c.stopPersist = nil
+		}
+		c.persistHistoryLocked()
+		c.setStateLocked(StateOffline, time.Time{}, "disconnected")
+		c.mu.Unlock()
+		c.signal()
+	}()
+
+	attempt := 0
+	everConnected := false
+	for ctx.Err() == nil {
+		select { // a RetryNow from before this attempt is already served
+		case <-c.retry:
+		default:
+		}
+		c.setState(dialingState(everConnected), time.Time{}, "")
+		conn, err := c.dial(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if state, detail, final := refusal(err); final {
+				c.setState(state, time.Time{}, detail)
+				if !c.waitForRetry(ctx) {
+					return
+				}
+				continue
+			}
+			if !c.backoff(ctx, attempt, unreachable(err)) {
+				return
+			}
+			attempt++
+			continue
+		}
+		everConnected = true
+		if c.runSession(ctx, conn, &wg) {
+			attempt = 0 // the relay welcomed us: the link works again
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if !c.backoff(ctx, attempt, "connection lost") {
+			return
+		}
+		attempt++
+	}
+}
+
+func dialingState(everConnected bool) ConnState {
+	if everConnected {
+		return StateReconnecting
+	}
+	return StateConnecting
+}
+
+func (c *Client) dial(ctx context.Context) (Conn, error) {
+	c.mu.Lock()
+	url := dialURL(c.relay, c.room, c.cid, c.lastSeq, c.token)
+	c.mu.Unlock()
+	dialCtx, cancel := context.WithTimeout(ctx, DefaultDialTimeout)
+	defer cancel()
+	conn, err := c.transport.Dial(dialCtx, url)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the relay: %w", err)
+	}
+	return conn, nil
+}
+
+// refusal maps a refused handshake to a state in which retrying on a timer
+// cannot help (denied, invalid); final is false for everything else.
+func refusal(err error) (state ConnState, detail string, final bool) {
+	var de *DialError
+	if !errors.As(err, &de) {
+		return 0, "", false
+	}
+	switch de.Status {
+	case http.StatusUnauthorized:
+		return StateDenied, "access denied: the invite is invalid or expired", true
+	case http.StatusForbidden:
+		return StateDenied, "access denied: the relay does not accept connections from this site", true
+	case http.StatusBadRequest:
+		detail := "the relay refused this room name or client id"
+		if de.Reason != "" {
+			detail += ": " + de.Reason
+		}
+		return StateInvalid, detail, true
+	}
+	return 0, "", false
+}
+
+// unreachable explains a transient dial failure to the person.
+func unreachable(err error) string {
+	var de *DialError
+	if errors.As(err, &de) && de.Status == http.StatusServiceUnavailable {
+		return "the relay is busy"
+	}
+	if errors.As(err, &de) {
+		return fmt.Sprintf("the relay answered HTTP %d", de.Status)
+	}
+	return "cannot reach the relay"
+}
+
+// backoff shows StateOffline and waits the jittered delay of attempt.
+func (c *Client) backoff(ctx context.Context, attempt int, detail string) bool {
+	delay := backoffDelay(attempt, c.rand)
+	c.mu.Lock()
+	retryAt := c.clock.Now().Add(delay)
+	c.mu.Unlock()
+	return c.waitWithState(ctx, delay, StateOffline, retryAt, detail)
+}
+
+// waitWithState arms the timer before publishing the state, so whoever sees
+// the state (a test advancing a manual clock) finds the timer in place.
+func (c *Client) waitWithState(ctx context.Context, delay time.Duration, state ConnState, retryAt time.Time, detail string) bool {
+	fired := make(chan struct{})
+	stop := c.clock.AfterFunc(delay, func() { close(fired) })
+	defer stop()
+	c.setState(state, retryAt, detail)
+	select {
+	case <-ctx.Done():
+		return false
+	case <-fired:
+		return true
+	case <-c.retry:
+		return true
+	}
+}
+
+// waitForRetry blocks until RetryNow or ctx: no timer at all.
+func (c *Client) waitForRetry(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-c.retry:
+		return true
+	}
+}
+
+func (c *Client) setState(state ConnState, retryAt time.Time, detail string) {
+	c.mu.Lock()
+	c.setStateLocked(state, retryAt, detail)
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *Client) setStateLocked(state ConnState, retryAt time.Time, detail string) {
+	c.state, c.retryAt, c.detail = state, retryAt, detail
+}

@@ -1,0 +1,231 @@
+package chat
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// handleFrame applies one relay frame (possibly a batch of '\n'-separated
+// objects) under one lock and signals the UI once, so that bursts cost one
+// re-render.
+func (c *Client) handleFrame(s *session, frame []byte) {
+	c.mu.Lock()
+	if s.ended {
+		c.mu.Unlock()
+		return
+	}
+	s.awaiting = false // any frame proves the link alive
+	_ = wire.Split(frame, func(object []byte) error {
+		var f wire.ServerFrame
+		if json.Unmarshal(object, &f) != nil {
+			return nil // a frame we cannot read must not cost the connection
+		}
+		c.handleObjectLocked(s, &f)
+		return nil
+	})
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame) {
+	switch f.Type {
+	case wire.TypeWelcome:
+		c.handleWelcomeLocked(s, f)
+	case wire.TypeMsg:
+		c.handleMsgLocked(f)
+	case wire.TypeJoin:
+		if f.Peer != nil {
+			c.handleJoinLocked(*f.Peer)
+		}
+	case wire.TypeLeave:
+		c.handleLeaveLocked(f.Conn)
+	case wire.TypeMeta:
+		c.handleMetaLocked(f.Conn, f.Meta)
+	case wire.TypeError:
+		c.handleErrorLocked(s, f)
+	}
+	// pong needs nothing beyond proving the link alive.
+}
+
+func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
+	if s.welcomed {
+		return
+	}
+	s.welcomed = true
+	c.myConn = f.Conn
+	c.maxMessage = DefaultMaxMessage
+	if f.MaxMessage > 0 {
+		c.maxMessage = int(f.MaxMessage)
+	}
+	// An in-memory relay that restarted counts seq from 0 again: adopt its
+	// new seq space, or since= would skip everything it has. What it had
+	// before our reconnect (seq 1..f.Seq of the new space) was not replayed.
+	reset := f.Seq < c.lastSeq
+	if reset {
+		c.lastSeq = f.Seq
+		c.markHistoryDirty()
+	}
+	c.resetMembers()
+	for _, p := range f.Peers {
+		c.members[p.Conn] = newMember(p)
+	}
+	c.setStateLocked(StateOnline, time.Time{}, "")
+	c.addSystemLine(LineSystem, fmt.Sprintf("You joined #%s as %s", c.room, c.nick))
+	if (s.since > 0 && !f.Recovered) || (reset && f.Seq > 0) {
+		c.addSystemLine(LineGap, "some messages may be missing")
+	}
+	s.metaDue = true
+	s.wakeWriter()
+}
+
+func (c *Client) handleMsgLocked(f *wire.ServerFrame) {
+	if f.Seq > c.lastSeq {
+		c.lastSeq = f.Seq
+		c.markHistoryDirty()
+	}
+	key := messageKey(f.CID, f.ID)
+	mine := f.CID == c.cid
+	if mine {
+		c.deliveredLocked(f.ID)
+	}
+	if _, dup := c.seen[key]; dup {
+		return // an echo seen twice, or a replay after since=
+	}
+	nick, text := decodeMessageData(f.Data)
+	if nick == "" {
+		nick = c.senderNickLocked(f.Conn, f.CID)
+	}
+	m := storedMessage{Seq: f.Seq, TS: f.TS, CID: f.CID, ID: f.ID, Nick: nick, Text: text}
+	c.seen[key] = struct{}{}
+	c.history = append(c.history, m)
+	if over := len(c.history) - MaxHistory; over > 0 {
+		for _, old := range c.history[:over] {
+			delete(c.seen, old.key())
+		}
+		c.history = slices.Clone(c.history[over:])
+	}
+	c.timeline = append(c.timeline, m.line(c.cid))
+	c.trimTimeline()
+	if !mine && !c.visible {
+		c.unread++
+	}
+	c.markHistoryDirty()
+}
+
+// deliveredLocked removes my message id from the outbox: its echo arrived.
+func (c *Client) deliveredLocked(id string) {
+	i := slices.IndexFunc(c.outbox, func(e *outboxEntry) bool { return e.ID == id })
+	if i < 0 {
+		return
+	}
+	c.outbox[i].delivered = true
+	c.outbox = slices.Delete(c.outbox, i, i+1)
+	_ = saveOutbox(c.store, c.room, c.outbox)
+}
+
+func (c *Client) senderNickLocked(conn, cid string) string {
+	if m := c.members[conn]; m != nil {
+		return m.Nick
+	}
+	if cid == c.cid {
+		return c.nick
+	}
+	return shortCID(cid)
+}
+
+func (c *Client) handleJoinLocked(p wire.Peer) {
+	m := newMember(p)
+	c.members[p.Conn] = m
+	if m.known() {
+		c.addSystemLine(LineSystem, m.Nick+" joined")
+		return
+	}
+	// Clients announce their nick right after joining: wait for it briefly
+	// rather than greet a client id.
+	conn := p.Conn
+	if stop := c.pendingJoins[conn]; stop != nil {
+		stop()
+	}
+	c.pendingJoins[conn] = c.clock.AfterFunc(DefaultJoinGrace, func() {
+		c.mu.Lock()
+		if _, pending := c.pendingJoins[conn]; pending {
+			delete(c.pendingJoins, conn)
+			if m := c.members[conn]; m != nil {
+				c.addSystemLine(LineSystem, m.Nick+" joined")
+			}
+		}
+		c.mu.Unlock()
+		c.signal()
+	})
+}
+
+func (c *Client) handleLeaveLocked(conn string) {
+	m := c.members[conn]
+	if m == nil || conn == c.myConn {
+		return
+	}
+	delete(c.members, conn)
+	if stop, pending := c.pendingJoins[conn]; pending {
+		// Came and went before saying who they are: nothing worth a line.
+		stop()
+		delete(c.pendingJoins, conn)
+		return
+	}
+	c.addSystemLine(LineSystem, m.Nick+" left")
+}
+
+func (c *Client) handleMetaLocked(conn string, meta json.RawMessage) {
+	m := c.members[conn]
+	if m == nil || conn == c.myConn {
+		return // my own nick is already shown (SetNick updates it at once)
+	}
+	nick := metaNick(meta)
+	old := m.metaNick
+	m.metaNick = nick
+	m.Nick = m.displayNick()
+	if stop, pending := c.pendingJoins[conn]; pending {
+		stop()
+		delete(c.pendingJoins, conn)
+		c.addSystemLine(LineSystem, m.Nick+" joined")
+		return
+	}
+	if old != "" && nick != "" && old != nick {
+		c.addSystemLine(LineSystem, fmt.Sprintf("%s is now %s", old, nick))
+	}
+}
+
+// handleErrorLocked deals with a refused pub: rate_limited and unavailable
+// keep it for a later resend with the same id; anything else can never
+// succeed, so the message leaves the outbox with a notice.
+func (c *Client) handleErrorLocked(s *session, f *wire.ServerFrame) {
+	if f.ID == "" {
+		return
+	}
+	i := slices.IndexFunc(c.outbox, func(e *outboxEntry) bool { return e.ID == f.ID })
+	if i < 0 {
+		return
+	}
+	e := c.outbox[i]
+	switch f.Code {
+	case wire.CodeRateLimited, wire.CodeUnavailable:
+		e.status = StatusPending
+		e.gen++
+		c.holdUntil = c.clock.Now().Add(DefaultResendDelay)
+		c.clock.AfterFunc(DefaultResendDelay, func() {
+			c.mu.Lock()
+			if !s.ended {
+				s.wakeWriter()
+			}
+			c.mu.Unlock()
+		})
+	default:
+		e.delivered = true
+		c.outbox = slices.Delete(c.outbox, i, i+1)
+		_ = saveOutbox(c.store, c.room, c.outbox)
+		c.addSystemLine(LineSystem, fmt.Sprintf("Not sent (%s): %s", f.Code, shorten(e.Text, 80)))
+	}
+}

@@ -1,0 +1,125 @@
+package chat
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// messageData is what this client puts in pub.data. The nick travels inside
+// the message so that history shows the right sender after they left.
+type messageData struct {
+	Nick string `json:"nick"`
+	Text string `json:"text"`
+}
+
+// metaData is what this client puts in meta.data.
+type metaData struct {
+	Nick string `json:"nick"`
+}
+
+// maxForeignText bounds how much of a foreign payload is shown as raw text.
+const maxForeignText = 2000
+
+// maxForeignNick bounds a nickname received from someone else.
+const maxForeignNick = 64
+
+// encodeJSON marshals v without HTML escaping: the frame is measured against
+// the relay's limit, and "<" as \u003c would waste five bytes each.
+func encodeJSON(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only strings and RawMessages from json.Marshal go in here.
+		panic("chat: encode frame: " + err.Error())
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+func pubFrame(id, nick, text string) []byte {
+	return encodeJSON(wire.ClientFrame{Type: wire.TypePub, ID: id, Data: encodeJSON(messageData{Nick: nick, Text: text})})
+}
+
+func metaFrame(nick string) []byte {
+	return encodeJSON(wire.ClientFrame{Type: wire.TypeMeta, Data: encodeJSON(metaData{Nick: nick})})
+}
+
+var pingFrame = encodeJSON(wire.ClientFrame{Type: wire.TypePing})
+
+// decodeMessageData reads a msg's data. Other clients may send anything:
+// a {"nick","text"} object is ours; a bare string is shown as text; any
+// other JSON is shown raw (shortened) rather than dropped, so nothing
+// received is silently lost.
+func decodeMessageData(raw json.RawMessage) (nick, text string) {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) == nil {
+		var n, t string
+		if json.Unmarshal(obj["nick"], &n) == nil {
+			nick = cleanNick(n)
+		}
+		if json.Unmarshal(obj["text"], &t) == nil && obj["text"] != nil {
+			return nick, t
+		}
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return nick, s
+	}
+	return nick, shorten(string(raw), maxForeignText)
+}
+
+// metaNick reads the nick from a meta payload; "" when there is none.
+func metaNick(raw json.RawMessage) string {
+	var m metaData
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	return cleanNick(m.Nick)
+}
+
+func cleanNick(nick string) string {
+	return shorten(strings.Join(strings.Fields(nick), " "), maxForeignNick)
+}
+
+// shorten cuts s to at most n runes, marking the cut.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)
+	return string(runes[:n]) + "…"
+}
+
+// shortCID is the name of a member who announced no nick and has no token name.
+func shortCID(cid string) string {
+	if len(cid) > 6 {
+		return cid[:6]
+	}
+	return cid
+}
+
+// messageKey is the dedup key of a message: (cid, id) is unique, seq is not
+// (it restarts with an in-memory relay).
+func messageKey(cid, id string) string { return cid + "/" + id }
+
+// newMessageID returns an id unique for this client across reloads:
+// milliseconds, a counter within the session and random letters for two tabs
+// sending in the same millisecond. At most 11+1+13+1+6 = 32 characters.
+func newMessageID(unixMilli int64, counter uint64, rnd func() float64) string {
+	const letters = "abcdefghijklmnopqrstuvwxyz0123456789"
+	var b strings.Builder
+	b.WriteString(strconv.FormatInt(unixMilli, 36))
+	b.WriteByte('-')
+	b.WriteString(strconv.FormatUint(counter, 36))
+	b.WriteByte('-')
+	for range 6 {
+		i := int(rnd() * float64(len(letters)))
+		b.WriteByte(letters[min(max(i, 0), len(letters)-1)])
+	}
+	return b.String()
+}

@@ -1,0 +1,48 @@
+package chat
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// member is one connection in the room as the client tracks it.
+type member struct {
+	Member
+	metaNick string // the nick from its last meta, "" if none announced yet
+}
+
+func newMember(p wire.Peer) *member {
+	m := &member{Member: Member{Conn: p.Conn, CID: p.CID, Name: cleanNick(p.Name)}, metaNick: metaNick(p.Meta)}
+	m.Nick = m.displayNick()
+	return m
+}
+
+// displayNick: the announced nick, else the token's name, else a short cid.
+func (m *member) displayNick() string {
+	switch {
+	case m.metaNick != "":
+		return m.metaNick
+	case m.Name != "":
+		return m.Name
+	default:
+		return shortCID(m.CID)
+	}
+}
+
+// known reports whether the member has a real name to show in "X joined".
+func (m *member) known() bool { return m.metaNick != "" || m.Name != "" }
+
+// sortedMembers returns the members sorted by nick (case-insensitive), then conn.
+func sortedMembers(members map[string]*member) []Member {
+	out := make([]Member, 0, len(members))
+	for _, m := range members {
+		out = append(out, m.Member)
+	}
+	slices.SortFunc(out, func(a, b Member) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Nick), strings.ToLower(b.Nick)), cmp.Compare(a.Conn, b.Conn))
+	})
+	return out
+}

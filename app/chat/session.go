@@ -1,0 +1,204 @@
+package chat
+
+import (
+	"context"
+	"sync"
+)
+
+// session is one connection to the relay: exactly one reader and one writer
+// goroutine, a keepalive, and the per-connection state. Fields other than
+// conn, ctx, wake and dead are guarded by Client.mu.
+type session struct {
+	conn   Conn
+	ctx    context.Context // ends after the connection is closed
+	cancel context.CancelFunc
+	wake   chan struct{} // capacity 1: the writer has something to send
+	dead   chan struct{} // closed once when the link is declared dead
+	once   sync.Once
+
+	since    uint64 // the since= this connection was opened with
+	welcomed bool
+	ended    bool // late frames and timers of an ended session are ignored
+	metaDue  bool // announce my nick
+	pingDue  bool
+	awaiting bool // no frame received since the last ping (or since opening)
+
+	stopPing, stopDeadline func() bool
+}
+
+func (s *session) wakeWriter() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *session) kill() { s.once.Do(func() { close(s.dead) }) }
+
+// runSession serves one open connection until it dies or ctx ends and
+// reports whether the relay welcomed us. Closing (with 1000) continues in
+// the background, tracked by wg, so that a dead link does not delay the
+// reconnect by the close handshake's timeout.
+func (c *Client) runSession(ctx context.Context, conn Conn, wg *sync.WaitGroup) (welcomed bool) {
+	sessCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &session{
+		conn:   conn,
+		ctx:    sessCtx,
+		cancel: cancel,
+		wake:   make(chan struct{}, 1),
+		dead:   make(chan struct{}),
+	}
+	c.mu.Lock()
+	s.since = c.lastSeq
+	c.sess = s
+	for _, e := range c.outbox { // nothing is written on this connection yet
+		e.status = StatusPending
+	}
+	c.armDeadlineLocked(s) // the welcome must come within the pong timeout
+	c.armPingLocked(s)
+	c.mu.Unlock()
+
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		c.readLoop(s)
+	}()
+	go func() {
+		defer wg.Done()
+		c.writeLoop(s)
+	}()
+
+	select {
+	case <-ctx.Done():
+	case <-s.dead:
+	}
+
+	c.mu.Lock()
+	s.ended = true
+	welcomed = s.welcomed
+	s.stopPing()
+	s.stopDeadline()
+	c.sess = nil
+	for _, e := range c.outbox {
+		e.status = StatusPending
+	}
+	c.myConn = ""
+	c.resetMembers()
+	c.mu.Unlock()
+	c.signal()
+
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = conn.Close()
+		cancel() // after Close, so that the close handshake can complete
+	}()
+	return welcomed
+}
+
+func (c *Client) readLoop(s *session) {
+	for {
+		frame, err := s.conn.Read(s.ctx)
+		if err != nil {
+			s.kill()
+			return
+		}
+		c.handleFrame(s, frame)
+	}
+}
+
+func (c *Client) writeLoop(s *session) {
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-s.dead:
+			return
+		case <-s.wake:
+		}
+		for {
+			frame, written := c.nextFrame(s)
+			if frame == nil {
+				break
+			}
+			if err := s.conn.Write(s.ctx, frame); err != nil {
+				s.kill()
+				return
+			}
+			if written != nil {
+				c.mu.Lock()
+				written()
+				c.mu.Unlock()
+				c.signal()
+			}
+		}
+	}
+}
+
+// nextFrame picks what the writer sends next: a due ping, then (once
+// welcomed) my nick, then the outbox in order. written, when not nil, runs
+// under the lock after a successful write.
+func (c *Client) nextFrame(s *session) (frame []byte, written func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case s.ended:
+		return nil, nil
+	case s.pingDue:
+		s.pingDue = false
+		return pingFrame, nil
+	case !s.welcomed:
+		return nil, nil
+	case s.metaDue:
+		s.metaDue = false
+		return metaFrame(c.nick), nil
+	case c.clock.Now().Before(c.holdUntil):
+		return nil, nil
+	}
+	// The writer is sequential, so the first pending entry is never one
+	// whose write is still in progress: written runs before the next pick.
+	for _, e := range c.outbox {
+		if e.status == StatusPending {
+			gen := e.gen
+			return pubFrame(e.ID, e.Nick, e.Text), func() {
+				// Unless an echo or an error about it overtook the write.
+				if !e.delivered && e.gen == gen && c.sess == s {
+					e.status = StatusSent
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+// armPingLocked schedules the next app-level ping: browsers cannot send
+// WebSocket pings, and a silently dead link is only noticed by a missing answer.
+func (c *Client) armPingLocked(s *session) {
+	s.stopPing = c.clock.AfterFunc(DefaultPingInterval, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if s.ended {
+			return
+		}
+		s.pingDue = true
+		s.awaiting = true
+		s.stopDeadline()
+		c.armDeadlineLocked(s)
+		c.armPingLocked(s)
+		s.wakeWriter()
+	})
+}
+
+// armDeadlineLocked declares the link dead unless some frame arrives
+// within DefaultPongTimeout.
+func (c *Client) armDeadlineLocked(s *session) {
+	s.awaiting = true
+	s.stopDeadline = c.clock.AfterFunc(DefaultPongTimeout, func() {
+		c.mu.Lock()
+		dead := s.awaiting && !s.ended
+		c.mu.Unlock()
+		if dead {
+			s.kill()
+		}
+	})
+}
