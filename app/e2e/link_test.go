@@ -1,0 +1,265 @@
+//go:build !js
+
+package e2e
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// link is one person's network path to the relay: a TCP forwarder on its own
+// loopback port. A browser that opens the chat through link.URL() loads the
+// site and dials /ws through it (the page's origin is the link, and the relay
+// sees the same Host and Origin, so its same-origin check holds), which lets a
+// test cut that person's connection — and only theirs — the way a train
+// tunnel does, freeze it so that packets vanish without any close (only
+// keepalive can notice), hold their WebSocket handshakes so that the page has
+// to start without the network, and see their dial attempts.
+type link struct {
+	t        *testing.T
+	ln       net.Listener
+	upstream string // the relay's host:port
+
+	mu         sync.Mutex
+	cut        bool                  // refuse everything: close every new connection at once
+	holdWS     chan struct{}         // non-nil: WebSocket handshakes wait until it is closed
+	frozen     chan struct{}         // non-nil: no byte moves until it is closed
+	conns      map[net.Conn]struct{} // open connections, both ends, to close on a cut
+	handshakes []string              // request lines of the /ws handshakes seen, held or not
+	closed     bool
+	done       chan struct{}         // closed by close: releases every wait
+
+	wg sync.WaitGroup
+}
+
+// wsRequestPrefix is how a chat.v1 handshake starts on the wire; the path is
+// the contract's /ws.
+const wsRequestPrefix = "GET /ws"
+
+// newLink listens on a free loopback port and forwards to upstream until the
+// test ends.
+func newLink(t *testing.T, upstream string) *link {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("link: listen: %v", err)
+	}
+	l := &link{t: t, ln: ln, upstream: upstream, conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
+	l.wg.Add(1)
+	go l.acceptLoop()
+	t.Cleanup(l.close)
+	return l
+}
+
+// URL is the origin a browser uses to reach the relay through this link.
+func (l *link) URL() string { return "http://" + l.ln.Addr().String() }
+
+// Cut drops every open connection and refuses new ones until Restore.
+func (l *link) Cut() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cut = true
+	for c := range l.conns {
+		c.Close()
+	}
+}
+
+// Restore lets connections through again after Cut.
+func (l *link) Restore() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.cut = false
+}
+
+// HoldWebSockets makes new /ws handshakes wait (the page and its files still
+// load) until ReleaseWebSockets: the network "has not answered yet".
+func (l *link) HoldWebSockets() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holdWS == nil {
+		l.holdWS = make(chan struct{})
+	}
+}
+
+// ReleaseWebSockets forwards the held handshakes and stops holding.
+func (l *link) ReleaseWebSockets() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.holdWS != nil {
+		close(l.holdWS)
+		l.holdWS = nil
+	}
+}
+
+// Freeze stops every byte in both directions while keeping the connections
+// open: the peer vanishes silently, as behind a dead NAT, until Thaw.
+func (l *link) Freeze() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.frozen == nil {
+		l.frozen = make(chan struct{})
+	}
+}
+
+// Thaw lets the bytes held by Freeze go on.
+func (l *link) Thaw() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.frozen != nil {
+		close(l.frozen)
+		l.frozen = nil
+	}
+}
+
+// Handshakes returns the request lines of the /ws handshakes the browser
+// started so far ("GET /ws?room=…&since=… HTTP/1.1").
+func (l *link) Handshakes() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.handshakes...)
+}
+
+func (l *link) close() {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	close(l.done)
+	l.cut = true
+	for c := range l.conns {
+		c.Close()
+	}
+	if l.holdWS != nil {
+		close(l.holdWS)
+		l.holdWS = nil
+	}
+	l.mu.Unlock()
+	l.ln.Close()
+	l.wg.Wait()
+}
+
+func (l *link) acceptLoop() {
+	defer l.wg.Done()
+	for {
+		conn, err := l.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		if !l.track(conn) {
+			conn.Close()
+			continue
+		}
+		l.wg.Add(1)
+		go l.serve(conn)
+	}
+}
+
+// track registers an open connection; it refuses (false) while cut.
+func (l *link) track(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.cut || l.closed {
+		return false
+	}
+	l.conns[c] = struct{}{}
+	return true
+}
+
+func (l *link) untrack(c net.Conn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.conns, c)
+}
+
+// serve forwards one browser connection, holding it first when it is a
+// WebSocket handshake and handshakes are held.
+func (l *link) serve(client net.Conn) {
+	defer l.wg.Done()
+	defer l.untrack(client)
+	defer client.Close()
+
+	reader := bufio.NewReader(client)
+	head, err := reader.Peek(len(wsRequestPrefix))
+	if err != nil {
+		return // the browser closed a speculative connection without a request
+	}
+	if string(head) == wsRequestPrefix {
+		line, err := reader.Peek(min(reader.Buffered(), 4096))
+		if err != nil {
+			return
+		}
+		if i := strings.IndexByte(string(line), '\r'); i >= 0 {
+			line = line[:i]
+		}
+		l.mu.Lock()
+		l.handshakes = append(l.handshakes, string(line))
+		hold := l.holdWS
+		l.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-l.done:
+				return
+			}
+		}
+	}
+
+	upstream, err := net.DialTimeout("tcp", l.upstream, 5*time.Second)
+	if err != nil {
+		return // the relay is down: the browser sees a dropped connection
+	}
+	if !l.track(upstream) {
+		upstream.Close()
+		return
+	}
+	defer l.untrack(upstream)
+	defer upstream.Close()
+
+	done := make(chan struct{}, 2)
+	go func() {
+		l.forward(upstream, reader)
+		done <- struct{}{}
+	}()
+	go func() {
+		l.forward(client, upstream)
+		done <- struct{}{}
+	}()
+	<-done // one direction ended: end both, as a cut cable does
+	client.Close()
+	upstream.Close()
+	<-done
+}
+
+// forward copies src to dst until either fails, holding each chunk while the
+// link is frozen.
+func (l *link) forward(dst io.Writer, src io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			l.mu.Lock()
+			frozen := l.frozen
+			l.mu.Unlock()
+			if frozen != nil {
+				select {
+				case <-frozen:
+				case <-l.done:
+					return
+				}
+			}
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
