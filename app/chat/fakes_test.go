@@ -248,6 +248,16 @@ func (r *fakeRelay) send(t *testing.T, objects ...any) {
 	}
 }
 
+// sendRaw writes frame as it is.
+func (r *fakeRelay) sendRaw(t *testing.T, frame string) {
+	t.Helper()
+	select {
+	case r.conn.in <- []byte(frame):
+	case <-time.After(waitTimeout):
+		t.Fatal("client does not read")
+	}
+}
+
 func (r *fakeRelay) welcome(t *testing.T, w wire.Welcome) {
 	t.Helper()
 	w.Type = wire.TypeWelcome

@@ -62,15 +62,22 @@ func decodeMessageData(raw json.RawMessage) (nick, text string) {
 		if json.Unmarshal(obj["nick"], &n) == nil {
 			nick = cleanNick(n)
 		}
-		if json.Unmarshal(obj["text"], &t) == nil && obj["text"] != nil {
+		if isJSONString(obj["text"]) && json.Unmarshal(obj["text"], &t) == nil {
 			return nick, t
 		}
 	}
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if isJSONString(raw) && json.Unmarshal(raw, &s) == nil {
 		return nick, s
 	}
 	return nick, shorten(string(raw), maxForeignText)
+}
+
+// isJSONString reports whether raw holds a JSON string (json.Unmarshal
+// would also accept null into a string, leaving it empty).
+func isJSONString(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '"'
 }
 
 // metaNick reads the nick from a meta payload; "" when there is none.

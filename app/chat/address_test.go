@@ -1,0 +1,50 @@
+package chat
+
+import "testing"
+
+func TestParseFragment(t *testing.T) {
+	cases := []struct{ in, room, token string }{
+		{"", "", ""},
+		{"#", "", ""},
+		{"#lobby", "lobby", ""},
+		{"lobby", "lobby", ""},
+		{"#room=lobby&token=eyJ.a.b", "lobby", "eyJ.a.b"},
+		{"#token=T&room=team.dev_1-x", "team.dev_1-x", "T"},
+		{"#room=bad%20room&token=T", "", "T"},
+		{"#bad room", "", ""},
+		{"#room=" + string(make([]byte, 65)), "", ""},
+		{"#room=a%2Bb", "", ""},
+		{"#room=ok&token=a%2Bb", "ok", "a+b"},
+	}
+	for _, tc := range cases {
+		room, token := ParseFragment(tc.in)
+		if room != tc.room || token != tc.token {
+			t.Errorf("ParseFragment(%q) = %q, %q; want %q, %q", tc.in, room, token, tc.room, tc.token)
+		}
+	}
+}
+
+func TestDefaultRelay(t *testing.T) {
+	cases := map[string]string{
+		"http://localhost:8080/":           "ws://localhost:8080/ws",
+		"http://localhost:8080/room#lobby": "ws://localhost:8080/ws",
+		"https://chat.example.org/a/b?x=1": "wss://chat.example.org/ws",
+		"HTTPS://Chat.example.org":         "wss://Chat.example.org/ws",
+		"file:///home/me/index.html":       "",
+		"not a url":                        "",
+	}
+	for in, want := range cases {
+		if got := DefaultRelay(in); got != want {
+			t.Errorf("DefaultRelay(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDialURL(t *testing.T) {
+	if got := dialURL("ws://h/ws", "lobby", "c1", 42, ""); got != "ws://h/ws?room=lobby&cid=c1&since=42" {
+		t.Errorf("got %q", got)
+	}
+	if got := dialURL("ws://h/ws?k=v", "a.b", "c_1", 0, "x/y+z"); got != "ws://h/ws?k=v&room=a.b&cid=c_1&since=0&token=x%2Fy%2Bz" {
+		t.Errorf("got %q", got)
+	}
+}

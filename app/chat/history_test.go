@@ -1,0 +1,243 @@
+package chat
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// countingStore counts writes per key and can refuse values over a size,
+// like a browser's localStorage quota.
+type countingStore struct {
+	Store
+	mu      sync.Mutex
+	sets    map[string]int
+	maxSize int // 0: no quota
+}
+
+func newCountingStore() *countingStore {
+	return &countingStore{Store: NewMemoryStore(), sets: map[string]int{}}
+}
+
+func (s *countingStore) Set(key, value string) error {
+	s.mu.Lock()
+	s.sets[key]++
+	quota := s.maxSize
+	s.mu.Unlock()
+	if quota > 0 && len(value) > quota {
+		return errors.New("QuotaExceededError")
+	}
+	return s.Store.Set(key, value)
+}
+
+func (s *countingStore) count(key string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sets[key]
+}
+
+func storedHistoryOf(t *testing.T, s Store) storedHistory {
+	t.Helper()
+	raw, ok := s.Get(historyKey("lobby"))
+	if !ok {
+		t.Fatal("no history stored")
+	}
+	var h storedHistory
+	if err := json.Unmarshal([]byte(raw), &h); err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestClient_History_ShownBeforeAnyNetworkAfterRestart(t *testing.T) {
+	store := NewMemoryStore()
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	relay, _ := h.connect(wire.Welcome{})
+	relay.send(t, msg(1, "other", "a", "calm-fox", "first"), msg(2, "other", "b", "calm-fox", "second"))
+	h.waitView("two messages", func(v View) bool { return len(messageLines(v)) == 2 })
+	h.stop() // Run's exit persists at once
+
+	again := newHarness(t, o)
+	v := again.client.View()
+	if got := strings.Join(texts(messageLines(v)), "|"); got != "calm-fox: first [delivered]|calm-fox: second [delivered]" {
+		t.Fatalf("history after restart: %q", got)
+	}
+	if l := messageLines(v)[0]; l.Key != "other/a" || l.Seq != 1 || l.Mine || l.Time.UnixMilli() != 1_740_000_000_001 {
+		t.Fatalf("restored line %+v", l)
+	}
+	again.run()
+	if req := again.transport.expectDial(t); !strings.Contains(req.url, "since=2") {
+		t.Fatalf("URL %q: since must be the last seq", req.url)
+	}
+}
+
+func TestClient_History_WritesCoalesced(t *testing.T) {
+	store := newCountingStore()
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	relay, _ := h.connect(wire.Welcome{})
+	for i := range 100 {
+		relay.send(t, msg(uint64(i+1), "other", fmt.Sprint(i), "calm-fox", "burst"))
+	}
+	h.waitView("100 messages", func(v View) bool { return len(messageLines(v)) == 100 })
+	if n := store.count(historyKey("lobby")); n != 0 {
+		t.Fatalf("history written %d times before the persist delay", n)
+	}
+	h.clock.Advance(DefaultPersistDelay)
+	if n := store.count(historyKey("lobby")); n != 1 {
+		t.Fatalf("history written %d times for one burst, want 1", n)
+	}
+	if got := storedHistoryOf(t, store); got.Seq != 100 || len(got.Messages) != 100 {
+		t.Fatalf("stored seq %d, %d messages", got.Seq, len(got.Messages))
+	}
+}
+
+func TestClient_History_KeepsLast500AndViewsLast300(t *testing.T) {
+	store := NewMemoryStore()
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	relay, _ := h.connect(wire.Welcome{})
+	batch := make([]any, 0, 600)
+	for i := range 600 {
+		batch = append(batch, msg(uint64(i+1), "other", fmt.Sprint(i), "calm-fox", fmt.Sprint("m", i)))
+	}
+	relay.send(t, batch...) // one frame, 600 '\n'-separated objects
+	v := h.waitView("last message", func(v View) bool { return len(v.Lines) > 0 && v.Lines[len(v.Lines)-1].Text == "m599" })
+	if len(v.Lines) != MaxViewLines || v.Lines[0].Text != "m300" {
+		t.Fatalf("view has %d lines starting %q", len(v.Lines), v.Lines[0].Text)
+	}
+	h.clock.Advance(DefaultPersistDelay)
+	got := storedHistoryOf(t, store)
+	if len(got.Messages) != MaxHistory || got.Messages[0].Text != "m100" || got.Seq != 600 {
+		t.Fatalf("stored %d messages from %q, seq %d", len(got.Messages), got.Messages[0].Text, got.Seq)
+	}
+}
+
+func TestClient_History_QuotaTrimsInsteadOfLosingAll(t *testing.T) {
+	store := newCountingStore()
+	store.maxSize = 8 << 10
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	relay, _ := h.connect(wire.Welcome{})
+	for i := range 200 {
+		relay.send(t, msg(uint64(i+1), "other", fmt.Sprint(i), "calm-fox", strings.Repeat("x", 100)))
+	}
+	h.waitView("200 messages", func(v View) bool { return len(messageLines(v)) == 200 })
+	h.clock.Advance(DefaultPersistDelay)
+	got := storedHistoryOf(t, store)
+	if len(got.Messages) == 0 || len(got.Messages) >= 200 || got.Seq != 200 {
+		t.Fatalf("stored %d messages, seq %d", len(got.Messages), got.Seq)
+	}
+	if last := got.Messages[len(got.Messages)-1]; last.ID != "199" {
+		t.Fatalf("trimming must keep the newest, last is %q", last.ID)
+	}
+}
+
+func TestClient_Replay_MergedWithoutDuplicates(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{})
+	for i := 1; i <= 5; i++ {
+		relay.send(t, msg(uint64(i), "other", fmt.Sprint(i), "calm-fox", fmt.Sprint("m", i)))
+	}
+	h.waitView("5 messages", func(v View) bool { return len(messageLines(v)) == 5 })
+	relay.drop()
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+	req := h.transport.expectDial(t)
+	if !strings.Contains(req.url, "since=5") {
+		t.Fatalf("URL %q", req.url)
+	}
+	relay = req.accept()
+	relay.welcome(t, wire.Welcome{Seq: 7, Recovered: true})
+	relay.send(t, msg(4, "other", "4", "calm-fox", "m4"), msg(5, "other", "5", "calm-fox", "m5"),
+		msg(6, "other", "6", "calm-fox", "m6"), msg(7, "other", "7", "calm-fox", "m7"))
+	v := h.waitView("m7", func(v View) bool {
+		return len(messageLines(v)) > 0 && messageLines(v)[len(messageLines(v))-1].Text == "m7"
+	})
+	if got := len(messageLines(v)); got != 7 {
+		t.Fatalf("%d message lines after replay, want 7: %v", got, texts(v.Lines))
+	}
+	if hasLine(v, LineGap, "some messages may be missing") {
+		t.Fatal("gap line despite recovered:true")
+	}
+}
+
+func TestClient_GapLine_OnlyWhenSinceWasNotRecovered(t *testing.T) {
+	h := start(t, defaultOptions())
+	// A newcomer (since=0) is not told about a gap even if the window moved.
+	relay, _ := h.connect(wire.Welcome{Seq: 900, Recovered: false})
+	relay.send(t, msg(900, "other", "x", "calm-fox", "latest"))
+	v := h.waitView("message", func(v View) bool { return len(messageLines(v)) == 1 })
+	if hasLine(v, LineGap, "some messages may be missing") {
+		t.Fatal("gap line on the first connection")
+	}
+	relay.drop()
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+	h.connect(wire.Welcome{Seq: 2000, Recovered: false})
+	v = h.waitView("gap", func(v View) bool { return hasLine(v, LineGap, "some messages may be missing") })
+	if last := v.Lines[len(v.Lines)-1]; last.Kind != LineGap {
+		t.Fatalf("the gap line must follow the welcome, lines %v", texts(v.Lines))
+	}
+}
+
+func TestClient_SeqReset_AdoptsNewSpaceAndDedupsByCIDAndID(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{})
+	relay.send(t, msg(49, "other", "old-49", "calm-fox", "before"), msg(50, "other", "old-50", "calm-fox", "restart"))
+	h.waitView("two", func(v View) bool { return len(messageLines(v)) == 2 })
+	relay.drop()
+
+	// The in-memory relay restarted: its seq space starts again.
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+	req := h.transport.expectDial(t)
+	if !strings.Contains(req.url, "since=50") {
+		t.Fatalf("URL %q", req.url)
+	}
+	relay = req.accept()
+	relay.welcome(t, wire.Welcome{Seq: 2, Recovered: true})
+	h.waitView("gap for the new space's unseen messages", func(v View) bool { return hasLine(v, LineGap, "some messages may be missing") })
+	// Seq 49 again, but a different message: it must not be taken for a duplicate.
+	relay.send(t, msg(3, "other", "new-3", "calm-fox", "after"), msg(49, "other", "new-49", "calm-fox", "same seq"))
+	v := h.waitView("4 messages", func(v View) bool { return len(messageLines(v)) == 4 })
+	if got := texts(messageLines(v)); got[2] != "calm-fox: after [delivered]" || got[3] != "calm-fox: same seq [delivered]" {
+		t.Fatalf("lines %v", got)
+	}
+	relay.drop()
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+	if req := h.transport.expectDial(t); !strings.Contains(req.url, "since=49") {
+		t.Fatalf("URL %q: want since in the new space", req.url)
+	}
+}
+
+func TestClient_SeqReset_EmptyNewRelayNoGap(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{})
+	relay.send(t, msg(10, "other", "a", "calm-fox", "x"))
+	h.waitView("one", func(v View) bool { return len(messageLines(v)) == 1 })
+	relay.drop()
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+	h.connect(wire.Welcome{Seq: 0, Recovered: true})
+	if v := h.client.View(); hasLine(v, LineGap, "some messages may be missing") {
+		t.Fatal("gap line although the new relay had nothing")
+	}
+	h.client.mu.Lock()
+	seq := h.client.lastSeq
+	h.client.mu.Unlock()
+	if seq != 0 {
+		t.Fatalf("lastSeq %d after adopting an empty seq space", seq)
+	}
+}

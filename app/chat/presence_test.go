@@ -1,0 +1,179 @@
+package chat
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+func peer(conn, cid, nick, name string) wire.Peer {
+	p := wire.Peer{Conn: conn, CID: cid, Meta: json.RawMessage("null"), Name: name}
+	if nick != "" {
+		p.Meta, _ = json.Marshal(metaData{Nick: nick})
+	}
+	return p
+}
+
+func nicks(v View) []string {
+	var out []string
+	for _, m := range v.Members {
+		out = append(out, m.Nick)
+	}
+	return out
+}
+
+func TestClient_Presence_WelcomeJoinLeaveRename(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{Conn: "c-me", Peers: []wire.Peer{
+		peer("c-1", "zed-cid", "zed", ""),
+		peer("c-2", "tok-cid", "", "Alice"),  // named by a token only
+		peer("c-3", "anonymous-cid", "", ""), // nothing: a short cid
+	}})
+	v := h.client.View()
+	if got := nicks(v); !slices.Equal(got, []string{"Alice", "anonym", "brave-otter", "zed"}) {
+		t.Fatalf("members %v", got)
+	}
+	if me := v.Members[2]; !me.Me || me.Conn != "c-me" || me.CID != "me-cid" {
+		t.Fatalf("me %+v", me)
+	}
+	if !hasLine(v, LineSystem, "You joined #lobby as brave-otter") {
+		t.Fatalf("no welcome line: %v", texts(v.Lines))
+	}
+	if meta := relay.nextOf(t, wire.TypeMeta); string(meta.Data) != `{"nick":"brave-otter"}` {
+		t.Fatalf("meta announce %s", meta.Data)
+	}
+
+	relay.send(t, wire.Join{Type: wire.TypeJoin, Peer: peer("c-4", "bob-cid", "bob", "")})
+	h.waitView("bob joined", func(v View) bool { return hasLine(v, LineSystem, "bob joined") && len(v.Members) == 5 })
+
+	// A join without meta waits for the nick the newcomer announces next.
+	relay.send(t, wire.Join{Type: wire.TypeJoin, Peer: peer("c-5", "carol-cid", "", "")})
+	relay.send(t, wire.MetaChange{Type: wire.TypeMeta, Conn: "c-5", Meta: json.RawMessage(`{"nick":"carol"}`)})
+	v = h.waitView("carol joined", func(v View) bool { return hasLine(v, LineSystem, "carol joined") })
+	if hasLine(v, LineSystem, "carol-cid joined") || hasLine(v, LineSystem, "carol- joined") || hasLine(v, LineSystem, "carol- is now carol") {
+		t.Fatalf("greeted a client id: %v", texts(v.Lines))
+	}
+
+	// Without meta within the grace period, the short cid is greeted.
+	relay.send(t, wire.Join{Type: wire.TypeJoin, Peer: peer("c-6", "silentcid", "", "")})
+	h.waitView("silent member", func(v View) bool { return len(v.Members) == 7 })
+	h.clock.Advance(DefaultJoinGrace)
+	h.waitView("silent joined", func(v View) bool { return hasLine(v, LineSystem, "silent joined") })
+
+	relay.send(t, wire.MetaChange{Type: wire.TypeMeta, Conn: "c-4", Meta: json.RawMessage(`{"nick":"robert"}`)})
+	v = h.waitView("rename", func(v View) bool { return hasLine(v, LineSystem, "bob is now robert") })
+	if !slices.Contains(nicks(v), "robert") || slices.Contains(nicks(v), "bob") {
+		t.Fatalf("members after rename %v", nicks(v))
+	}
+
+	relay.send(t, wire.Leave{Type: wire.TypeLeave, Conn: "c-4", CID: "bob-cid"})
+	v = h.waitView("left", func(v View) bool { return hasLine(v, LineSystem, "robert left") })
+	if len(v.Members) != 6 {
+		t.Fatalf("members after leave %v", nicks(v))
+	}
+
+	// My own rename: a line at once, and the meta frame.
+	if err := h.client.SetNick("calm  fox"); err != nil {
+		t.Fatal(err)
+	}
+	v = h.client.View()
+	if v.Nick != "calm fox" || !hasLine(v, LineSystem, "brave-otter is now calm fox") || !slices.Contains(nicks(v), "calm fox") {
+		t.Fatalf("after SetNick: nick %q members %v lines %v", v.Nick, nicks(v), texts(v.Lines))
+	}
+	if meta := relay.nextOf(t, wire.TypeMeta); string(meta.Data) != `{"nick":"calm fox"}` {
+		t.Fatalf("rename meta %s", meta.Data)
+	}
+	// The relay may announce my meta back to me: no second line.
+	relay.send(t, wire.MetaChange{Type: wire.TypeMeta, Conn: "c-me", Meta: json.RawMessage(`{"nick":"calm fox"}`)}, wire.Pong{Type: wire.TypePong})
+	v = h.waitView("meta echo applied", func(View) bool { return true })
+	if n := countLines(v, LineSystem, "brave-otter is now calm fox"); n != 1 {
+		t.Fatalf("%d rename lines", n)
+	}
+	if err := h.client.SetNick("   "); err != ErrBadNick {
+		t.Fatalf("blank nick: %v", err)
+	}
+
+	relay.drop()
+	v = h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	if len(v.Members) != 1 || !v.Members[0].Me {
+		t.Fatalf("offline members %v", v.Members)
+	}
+}
+
+func TestClient_WelcomeLineOncePerConnection(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{})
+	relay.welcome(t, wire.Welcome{}) // a stray second welcome
+	relay.send(t, wire.Pong{Type: wire.TypePong})
+	v := h.waitView("frames handled", func(View) bool { return true })
+	relay.drop()
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+	h.connect(wire.Welcome{})
+	v = h.client.View()
+	if n := countLines(v, LineSystem, "You joined #lobby as brave-otter"); n != 2 {
+		t.Fatalf("%d welcome lines for two connections: %v", n, texts(v.Lines))
+	}
+}
+
+func TestClient_ForeignData_ShownWithoutCrashing(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{Peers: []wire.Peer{peer("c-x", "xcid", "xavier", "")}})
+	raw := func(seq uint64, id, data string) wire.Msg {
+		return wire.Msg{Type: wire.TypeMsg, Seq: seq, Conn: "c-x", CID: "xcid", ID: id, Data: json.RawMessage(data)}
+	}
+	relay.sendRaw(t, "not json at all\n{\"type\":\"msg\",\"seq\":\"NaN\"}\n{\"type\":\"surprise\"}") // unreadable objects are skipped
+	relay.send(t, raw(1, "a", `42`), raw(2, "b", `"just a string"`), raw(3, "c", `{"body":"x"}`),
+		raw(4, "d", `{"nick":7,"text":"typed wrong nick"}`), raw(5, "e", `null`))
+	v := h.waitView("five", func(v View) bool { return len(messageLines(v)) == 5 })
+	want := []string{"xavier: 42 [delivered]", "xavier: just a string [delivered]", `xavier: {"body":"x"} [delivered]`,
+		"xavier: typed wrong nick [delivered]", "xavier: null [delivered]"}
+	if got := texts(messageLines(v)); !slices.Equal(got, want) {
+		t.Fatalf("lines %q, want %q", got, want)
+	}
+	if v.State != StateOnline {
+		t.Fatalf("state %v", v.State)
+	}
+}
+
+func TestClient_Unread_CountsOthersWhileHidden(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{})
+	relay.send(t, msg(1, "other", "seen", "calm-fox", "before"))
+	h.waitView("one", func(v View) bool { return len(messageLines(v)) == 1 })
+
+	h.client.SetVisible(false)
+	if err := h.client.Send("mine"); err != nil {
+		t.Fatal(err)
+	}
+	pub := relay.nextOf(t, wire.TypePub)
+	relay.send(t, msg(2, "other", "n1", "calm-fox", "new 1"), echo(t, 3, "me-cid", pub),
+		msg(1, "other", "seen", "calm-fox", "before"), // a replay of a shown message
+		msg(4, "other", "n2", "calm-fox", "new 2"))
+	v := h.waitView("all", func(v View) bool { return len(messageLines(v)) == 4 && messageLines(v)[3].Text == "new 2" })
+	if v.Unread != 2 {
+		t.Fatalf("unread %d, want 2", v.Unread)
+	}
+	h.client.SetVisible(true)
+	if v := h.client.View(); v.Unread != 0 {
+		t.Fatalf("unread %d after becoming visible", v.Unread)
+	}
+	relay.send(t, msg(5, "other", "n3", "calm-fox", "visible"))
+	if v := h.waitView("n3", func(v View) bool { return len(messageLines(v)) == 5 }); v.Unread != 0 {
+		t.Fatalf("unread %d while visible", v.Unread)
+	}
+}
+
+func TestClient_Changed_CoalescesBursts(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{})
+	for i := range 100 {
+		relay.send(t, msg(uint64(i+1), "other", string(rune('a'+i%26))+string(rune('0'+i/26)), "calm-fox", "x"))
+	}
+	h.waitView("100", func(v View) bool { return len(messageLines(v)) == 100 })
+	if n := len(h.client.Changed()); n > 1 {
+		t.Fatalf("%d pending signals, the channel must hold at most one", n)
+	}
+}
