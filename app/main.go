@@ -1,0 +1,31 @@
+// Command app is the chat PWA. Compiled to WebAssembly it is the client that
+// runs in the browser; compiled natively it generates the static website that
+// hosts that client (see site.go):
+//
+//	GOOS=js GOARCH=wasm go build -o dist/web/app.wasm ./app
+//	go run ./app -out dist -version "$(git describe --always)"
+//
+// build.sh at the top of the repository runs both.
+package main
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/ui"
+)
+
+func main() {
+	registerRoutes()
+
+	// In the browser this starts the UI and never returns.
+	app.RunWhenOnBrowser()
+
+	generateSite()
+}
+
+// registerRoutes declares the app's pages. There is one: the room lives in the
+// URL fragment (/#room=NAME), so any static host serves every room from
+// index.html and the service worker needs to cache a single page.
+func registerRoutes() {
+	app.Route("/", func() app.Composer { return &ui.ChatApp{} })
+}

@@ -1,0 +1,124 @@
+//go:build !wasm
+
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// Defaults of the generator's flags, relative to the repository root where
+// build.sh runs it.
+const (
+	DefaultOutDir = "dist"
+	DefaultWebDir = "web"
+)
+
+// generateSite is the native half of the command: it writes the static website
+// (index.html, app.js, app-worker.js, manifest, the web/ assets and the
+// precompressed wasm) into -out. The wasm itself is built beforehand into
+// OUT/web/app.wasm by build.sh.
+func generateSite() {
+	out := flag.String("out", DefaultOutDir, "directory to write the static website into")
+	webDir := flag.String("web", DefaultWebDir, "directory of static assets (icons, css) to copy into OUT/web")
+	version := flag.String("version", "", "app version (required): a new value makes installed apps offer an update")
+	flag.Parse()
+
+	sizes, err := buildSite(*out, *webDir, *version)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if sizes.Raw > 0 {
+		fmt.Printf("app.wasm: %s raw, %s gzip, %s brotli\n",
+			formatBytes(sizes.Raw), formatBytes(sizes.Gzip), formatBytes(sizes.Brotli))
+	}
+}
+
+// buildSite generates the site into out. When out/web/app.wasm exists it is
+// precompressed next to itself and its sizes are returned.
+func buildSite(out, webDir, version string) (WasmSizes, error) {
+	// An empty version would make go-app invent one per start of the
+	// generator, so every build would look like an update to installed apps
+	// and none could be reproduced.
+	if version == "" {
+		return WasmSizes{}, errors.New("site: -version is required")
+	}
+
+	assets, err := copyAssets(webDir, filepath.Join(out, "web"))
+	if err != nil {
+		return WasmSizes{}, err
+	}
+
+	wasmPath := filepath.Join(out, "web", "app.wasm")
+	var wasmLength int64
+	if info, err := os.Stat(wasmPath); err == nil {
+		wasmLength = info.Size()
+	}
+
+	if err := app.GenerateStaticWebsite(out, newHandler(version, assets, wasmLength)); err != nil {
+		return WasmSizes{}, fmt.Errorf("site: generate: %w", err)
+	}
+
+	if wasmLength == 0 {
+		return WasmSizes{}, nil
+	}
+	return precompress(wasmPath)
+}
+
+// copyAssets copies every file under src into dst and returns their URL paths
+// (/web/…) so that the service worker precaches all of them.
+func copyAssets(src, dst string) ([]string, error) {
+	var urls []string
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if err := copyFile(p, filepath.Join(dst, rel)); err != nil {
+			return err
+		}
+		urls = append(urls, path.Join("/web", filepath.ToSlash(rel)))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("site: copy assets: %w", err)
+	}
+	return urls, nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func formatBytes(n int64) string {
+	return strconv.FormatFloat(float64(n)/1e6, 'f', 3, 64) + " MB"
+}

@@ -1,0 +1,426 @@
+package ui
+
+import (
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// DefaultRoom is opened when the URL names no room and none was visited.
+const DefaultRoom = "lobby"
+
+// Panels that slide in over the conversation on narrow screens.
+const (
+	panelNone   = ""
+	panelRooms  = "rooms"
+	panelPeople = "people"
+)
+
+// ChatApp is the whole screen. It follows the room in the URL fragment, owns
+// the chat.Client of that room (through a session), and re-renders from the
+// client's View.
+type ChatApp struct {
+	app.Compo
+
+	mounted bool
+	store   chat.Store
+	prefs   chat.Prefs
+	pageURL string // the page's address, for chat.DefaultRelay
+
+	session *session
+	view    chat.View
+	now     time.Time // the clock the retry countdown is drawn at
+	ticking bool      // a countdown tick is scheduled
+
+	hidden   bool
+	title    string
+	notifier notifier
+
+	panel  string
+	notice string // a message about the app itself (not the chat)
+
+	removeListeners []func()
+}
+
+// OnMount loads the person's prefs and wires the browser's connectivity and
+// visibility events. It runs only in a browser.
+func (c *ChatApp) OnMount(ctx app.Context) {
+	c.mounted = true
+	c.store = newStore()
+	c.prefs = chat.LoadPrefs(c.store, nil)
+	c.pageURL = app.Window().URL().String()
+	c.hidden = !pageVisible()
+	c.now = time.Now()
+
+	c.removeListeners = append(c.removeListeners,
+		// The browser knows the network is back before any backoff timer does.
+		listen(app.Window(), "online", func() {
+			ctx.Dispatch(func(ctx app.Context) { c.retryNow() })
+		}),
+		listen(app.Window().Get("document"), "visibilitychange", func() {
+			visible := pageVisible()
+			ctx.Dispatch(func(ctx app.Context) { c.setVisible(ctx, visible) })
+		}),
+	)
+	c.followURL(ctx)
+}
+
+// OnNav follows the URL: a new fragment is a new room.
+func (c *ChatApp) OnNav(ctx app.Context) {
+	// go-app also navigates while rendering on the server, where there is no
+	// window to read and no client to start.
+	if !c.mounted {
+		return
+	}
+	c.followURL(ctx)
+}
+
+// OnDismount stops the client: app.Context is never cancelled on dismount.
+func (c *ChatApp) OnDismount() {
+	if c.session != nil {
+		c.session.stop()
+		c.session = nil
+	}
+	for _, remove := range c.removeListeners {
+		remove()
+	}
+	c.removeListeners = nil
+	c.mounted = false
+}
+
+// followURL opens the room named by the fragment, storing an invite token it
+// carries and removing the token from the address bar.
+func (c *ChatApp) followURL(ctx app.Context) {
+	fragment := app.Window().URL().EscapedFragment()
+	room, token := chat.ParseFragment(fragment)
+	if room == "" && fragment != "" {
+		c.notice = "That link does not name a valid room; opened the last one instead."
+	}
+	if room != "" && token != "" {
+		if c.prefs.Tokens == nil {
+			c.prefs.Tokens = map[string]string{}
+		}
+		c.prefs.Tokens[room] = token
+		c.savePrefs()
+	}
+	if room == "" {
+		room = DefaultRoom
+		if len(c.prefs.Recent) > 0 {
+			room = c.prefs.Recent[0]
+		}
+	}
+	if canonical := RoomFragment(room); "#"+fragment != canonical {
+		replaceFragment(canonical)
+	}
+	if c.session != nil && c.session.room == room {
+		return
+	}
+	c.openRoom(ctx, room)
+}
+
+// openRoom replaces the current session with one for room.
+func (c *ChatApp) openRoom(ctx app.Context, room string) {
+	if c.session != nil {
+		c.session.stop()
+	}
+	c.prefs.Visit(room)
+	c.savePrefs()
+
+	c.session = startSession(ctx, chat.Options{
+		Relay:     c.relayURL(),
+		Room:      room,
+		CID:       c.prefs.CID,
+		Nick:      c.prefs.Nick,
+		Token:     c.prefs.Tokens[room],
+		Transport: chat.NewWebSocketTransport(),
+		Store:     c.store,
+	}, c.onView)
+	c.session.client.SetVisible(!c.hidden)
+	c.notifier = notifier{}
+	c.panel = panelNone
+	// The client shows the room's stored history at once, before any network.
+	c.onView(ctx, c.session, c.session.client.View())
+}
+
+// onView applies a new View of the current session.
+func (c *ChatApp) onView(ctx app.Context, s *session, v chat.View) {
+	if s != c.session {
+		return
+	}
+	c.view = v
+	c.now = time.Now()
+	c.setTitle(ctx)
+	c.notify(ctx, c.notifier.fresh(v.Lines))
+	c.scheduleTick(ctx)
+}
+
+// scheduleTick redraws the "retrying in Ns" countdown each time its number
+// changes, only while offline.
+func (c *ChatApp) scheduleTick(ctx app.Context) {
+	if c.ticking || c.view.State != chat.StateOffline {
+		return
+	}
+	remaining := c.view.RetryAt.Sub(time.Now())
+	if remaining <= 0 {
+		return
+	}
+	delay := remaining % time.Second
+	if delay == 0 {
+		delay = time.Second
+	}
+	c.ticking = true
+	ctx.After(delay, func(ctx app.Context) {
+		c.ticking = false
+		c.now = time.Now()
+		c.scheduleTick(ctx)
+	})
+}
+
+func (c *ChatApp) setVisible(ctx app.Context, visible bool) {
+	c.hidden = !visible
+	if c.session != nil {
+		c.session.client.SetVisible(visible)
+		if visible {
+			// A tab in the background may have been frozen; check the link now.
+			c.session.client.RetryNow()
+		}
+	}
+	c.setTitle(ctx)
+}
+
+func (c *ChatApp) retryNow() {
+	if c.session != nil {
+		c.session.client.RetryNow()
+	}
+}
+
+func (c *ChatApp) setTitle(ctx app.Context) {
+	title := pageTitle(c.view.Room, c.view.Unread, c.hidden)
+	if title != c.title {
+		c.title = title
+		ctx.Page().SetTitle(title)
+	}
+}
+
+// notify shows one notification for new messages while the page is hidden
+// and the person opted in.
+func (c *ChatApp) notify(ctx app.Context, news []chat.Line) {
+	if len(news) == 0 || !c.hidden || !c.prefs.Notify ||
+		ctx.Notifications().Permission() != app.NotificationGranted {
+		return
+	}
+	last := news[len(news)-1]
+	title := last.Nick + " in #" + c.view.Room
+	if len(news) > 1 {
+		title = strconv.Itoa(len(news)) + " new messages in #" + c.view.Room
+	}
+	ctx.Notifications().New(app.Notification{
+		Title: title,
+		Body:  last.Nick + ": " + last.Text,
+		Tag:   "chat-" + c.view.Room, // one notification per room, replaced
+		Path:  "/" + RoomFragment(c.view.Room),
+		Icon:  "/web/icon-192.png",
+	})
+}
+
+// relayURL is the relay to use: the person's override or the page's origin.
+func (c *ChatApp) relayURL() string {
+	if c.prefs.Relay != "" {
+		return c.prefs.Relay
+	}
+	return chat.DefaultRelay(c.pageURL)
+}
+
+func (c *ChatApp) savePrefs() {
+	if err := c.prefs.Save(c.store); err != nil {
+		c.notice = "Could not save your settings: " + err.Error()
+	}
+}
+
+func (c *ChatApp) send(text string) error {
+	if c.session == nil {
+		return errors.New("not ready yet")
+	}
+	return c.session.client.Send(text)
+}
+
+func (c *ChatApp) setNick(ctx app.Context, nick string) error {
+	if c.session == nil {
+		return errors.New("not ready yet")
+	}
+	if err := c.session.client.SetNick(nick); err != nil {
+		return err
+	}
+	c.prefs.Nick = nick
+	c.savePrefs()
+	return nil
+}
+
+func (c *ChatApp) setRelay(ctx app.Context, relay string) error {
+	if relay != "" {
+		if err := validRelayURL(relay); err != nil {
+			return err
+		}
+	}
+	c.prefs.Relay = relay
+	c.savePrefs()
+	if c.session != nil {
+		c.openRoom(ctx, c.session.room)
+	}
+	return nil
+}
+
+// validRelayURL accepts ws:// and wss:// URLs with a host.
+func validRelayURL(relay string) error {
+	u, err := url.Parse(relay)
+	if err != nil || u.Host == "" || (u.Scheme != "ws" && u.Scheme != "wss") {
+		return errors.New("use a ws:// or wss:// address, like wss://chat.example.com/ws")
+	}
+	return nil
+}
+
+func (c *ChatApp) setNotify(ctx app.Context, on bool) {
+	if !on {
+		c.prefs.Notify = false
+		c.savePrefs()
+		return
+	}
+	switch ctx.Notifications().Permission() {
+	case app.NotificationGranted:
+		c.prefs.Notify = true
+		c.savePrefs()
+	case app.NotificationNotSupported:
+		c.notice = "This browser cannot show notifications."
+	case app.NotificationDenied:
+		c.notice = "Notifications are blocked for this site in the browser's settings."
+	default:
+		// RequestPermission waits for the person's answer: not on the UI
+		// goroutine.
+		ctx.Async(func() {
+			permission := ctx.Notifications().RequestPermission()
+			ctx.Dispatch(func(ctx app.Context) {
+				if permission == app.NotificationGranted {
+					c.prefs.Notify = true
+					c.savePrefs()
+					return
+				}
+				c.notice = "Notifications were not allowed."
+			})
+		})
+	}
+}
+
+func (c *ChatApp) togglePanel(panel string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) {
+		if c.panel == panel {
+			c.panel = panelNone
+			return
+		}
+		c.panel = panel
+	}
+}
+
+func (c *ChatApp) closePanel(ctx app.Context, e app.Event) { c.panel = panelNone }
+
+func (c *ChatApp) dismissNotice(ctx app.Context, e app.Event) { c.notice = "" }
+
+// Render lays out the screen: header, rooms and settings on the left, the
+// conversation in the middle, people on the right. On narrow screens the
+// side panels slide in over the conversation. Elements that come and go are
+// last among their siblings: go-app diffs children by position, so a
+// conditional element in front would remount everything after it.
+func (c *ChatApp) Render() app.UI {
+	v := c.view
+	room := v.Room
+	if room == "" && c.session != nil {
+		room = c.session.room
+	}
+	blocked := v.State == chat.StateDenied || v.State == chat.StateInvalid
+	return app.Div().Class("shell").DataSet("panel", c.panel).Body(
+		&UpdateBanner{},
+		app.Header().Class("topbar").Body(
+			app.Button().
+				Class("icon-button menu-button").
+				Type("button").
+				Aria("label", "Rooms and settings").
+				Aria("controls", "sidebar").
+				Aria("expanded", c.panel == panelRooms).
+				OnClick(c.togglePanel(panelRooms)).
+				Body(app.Span().Class("icon icon-menu").Aria("hidden", "true")),
+			app.Div().Class("room-heading").Body(
+				app.H1().Class("room-title").Body(
+					app.Span().Class("hash").Aria("hidden", "true").Text("#"),
+					app.Span().ID("room-name").Text(room),
+				),
+				connStatus(v, c.now),
+			),
+			app.Div().Class("topbar-actions").Body(
+				&InstallButton{},
+				app.Button().
+					Class("icon-button people-button").
+					Type("button").
+					Aria("label", "People in this room").
+					Aria("controls", "people").
+					Aria("expanded", c.panel == panelPeople).
+					OnClick(c.togglePanel(panelPeople)).
+					Body(
+						app.Span().Class("icon icon-people").Aria("hidden", "true"),
+						app.Span().Class("people-count").Text(strconv.Itoa(len(v.Members))),
+					),
+				app.If(v.State == chat.StateOffline, func() app.UI {
+					return app.Button().
+						ID("retry-now").
+						Class("button small ghost").
+						Type("button").
+						Text("Retry now").
+						OnClick(func(ctx app.Context, e app.Event) { c.retryNow() })
+				}),
+			),
+		),
+		app.Aside().ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
+			app.Div().Class("brand").Body(
+				app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
+				app.Span().Class("brand-name").Text(AppName),
+			),
+			&RoomSwitcher{Room: room, Recent: c.prefs.Recent},
+			&ProfileSettings{
+				Nick:         c.nick(),
+				Notify:       c.prefs.Notify,
+				Relay:        c.prefs.Relay,
+				DefaultRelay: chat.DefaultRelay(c.pageURL),
+				OnNick:       c.setNick,
+				OnNotify:     c.setNotify,
+				OnRelay:      c.setRelay,
+			},
+		),
+		app.Main().Class("chat").Body(
+			&MessageList{Room: room, Lines: v.Lines},
+			&Composer{Room: room, MaxText: v.MaxText, Disabled: blocked, OnSend: c.send},
+			app.If(blocked, func() app.UI { return blockedNotice(v) }),
+		),
+		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
+			&PresenceList{Members: v.Members},
+		),
+		app.Div().Class("scrim").Aria("hidden", "true").OnClick(c.closePanel),
+		app.If(c.notice != "", func() app.UI {
+			return app.Div().ID("notice").Class("notice").Role("alert").Body(
+				app.Span().Text(c.notice),
+				app.Button().Class("icon-button small").Type("button").Aria("label", "Dismiss").Text("×").OnClick(c.dismissNotice),
+			)
+		}),
+	)
+}
+
+// nick is the nickname to show: the client's once it runs, else the prefs'.
+func (c *ChatApp) nick() string {
+	if c.view.Nick != "" {
+		return c.view.Nick
+	}
+	return strings.TrimSpace(c.prefs.Nick)
+}

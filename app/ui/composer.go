@@ -1,0 +1,124 @@
+package ui
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// counterThreshold is the share of the size limit from which the composer
+// shows how many bytes are used, so a long message never surprises anyone.
+const counterThreshold = 0.8
+
+// Composer is where a message is written: Enter sends, Shift+Enter starts a
+// new line. A refused message (too long) stays in the box with the reason
+// under it.
+type Composer struct {
+	app.Compo
+
+	// Room names the room in the placeholder.
+	Room string
+	// MaxText is the largest text in bytes the client accepts; 0 if unknown.
+	MaxText int
+	// Disabled is set when the room cannot be written to (access denied).
+	Disabled bool
+	// OnSend sends text and returns the client's refusal, if any.
+	OnSend func(text string) error
+
+	errText string
+	used    int // bytes in the box, for the counter
+}
+
+// Render draws the composer. #composer, #send and #composer-error are a
+// stable contract with the end-to-end tests.
+func (c *Composer) Render() app.UI {
+	placeholder := "Message #" + c.Room
+	if c.Disabled {
+		placeholder = "You cannot write in this room"
+	}
+	return app.Form().Class("composer").OnSubmit(c.onSubmit).Body(
+		app.Div().Class("composer-box").Body(
+			app.Textarea().
+				ID("composer").
+				Class("composer-input").
+				Aria("label", "Message").
+				Aria("describedby", "composer-error").
+				Placeholder("%s", placeholder).
+				Rows(1).
+				Disabled(c.Disabled).
+				OnKeyDown(c.onKeyDown).
+				OnInput(c.onInput),
+			app.Button().
+				ID("send").
+				Class("send").
+				Type("submit").
+				Title("Send (Enter)").
+				Disabled(c.Disabled).
+				Body(
+					app.Span().Class("send-icon").Aria("hidden", "true"),
+					app.Span().Class("send-label").Text("Send"),
+				),
+		),
+		app.Div().Class("composer-foot").Body(
+			app.P().ID("composer-error").Class("composer-error").Role("alert").Text(c.errText),
+			app.If(c.showCounter(), func() app.UI {
+				return app.Span().Class("counter").Text(strconv.Itoa(c.used) + " / " + strconv.Itoa(c.MaxText) + " bytes")
+			}),
+		),
+	)
+}
+
+func (c *Composer) showCounter() bool {
+	return c.MaxText > 0 && float64(c.used) >= counterThreshold*float64(c.MaxText)
+}
+
+func (c *Composer) onKeyDown(ctx app.Context, e app.Event) {
+	if e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || e.Get("isComposing").Bool() {
+		// Typing is not a state change: no need to re-render for each key.
+		ctx.PreventUpdate()
+		return
+	}
+	e.PreventDefault()
+	c.send(ctx)
+}
+
+func (c *Composer) onSubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	c.send(ctx)
+}
+
+func (c *Composer) onInput(ctx app.Context, e app.Event) {
+	used := len(ctx.JSSrc().Get("value").String())
+	wasCounting := c.showCounter()
+	c.used = used
+	if c.errText == "" && wasCounting == c.showCounter() && !c.showCounter() {
+		ctx.PreventUpdate()
+		return
+	}
+	if c.MaxText > 0 && used <= c.MaxText {
+		c.errText = ""
+	}
+}
+
+func (c *Composer) send(ctx app.Context) {
+	box := app.Window().GetElementByID("composer")
+	if !box.Truthy() || c.OnSend == nil || c.Disabled {
+		return
+	}
+	err := c.OnSend(box.Get("value").String())
+	switch {
+	case errors.Is(err, chat.ErrEmpty):
+		c.errText = ""
+	case err != nil:
+		// Keep the text: the person can shorten it instead of retyping.
+		c.errText = err.Error()
+	default:
+		c.errText = ""
+		c.used = 0
+		box.Set("value", "")
+	}
+	box.Call("focus")
+}

@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"strconv"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// PresenceList shows who is in the room, me included, with a count.
+type PresenceList struct {
+	app.Compo
+
+	// Members are the room's members, sorted by the client.
+	Members []chat.Member
+}
+
+// Render draws the list. Each <li>'s text is exactly the member's nick (the
+// avatar letter and the "you" marker come from CSS), a contract with the
+// end-to-end tests, as are #presence and #presence-count.
+func (p *PresenceList) Render() app.UI {
+	return app.Section().Class("panel-section presence").Aria("labelledby", "presence-title").Body(
+		app.H2().ID("presence-title").Class("section-title").Body(
+			app.Text("People"),
+			app.Span().
+				ID("presence-count").
+				Class("count").
+				Aria("label", countLabel(len(p.Members))).
+				Text(strconv.Itoa(len(p.Members))),
+		),
+		app.Ul().ID("presence").Class("presence-list").Body(
+			app.Range(p.Members).Slice(func(i int) app.UI {
+				m := p.Members[i]
+				class := "member"
+				if m.Me {
+					class = "member me"
+				}
+				item := app.Li().
+					Class(class).
+					DataSet("initial", initial(m.Nick)).
+					Style("--hue", strconv.Itoa(nickHue(m.Nick))).
+					Text(m.Nick)
+				if m.Name != "" && m.Name != m.Nick {
+					item = item.Title("%s", "Signed in as "+m.Name)
+				}
+				return item
+			}),
+		),
+	)
+}
+
+func countLabel(n int) string {
+	if n == 1 {
+		return "1 person here"
+	}
+	return strconv.Itoa(n) + " people here"
+}

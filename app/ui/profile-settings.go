@@ -1,0 +1,141 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// ProfileSettings edits what is personal and persisted: the nickname,
+// notifications, and the relay this PWA talks to.
+type ProfileSettings struct {
+	app.Compo
+
+	// Nick is the current nickname.
+	Nick string
+	// Notify is whether notifications are on.
+	Notify bool
+	// Relay is the relay URL override; empty means DefaultRelay.
+	Relay string
+	// DefaultRelay is the relay derived from the page's address.
+	DefaultRelay string
+
+	// OnNick renames me; it returns why a nick was refused.
+	OnNick func(ctx app.Context, nick string) error
+	// OnNotify turns notifications on or off.
+	OnNotify func(ctx app.Context, on bool)
+	// OnRelay switches relays; it returns why a URL was refused.
+	OnRelay func(ctx app.Context, relay string) error
+
+	nickErr  string
+	relayErr string
+}
+
+// Render draws the settings. #nick, #notify-toggle and #relay-url are a
+// stable contract with the end-to-end tests.
+func (p *ProfileSettings) Render() app.UI {
+	notifyLabel := "Off"
+	if p.Notify {
+		notifyLabel = "On"
+	}
+	return app.Section().Class("panel-section profile").Aria("labelledby", "profile-title").Body(
+		app.H2().ID("profile-title").Class("section-title").Text("You"),
+		app.Form().Class("field-group").OnSubmit(p.onNickSubmit).Body(
+			app.Label().For("nick").Class("field-label").Text("Nickname"),
+			app.Input().
+				ID("nick").
+				Class("field").
+				Type("text").
+				Value(p.Nick).
+				MaxLength(32).
+				AutoComplete(false).
+				Spellcheck(false).
+				Attr("autocapitalize", "off").
+				Attr("enterkeyhint", "done").
+				OnChange(p.onNickChange),
+			app.P().Class("field-error").Role("alert").Text(p.nickErr),
+		),
+		app.Div().Class("field-row").Body(
+			app.Span().ID("notify-label").Class("field-label").Text("Notifications"),
+			app.Button().
+				ID("notify-toggle").
+				Class("switch").
+				Type("button").
+				Role("switch").
+				Aria("checked", p.Notify).
+				Aria("labelledby", "notify-label").
+				Title("Notify me of new messages while the app is in the background").
+				OnClick(p.onNotifyClick).
+				Body(
+					app.Span().Class("switch-thumb").Aria("hidden", "true"),
+					app.Span().Class("switch-text").Text(notifyLabel),
+				),
+		),
+		app.Form().Class("field-group").OnSubmit(p.onRelaySubmit).Body(
+			app.Label().For("relay-url").Class("field-label").Text("Relay server"),
+			app.Input().
+				ID("relay-url").
+				Class("field mono").
+				Type("url").
+				Value(p.Relay).
+				Placeholder("%s", p.DefaultRelay).
+				AutoComplete(false).
+				Spellcheck(false).
+				Attr("autocapitalize", "off").
+				Attr("inputmode", "url").
+				OnChange(p.onRelayChange),
+			app.P().Class("field-hint").Text("Leave empty to use the server this app came from."),
+			app.P().Class("field-error").Role("alert").Text(p.relayErr),
+		),
+	)
+}
+
+func (p *ProfileSettings) onNickSubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	p.setNick(ctx, app.Window().GetElementByID("nick").Get("value").String())
+}
+
+func (p *ProfileSettings) onNickChange(ctx app.Context, e app.Event) {
+	p.setNick(ctx, ctx.JSSrc().Get("value").String())
+}
+
+func (p *ProfileSettings) setNick(ctx app.Context, nick string) {
+	nick = strings.TrimSpace(nick)
+	if nick == p.Nick || p.OnNick == nil {
+		p.nickErr = ""
+		return
+	}
+	if err := p.OnNick(ctx, nick); err != nil {
+		p.nickErr = err.Error()
+		return
+	}
+	p.nickErr = ""
+}
+
+func (p *ProfileSettings) onNotifyClick(ctx app.Context, e app.Event) {
+	if p.OnNotify != nil {
+		p.OnNotify(ctx, !p.Notify)
+	}
+}
+
+func (p *ProfileSettings) onRelaySubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	p.setRelay(ctx, app.Window().GetElementByID("relay-url").Get("value").String())
+}
+
+func (p *ProfileSettings) onRelayChange(ctx app.Context, e app.Event) {
+	p.setRelay(ctx, ctx.JSSrc().Get("value").String())
+}
+
+func (p *ProfileSettings) setRelay(ctx app.Context, relay string) {
+	relay = strings.TrimSpace(relay)
+	if relay == p.Relay || p.OnRelay == nil {
+		p.relayErr = ""
+		return
+	}
+	if err := p.OnRelay(ctx, relay); err != nil {
+		p.relayErr = err.Error()
+		return
+	}
+	p.relayErr = ""
+}

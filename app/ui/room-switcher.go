@@ -1,0 +1,82 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// RoomSwitcher joins a room by name and lists the recent ones. Rooms are
+// addresses: switching navigates to /#room=NAME and ChatApp follows the URL,
+// so links, history and the switcher all take the same path.
+type RoomSwitcher struct {
+	app.Compo
+
+	// Room is the current room.
+	Room string
+	// Recent are the recently visited rooms, most recent first.
+	Recent []string
+
+	errText string
+}
+
+// Render draws the switcher. #room-input, #room-go and #recent-rooms are a
+// stable contract with the end-to-end tests.
+func (r *RoomSwitcher) Render() app.UI {
+	return app.Section().Class("panel-section rooms").Aria("labelledby", "rooms-title").Body(
+		app.H2().ID("rooms-title").Class("section-title").Text("Rooms"),
+		app.Form().Class("room-form").OnSubmit(r.onSubmit).Body(
+			app.Label().For("room-input").Class("visually-hidden").Text("Room name"),
+			app.Input().
+				ID("room-input").
+				Class("field").
+				Type("text").
+				Placeholder("Join or create a room").
+				MaxLength(wire.MaxRoomLen).
+				AutoComplete(false).
+				Spellcheck(false).
+				Attr("autocapitalize", "off").
+				Attr("enterkeyhint", "go"),
+			app.Button().ID("room-go").Class("button").Type("submit").Text("Join"),
+		),
+		app.P().Class("field-error").Role("alert").Text(r.errText),
+		app.Ul().ID("recent-rooms").Class("room-list").Aria("label", "Recent rooms").Body(
+			app.Range(r.Recent).Slice(func(i int) app.UI {
+				room := r.Recent[i]
+				link := app.A().Href("%s", RoomFragment(room)).Class("room-link").Body(
+					app.Span().Class("hash").Aria("hidden", "true").Text("#"),
+					app.Span().Class("room-name").Text(room),
+				)
+				if room == r.Room {
+					link = link.Class("active").Aria("current", "page")
+				}
+				return app.Li().Body(link)
+			}),
+		),
+	)
+}
+
+func (r *RoomSwitcher) onSubmit(ctx app.Context, e app.Event) {
+	e.PreventDefault()
+	input := app.Window().GetElementByID("room-input")
+	if !input.Truthy() {
+		return
+	}
+	room := strings.TrimPrefix(strings.TrimSpace(input.Get("value").String()), "#")
+	if room == "" {
+		r.errText = ""
+		return
+	}
+	if !wire.ValidRoom(room) {
+		r.errText = "Room names are 1–64 letters, digits, dots, dashes or underscores."
+		return
+	}
+	r.errText = ""
+	input.Set("value", "")
+	ctx.Navigate("/" + RoomFragment(room))
+}
+
+// RoomFragment is the URL fragment that opens room: "#room=NAME".
+func RoomFragment(room string) string { return "#room=" + room }

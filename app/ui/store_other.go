@@ -1,0 +1,9 @@
+//go:build !js
+
+package ui
+
+import "github.com/chatpwa/chat/app/chat"
+
+// newStore outside a browser (server-side rendering, native tests) keeps
+// everything in memory; OnMount, its only caller, never runs there.
+func newStore() chat.Store { return chat.NewMemoryStore() }
