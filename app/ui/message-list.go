@@ -68,12 +68,6 @@ func (l *MessageList) OnUpdate(ctx app.Context) {
 func (l *MessageList) Render() app.UI {
 	shown := shownLines(l.Lines, l.anchor)
 	return app.Div().ID("scroller").Class("scroller").Body(
-		app.If(len(l.Lines) == 0, func() app.UI {
-			return app.Div().Class("empty").Body(
-				app.P().Class("empty-title").Text("No messages yet"),
-				app.P().Class("empty-hint").Text("Say hello — everyone in this room will see it."),
-			)
-		}),
 		app.Ul().
 			ID("messages").
 			Class("messages").
@@ -84,6 +78,14 @@ func (l *MessageList) Render() app.UI {
 			Body(
 				app.Range(shown).Slice(func(i int) app.UI { return lineItem(shown[i]) }),
 			),
+		// After the list: go-app diffs children by position, and a
+		// placeholder in front would remount the whole list.
+		app.If(len(l.Lines) == 0, func() app.UI {
+			return app.Div().Class("empty").Body(
+				app.P().Class("empty-title").Text("No messages yet"),
+				app.P().Class("empty-hint").Text("Say hello — everyone in this room will see it."),
+			)
+		}),
 	)
 }
 

@@ -1,0 +1,104 @@
+//go:build !wasm
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBuildSite(t *testing.T) {
+	registerRoutes()
+	out := t.TempDir()
+	web := t.TempDir()
+	for _, name := range []string{"app.css", "icon-192.png", "icon-512.png", "icon-maskable-512.png", "icon.svg"} {
+		if err := os.WriteFile(filepath.Join(web, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(out, "web"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fakeWasm := []byte(strings.Repeat("wasm", 1000))
+	if err := os.WriteFile(filepath.Join(out, "web", "app.wasm"), fakeWasm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	sizes, err := buildSite(out, web, "v-test-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sizes.Raw != int64(len(fakeWasm)) || sizes.Brotli <= 0 || sizes.Gzip <= 0 {
+		t.Errorf("sizes = %+v", sizes)
+	}
+	for _, name := range []string{"index.html", "app.js", "app-worker.js", "manifest.webmanifest", "wasm_exec.js",
+		"web/app.css", "web/icon-192.png", "web/app.wasm.br", "web/app.wasm.gz"} {
+		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
+			t.Errorf("missing %s: %v", name, err)
+		}
+	}
+
+	worker := read(t, filepath.Join(out, "app-worker.js"))
+	if !strings.Contains(worker, `"app-" + "v-test-1"`) {
+		t.Error("the service worker does not carry the version")
+	}
+	// Everything the app needs offline is precached; the compressed siblings
+	// are not (the host picks them by Accept-Encoding).
+	for _, res := range []string{`"/"`, `"/web/app.wasm"`, `"/web/app.css"`, `"/web/icon-192.png"`, `"/web/icon-512.png"`,
+		`"/web/icon-maskable-512.png"`, `"/web/icon.svg"`, `"/manifest.webmanifest"`} {
+		if !strings.Contains(worker, res) {
+			t.Errorf("the service worker does not precache %s", res)
+		}
+	}
+	if strings.Contains(worker, "app.wasm.br") {
+		t.Error("the service worker precaches app.wasm.br")
+	}
+
+	var manifest struct {
+		Name     string
+		StartURL string `json:"start_url"`
+		Display  string
+		Icons    []struct{ Src, Sizes, Purpose string }
+	}
+	if err := json.Unmarshal([]byte(read(t, filepath.Join(out, "manifest.webmanifest"))), &manifest); err != nil {
+		t.Fatal(err)
+	}
+	if manifest.Name == "" || manifest.StartURL != "/" || manifest.Display != "standalone" {
+		t.Errorf("manifest is not installable: %+v", manifest)
+	}
+	icons := map[string]string{}
+	for _, icon := range manifest.Icons {
+		if strings.HasPrefix(icon.Src, "http") {
+			t.Errorf("icon %s is remote: the app must install and open offline", icon.Src)
+		}
+		icons[icon.Sizes+" "+icon.Purpose] = icon.Src
+	}
+	for _, want := range []string{"192x192 ", "512x512 ", "512x512 maskable"} {
+		if icons[want] == "" {
+			t.Errorf("manifest has no %q icon: %+v", want, manifest.Icons)
+		}
+	}
+
+	index := read(t, filepath.Join(out, "index.html"))
+	if !strings.Contains(index, `id="composer"`) {
+		t.Error("index.html does not contain the pre-rendered chat")
+	}
+}
+
+func TestBuildSite_RequiresVersion(t *testing.T) {
+	if _, err := buildSite(t.TempDir(), t.TempDir(), ""); err == nil {
+		t.Fatal("an empty version was accepted")
+	}
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

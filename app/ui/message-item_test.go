@@ -1,0 +1,171 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+func message(text string, mine bool, status chat.Status) chat.Line {
+	return chat.Line{
+		Kind:   chat.LineMessage,
+		Key:    "cid1/7",
+		Seq:    7,
+		Nick:   "brave-otter",
+		Text:   text,
+		Time:   time.Date(2025, 3, 4, 15, 4, 5, 0, time.UTC),
+		Mine:   mine,
+		Status: status,
+	}
+}
+
+// Path of the text paragraph inside a message item: li > div.bubble > p.text.
+var textPath = []int{1, 1}
+
+func TestMessageItem_Attributes(t *testing.T) {
+	cases := []struct {
+		name   string
+		mine   bool
+		status chat.Status
+		class  string
+	}{
+		{"others", false, chat.StatusDelivered, "msg"},
+		{"mine pending", true, chat.StatusPending, "msg mine"},
+		{"mine sent", true, chat.StatusSent, "msg mine"},
+		{"mine delivered", true, chat.StatusDelivered, "msg mine"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			line := message("hi", tc.mine, tc.status)
+			want := app.Li().
+				Class(tc.class).
+				DataSet("key", "cid1/7").
+				DataSet("status", tc.status.String()).
+				DataSet("mine", map[bool]string{true: "true", false: "false"}[tc.mine]).
+				Style("--hue", "%d", nickHue("brave-otter"))
+			if err := app.Match(want, lineItem(line)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestMessageItem_Parts(t *testing.T) {
+	item := lineItem(message("hi", true, chat.StatusDelivered))
+	// li > div.bubble > div.meta > [span.nick, time.time, span.status]
+	if err := app.Match(app.Text("brave-otter"), item, 1, 0, 0, 0); err != nil {
+		t.Errorf("nick: %v", err)
+	}
+	local := time.Date(2025, 3, 4, 15, 4, 5, 0, time.UTC).Local()
+	if err := app.Match(app.Text(local.Format("15:04")), item, 1, 0, 1, 0); err != nil {
+		t.Errorf("time: %v", err)
+	}
+	if err := app.Match(app.Text("✓✓"), item, 1, 0, 2, 0); err != nil {
+		t.Errorf("delivered mark: %v", err)
+	}
+	if err := app.Match(app.Text("hi"), item, append(textPath, 0)...); err != nil {
+		t.Errorf("text: %v", err)
+	}
+}
+
+func TestMessageItem_StatusMarks(t *testing.T) {
+	for status, mark := range map[chat.Status]string{
+		chat.StatusPending:   "🕓",
+		chat.StatusSent:      "✓",
+		chat.StatusDelivered: "✓✓",
+	} {
+		item := lineItem(message("hi", true, status))
+		if err := app.Match(app.Text(mark), item, 1, 0, 2, 0); err != nil {
+			t.Errorf("%v: %v", status, err)
+		}
+	}
+	// Other people's messages carry an empty mark.
+	item := lineItem(message("hi", false, chat.StatusDelivered))
+	if err := app.Match(app.Span().Class("status"), item, 1, 0, 2); err != nil {
+		t.Errorf("others: %v", err)
+	}
+}
+
+func TestMessageItem_HTMLIsText(t *testing.T) {
+	hostile := `<img src=x onerror=alert(1)><script>alert(2)</script>`
+	item := lineItem(message(hostile, false, chat.StatusDelivered))
+	if err := app.Match(app.Text(hostile), item, append(textPath, 0)...); err != nil {
+		t.Fatal(err)
+	}
+	// The paragraph holds exactly one child: no element was made of the text.
+	if err := app.Match(app.Text(hostile), item, append(textPath, 1)...); err == nil {
+		t.Fatal("text was split into more than one node")
+	}
+}
+
+func TestMessageItem_Links(t *testing.T) {
+	text := "see https://example.com/a?b=1 or javascript:alert(1) and data:text/html,x"
+	item := lineItem(message(text, false, chat.StatusDelivered))
+	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
+
+	if err := app.Match(app.Text("see "), item, path(0)...); err != nil {
+		t.Errorf("before link: %v", err)
+	}
+	link := app.A().Href("https://example.com/a?b=1").Rel(linkRel).Target(linkTarget)
+	if err := app.Match(link, item, path(1)...); err != nil {
+		t.Errorf("link: %v", err)
+	}
+	if err := app.Match(app.Text("https://example.com/a?b=1"), item, path(1, 0)...); err != nil {
+		t.Errorf("link text: %v", err)
+	}
+	if err := app.Match(app.Text(" or javascript:alert(1) and data:text/html,x"), item, path(2)...); err != nil {
+		t.Errorf("other schemes must stay text: %v", err)
+	}
+}
+
+func TestIsWebURL(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://example.com":      true,
+		"HTTP://example.com/x":     true,
+		"javascript:alert(1)":      false,
+		"data:text/html,x":         false,
+		"//example.com":            false,
+		"https:///nohost":          false,
+		"vbscript:msgbox(1)":       false,
+		"https://exa mple.com/%zz": false,
+	} {
+		if got := isWebURL(raw); got != want {
+			t.Errorf("isWebURL(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}
+
+func TestLineItem_SystemAndGap(t *testing.T) {
+	sys := lineItem(chat.Line{Kind: chat.LineSystem, Key: "sys-1", Text: "brave-otter joined"})
+	if err := app.Match(app.Li().Class("sys").DataSet("key", "sys-1"), sys); err != nil {
+		t.Error(err)
+	}
+	if err := app.Match(app.Text("brave-otter joined"), sys, 0, 0); err != nil {
+		t.Error(err)
+	}
+	gap := lineItem(chat.Line{Kind: chat.LineGap, Key: "gap-1"})
+	if err := app.Match(app.Li().Class("gap").DataSet("key", "gap-1").Role("separator"), gap); err != nil {
+		t.Error(err)
+	}
+	if err := app.Match(app.Text(gapText), gap, 0, 0); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestInitial(t *testing.T) {
+	for nick, want := range map[string]string{"brave-otter": "B", "  émile": "É", "": "?", "😀x": "😀"} {
+		if got := initial(nick); got != want {
+			t.Errorf("initial(%q) = %q, want %q", nick, got, want)
+		}
+	}
+}
+
+func TestNickHue_StableAndInRange(t *testing.T) {
+	a, b := nickHue("brave-otter"), nickHue("brave-otter")
+	if a != b || a < 0 || a >= 360 {
+		t.Fatalf("nickHue = %d, %d", a, b)
+	}
+}

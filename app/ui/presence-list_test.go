@@ -1,0 +1,42 @@
+package ui
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+func TestPresenceList_CountAndNicks(t *testing.T) {
+	members := []chat.Member{
+		{Conn: "1", Nick: "brave-otter", Me: true},
+		{Conn: "2", Nick: "calm-heron"},
+	}
+	list := &PresenceList{Members: members}
+	engine := app.NewTestEngine()
+	if err := engine.Load(list); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+
+	// section > h2 > [text, span#presence-count]
+	if err := app.Match(app.Text("2"), list, 0, 0, 1, 0); err != nil {
+		t.Errorf("count: %v", err)
+	}
+	for i, m := range members {
+		class := "member"
+		if m.Me {
+			class = "member me"
+		}
+		want := app.Li().Class(class).DataSet("initial", initial(m.Nick)).Style("--hue", strconv.Itoa(nickHue(m.Nick)))
+		if err := app.Match(want, list, 0, 1, i); err != nil {
+			t.Errorf("member %d: %v", i, err)
+		}
+		// The item's only text is the nick.
+		if err := app.Match(app.Text(m.Nick), list, 0, 1, i, 0); err != nil {
+			t.Errorf("member %d text: %v", i, err)
+		}
+	}
+}
