@@ -36,7 +36,7 @@ func (c *Client) Run(ctx context.Context) {
 		default:
 		}
 		c.setState(dialingState(everConnected), time.Time{}, "")
-		conn, err := c.dial(ctx)
+		conn, r, err := c.dial(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -55,11 +55,15 @@ func (c *Client) Run(ctx context.Context) {
 			continue
 		}
 		everConnected = true
-		if c.runSession(ctx, conn, &wg) {
+		welcomed, resync := c.runSession(ctx, conn, r, &wg)
+		if welcomed {
 			attempt = 0 // the relay welcomed us: the link works again
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if resync {
+			continue // the relay works; only our since= was wrong
 		}
 		if !c.backoff(ctx, attempt, "connection lost") {
 			return
@@ -75,17 +79,18 @@ func dialingState(everConnected bool) ConnState {
 	return StateConnecting
 }
 
-func (c *Client) dial(ctx context.Context) (Conn, error) {
+func (c *Client) dial(ctx context.Context) (Conn, resume, error) {
 	c.mu.Lock()
-	url := dialURL(c.relay, c.room, c.cid, c.lastSeq, c.token)
+	r := c.resumeLocked()
+	url := dialURL(c.relay, c.room, c.cid, r.since, c.token)
 	c.mu.Unlock()
 	dialCtx, cancel := context.WithTimeout(ctx, DefaultDialTimeout)
 	defer cancel()
 	conn, err := c.transport.Dial(dialCtx, url)
 	if err != nil {
-		return nil, fmt.Errorf("connect to the relay: %w", err)
+		return nil, r, fmt.Errorf("connect to the relay: %w", err)
 	}
-	return conn, nil
+	return conn, r, nil
 }
 
 // refusal maps a refused handshake to a state in which retrying on a timer

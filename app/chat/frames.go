@@ -24,7 +24,9 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 		if json.Unmarshal(object, &f) != nil {
 			return nil // a frame we cannot read must not cost the connection
 		}
-		c.handleObjectLocked(s, &f)
+		if !s.resync { // the rest of a batch from an abandoned seq space is stale
+			c.handleObjectLocked(s, &f)
+		}
 		return nil
 	})
 	c.mu.Unlock()
@@ -36,6 +38,10 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame) {
 	case wire.TypeWelcome:
 		c.handleWelcomeLocked(s, f)
 	case wire.TypeMsg:
+		if c.seqSpaceChangedAtReplay(s, f.Seq, messageKey(f.CID, f.ID)) {
+			c.resyncLocked(s)
+			return
+		}
 		c.handleMsgLocked(f)
 	case wire.TypeJoin:
 		if f.Peer != nil {
@@ -61,13 +67,9 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 	if f.MaxMessage > 0 {
 		c.maxMessage = int(f.MaxMessage)
 	}
-	// An in-memory relay that restarted counts seq from 0 again: adopt its
-	// new seq space, or since= would skip everything it has. What it had
-	// before our reconnect (seq 1..f.Seq of the new space) was not replayed.
-	reset := f.Seq < c.lastSeq
-	if reset {
-		c.lastSeq = f.Seq
-		c.markHistoryDirty()
+	if c.seqSpaceChangedAtWelcome(s, f.Seq) {
+		c.resyncLocked(s)
+		return
 	}
 	c.resetMembers()
 	for _, p := range f.Peers {
@@ -75,7 +77,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 	}
 	c.setStateLocked(StateOnline, time.Time{}, "")
 	c.addSystemLine(LineSystem, fmt.Sprintf("You joined #%s as %s", c.room, c.nick))
-	if (s.since > 0 && !f.Recovered) || (reset && f.Seq > 0) {
+	if s.resume.since > 0 && !f.Recovered {
 		c.addSystemLine(LineGap, "some messages may be missing")
 	}
 	s.metaDue = true

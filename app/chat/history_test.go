@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -73,8 +74,8 @@ func TestClient_History_ShownBeforeAnyNetworkAfterRestart(t *testing.T) {
 		t.Fatalf("restored line %+v", l)
 	}
 	again.run()
-	if req := again.transport.expectDial(t); !strings.Contains(req.url, "since=2") {
-		t.Fatalf("URL %q: since must be the last seq", req.url)
+	if req := again.transport.expectDial(t); !strings.Contains(req.url, "since=1") {
+		t.Fatalf("URL %q: since must be the last seq minus the one overlap message", req.url)
 	}
 }
 
@@ -154,12 +155,12 @@ func TestClient_Replay_MergedWithoutDuplicates(t *testing.T) {
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
 	req := h.transport.expectDial(t)
-	if !strings.Contains(req.url, "since=5") {
+	if !strings.Contains(req.url, "since=4") {
 		t.Fatalf("URL %q", req.url)
 	}
 	relay = req.accept()
 	relay.welcome(t, wire.Welcome{Seq: 7, Recovered: true})
-	relay.send(t, msg(4, "other", "4", "calm-fox", "m4"), msg(5, "other", "5", "calm-fox", "m5"),
+	relay.send(t, msg(5, "other", "5", "calm-fox", "m5"), msg(5, "other", "5", "calm-fox", "m5"),
 		msg(6, "other", "6", "calm-fox", "m6"), msg(7, "other", "7", "calm-fox", "m7"))
 	v := h.waitView("m7", func(v View) bool {
 		return len(messageLines(v)) > 0 && messageLines(v)[len(messageLines(v))-1].Text == "m7"
@@ -191,34 +192,79 @@ func TestClient_GapLine_OnlyWhenSinceWasNotRecovered(t *testing.T) {
 	}
 }
 
-func TestClient_SeqReset_AdoptsNewSpaceAndDedupsByCIDAndID(t *testing.T) {
+func TestClient_SeqReset_ShorterNewSpaceResyncsFromZero(t *testing.T) {
 	h := start(t, defaultOptions())
 	relay, _ := h.connect(wire.Welcome{})
 	relay.send(t, msg(49, "other", "old-49", "calm-fox", "before"), msg(50, "other", "old-50", "calm-fox", "restart"))
 	h.waitView("two", func(v View) bool { return len(messageLines(v)) == 2 })
 	relay.drop()
 
-	// The in-memory relay restarted: its seq space starts again.
+	// The in-memory relay restarted: its seq space starts again and it
+	// already holds two messages we never saw.
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
 	req := h.transport.expectDial(t)
-	if !strings.Contains(req.url, "since=50") {
+	if !strings.Contains(req.url, "since=49") {
 		t.Fatalf("URL %q", req.url)
 	}
 	relay = req.accept()
+	relay.welcome(t, wire.Welcome{Seq: 2, Recovered: false})
+	relay.waitClosed(t)
+	req = h.transport.expectDial(t) // at once: no backoff, the relay works
+	if !strings.Contains(req.url, "since=0") {
+		t.Fatalf("resync URL %q", req.url)
+	}
+	relay = req.accept()
 	relay.welcome(t, wire.Welcome{Seq: 2, Recovered: true})
-	h.waitView("gap for the new space's unseen messages", func(v View) bool { return hasLine(v, LineGap, "some messages may be missing") })
-	// Seq 49 again, but a different message: it must not be taken for a duplicate.
-	relay.send(t, msg(3, "other", "new-3", "calm-fox", "after"), msg(49, "other", "new-49", "calm-fox", "same seq"))
-	v := h.waitView("4 messages", func(v View) bool { return len(messageLines(v)) == 4 })
-	if got := texts(messageLines(v)); got[2] != "calm-fox: after [delivered]" || got[3] != "calm-fox: same seq [delivered]" {
-		t.Fatalf("lines %v", got)
+	// Seq 49 again later, but a different message: never dedup by seq alone.
+	relay.send(t, msg(1, "other", "new-1", "calm-fox", "missed 1"), msg(2, "other", "new-2", "calm-fox", "missed 2"))
+	relay.send(t, msg(49, "other", "new-49", "calm-fox", "same seq"))
+	v := h.waitView("5 messages", func(v View) bool { return len(messageLines(v)) == 5 })
+	want := []string{"calm-fox: before [delivered]", "calm-fox: restart [delivered]", "calm-fox: missed 1 [delivered]",
+		"calm-fox: missed 2 [delivered]", "calm-fox: same seq [delivered]"}
+	if got := texts(messageLines(v)); !slices.Equal(got, want) {
+		t.Fatalf("lines %q", got)
+	}
+	if hasLine(v, LineGap, "some messages may be missing") {
+		t.Fatalf("gap line although the resync recovered everything: %q", texts(v.Lines))
 	}
 	relay.drop()
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
-	if req := h.transport.expectDial(t); !strings.Contains(req.url, "since=49") {
+	if req := h.transport.expectDial(t); !strings.Contains(req.url, "since=48") {
 		t.Fatalf("URL %q: want since in the new space", req.url)
+	}
+}
+
+func TestClient_SeqReset_SameLengthNewSpaceDetectedByOverlap(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{})
+	relay.send(t, msg(1, "other", "a", "calm-fox", "old 1"), msg(2, "other", "b", "calm-fox", "old 2"))
+	h.waitView("two", func(v View) bool { return len(messageLines(v)) == 2 })
+	relay.drop()
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+	req := h.transport.expectDial(t)
+	if !strings.Contains(req.url, "since=1") {
+		t.Fatalf("URL %q", req.url)
+	}
+	relay = req.accept()
+	// A restarted relay that already reached seq 3: welcome alone cannot tell.
+	relay.welcome(t, wire.Welcome{Seq: 3, Recovered: true})
+	relay.send(t, msg(2, "other", "x2", "calm-fox", "new 2"), msg(3, "other", "x3", "calm-fox", "new 3"))
+	relay.waitClosed(t)
+	req = h.transport.expectDial(t)
+	if !strings.Contains(req.url, "since=0") {
+		t.Fatalf("resync URL %q", req.url)
+	}
+	relay = req.accept()
+	relay.welcome(t, wire.Welcome{Seq: 3, Recovered: true})
+	relay.send(t, msg(1, "other", "x1", "calm-fox", "new 1"), msg(2, "other", "x2", "calm-fox", "new 2"), msg(3, "other", "x3", "calm-fox", "new 3"))
+	v := h.waitView("5 messages", func(v View) bool { return len(messageLines(v)) == 5 })
+	want := []string{"calm-fox: old 1 [delivered]", "calm-fox: old 2 [delivered]", "calm-fox: new 1 [delivered]",
+		"calm-fox: new 2 [delivered]", "calm-fox: new 3 [delivered]"}
+	if got := texts(messageLines(v)); !slices.Equal(got, want) {
+		t.Fatalf("lines %q", got)
 	}
 }
 

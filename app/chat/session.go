@@ -16,8 +16,10 @@ type session struct {
 	dead   chan struct{} // closed once when the link is declared dead
 	once   sync.Once
 
-	since    uint64 // the since= this connection was opened with
-	welcomed bool
+	resume         resume // how this connection picked up the room
+	overlapChecked bool   // the first msg after the welcome was checked
+	resync         bool   // the relay's seq space changed: reconnect with since=0
+	welcomed       bool
 	ended    bool // late frames and timers of an ended session are ignored
 	metaDue  bool // announce my nick
 	pingDue  bool
@@ -36,10 +38,11 @@ func (s *session) wakeWriter() {
 func (s *session) kill() { s.once.Do(func() { close(s.dead) }) }
 
 // runSession serves one open connection until it dies or ctx ends and
-// reports whether the relay welcomed us. Closing (with 1000) continues in
+// reports whether the relay welcomed us and whether the client must
+// resynchronise (see resume.go). Closing (with 1000) continues in
 // the background, tracked by wg, so that a dead link does not delay the
 // reconnect by the close handshake's timeout.
-func (c *Client) runSession(ctx context.Context, conn Conn, wg *sync.WaitGroup) (welcomed bool) {
+func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.WaitGroup) (welcomed, resync bool) {
 	sessCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{
 		conn:   conn,
@@ -47,9 +50,9 @@ func (c *Client) runSession(ctx context.Context, conn Conn, wg *sync.WaitGroup) 
 		cancel: cancel,
 		wake:   make(chan struct{}, 1),
 		dead:   make(chan struct{}),
+		resume: r,
 	}
 	c.mu.Lock()
-	s.since = c.lastSeq
 	c.sess = s
 	for _, e := range c.outbox { // nothing is written on this connection yet
 		e.status = StatusPending
@@ -75,7 +78,7 @@ func (c *Client) runSession(ctx context.Context, conn Conn, wg *sync.WaitGroup) 
 
 	c.mu.Lock()
 	s.ended = true
-	welcomed = s.welcomed
+	welcomed, resync = s.welcomed, s.resync
 	s.stopPing()
 	s.stopDeadline()
 	c.sess = nil
@@ -93,7 +96,7 @@ func (c *Client) runSession(ctx context.Context, conn Conn, wg *sync.WaitGroup) 
 		_ = conn.Close()
 		cancel() // after Close, so that the close handshake can complete
 	}()
-	return welcomed
+	return welcomed, resync
 }
 
 func (c *Client) readLoop(s *session) {
@@ -142,7 +145,7 @@ func (c *Client) nextFrame(s *session) (frame []byte, written func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
-	case s.ended:
+	case s.ended, s.resync:
 		return nil, nil
 	case s.pingDue:
 		s.pingDue = false
