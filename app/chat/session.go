@@ -20,10 +20,10 @@ type session struct {
 	overlapChecked bool   // the first msg after the welcome was checked
 	resync         bool   // the relay's seq space changed: reconnect with since=0
 	welcomed       bool
-	ended    bool // late frames and timers of an ended session are ignored
-	metaDue  bool // announce my nick
-	pingDue  bool
-	awaiting bool // no frame received since the last ping (or since opening)
+	ended          bool // late frames and timers of an ended session are ignored
+	metaDue        bool // announce my nick
+	pingDue        bool
+	awaiting       bool // no frame received since the last ping (or since opening)
 
 	stopPing, stopDeadline func() bool
 }
