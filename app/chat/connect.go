@@ -12,7 +12,10 @@ import (
 // Run connects to the relay and keeps the room going until ctx is done:
 // it reads, writes the outbox, pings, and reconnects with exponential
 // backoff and full jitter. On return the socket is closed with 1000 and the
-// history is persisted. Call it once.
+// history is persisted. Call it once, in its own goroutine; to switch rooms,
+// cancel ctx and create a new Client. Run returns only after the close
+// handshake, which on a dead link in a browser can take long: don't block
+// the UI on it.
 func (c *Client) Run(ctx context.Context) {
 	var wg sync.WaitGroup // connection goroutines, waited for before returning
 	defer func() {
