@@ -254,6 +254,10 @@ func (c *ChatApp) setNick(ctx app.Context, nick string) error {
 	if c.session == nil {
 		return errors.New("not ready yet")
 	}
+	// Enter both submits the form and fires change: rename once.
+	if nick == c.prefs.Nick {
+		return nil
+	}
 	if err := c.session.client.SetNick(nick); err != nil {
 		return err
 	}
@@ -378,7 +382,7 @@ func (c *ChatApp) Render() app.UI {
 						ID("retry-now").
 						Class("button small ghost").
 						Type("button").
-						Text("Retry now").
+						Body(app.Text("Retry"), app.Span().Class("wide-only").Text(" now")).
 						OnClick(func(ctx app.Context, e app.Event) { c.retryNow() })
 				}),
 			),

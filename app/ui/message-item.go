@@ -90,7 +90,7 @@ func statusMark(line chat.Line) app.UI {
 	}
 	switch line.Status {
 	case chat.StatusPending:
-		return mark.Title("Waiting to send").Aria("label", "pending").Text("🕓")
+		return mark.Title("Waiting to send").Aria("label", "pending").Text("◷")
 	case chat.StatusSent:
 		return mark.Title("Sent").Aria("label", "sent").Text("✓")
 	default:

@@ -73,7 +73,7 @@ func TestMessageItem_Parts(t *testing.T) {
 
 func TestMessageItem_StatusMarks(t *testing.T) {
 	for status, mark := range map[chat.Status]string{
-		chat.StatusPending:   "🕓",
+		chat.StatusPending:   "◷",
 		chat.StatusSent:      "✓",
 		chat.StatusDelivered: "✓✓",
 	} {

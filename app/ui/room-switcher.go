@@ -33,7 +33,7 @@ func (r *RoomSwitcher) Render() app.UI {
 				ID("room-input").
 				Class("field").
 				Type("text").
-				Placeholder("Join or create a room").
+				Placeholder("Room name").
 				MaxLength(wire.MaxRoomLen).
 				AutoComplete(false).
 				Spellcheck(false).
