@@ -332,6 +332,16 @@ func (c *ChatApp) togglePanel(panel string) app.EventHandler {
 
 func (c *ChatApp) closePanel(ctx app.Context, e app.Event) { c.panel = panelNone }
 
+// onKeyDown closes an open panel on Escape; every other key is the
+// composer's or a field's business and must not re-render the screen.
+func (c *ChatApp) onKeyDown(ctx app.Context, e app.Event) {
+	if c.panel == panelNone || e.Get("key").String() != "Escape" {
+		ctx.PreventUpdate()
+		return
+	}
+	c.panel = panelNone
+}
+
 func (c *ChatApp) dismissNotice(ctx app.Context, e app.Event) { c.notice = "" }
 
 // Render lays out the screen: header, rooms and settings on the left, the
@@ -346,7 +356,7 @@ func (c *ChatApp) Render() app.UI {
 		room = c.session.room
 	}
 	blocked := v.State == chat.StateDenied || v.State == chat.StateInvalid
-	return app.Div().Class("shell").DataSet("panel", c.panel).Body(
+	return app.Div().Class("shell").DataSet("panel", c.panel).OnKeyDown(c.onKeyDown).Body(
 		&UpdateBanner{},
 		app.Header().Class("topbar").Body(
 			app.Button().
