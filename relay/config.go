@@ -1,0 +1,183 @@
+package relay
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path"
+	"time"
+)
+
+// Defaults used for every zero field of a Config.
+const (
+	// DefaultAddr is the listen address of Run.
+	DefaultAddr = ":8080"
+
+	// DefaultPingInterval is how often the relay pings each connection.
+	// Below the 30–60s idle timeouts of common proxies and NATs.
+	DefaultPingInterval = 25 * time.Second
+	// DefaultPingTimeout is how long a pong may take before the peer is
+	// dropped. A ping and its timeout together stay under a minute.
+	DefaultPingTimeout = 20 * time.Second
+	// DefaultWriteTimeout bounds one write to a connection; a peer that
+	// cannot take a frame for this long is dropped.
+	DefaultWriteTimeout = 10 * time.Second
+	// DefaultShutdownTimeout bounds the graceful part of Run's shutdown;
+	// connections still open afterwards are cut.
+	DefaultShutdownTimeout = 10 * time.Second
+
+	// DefaultMaxMessage is the largest frame, in bytes, a client may send.
+	DefaultMaxMessage = 64 << 10
+	// DefaultRate is the sustained number of pub and meta frames per second
+	// one connection may send.
+	DefaultRate = 10.0
+	// DefaultBurst is how many pub and meta frames a connection may send at
+	// once above DefaultRate.
+	DefaultBurst = 20
+	// DefaultQueue is the number of frames queued for one member before the
+	// member is dropped as too slow (close 1013).
+	DefaultQueue = 256
+	// DefaultHistory is how many messages per room the recovery window keeps.
+	DefaultHistory = 500
+	// DefaultHistoryAge is how long the recovery window keeps a message.
+	DefaultHistoryAge = 10 * time.Minute
+	// DefaultMaxConns is the number of simultaneous WebSocket connections
+	// above which the relay answers 503.
+	DefaultMaxConns = 10_000
+)
+
+// minMaxMessage is the smallest MaxMessage that still fits a pub frame with
+// a maximal id and a few bytes of data.
+const minMaxMessage = 256
+
+// Config configures a Server. The zero value is usable: every zero field
+// means its Default* constant.
+type Config struct {
+	// Addr is the address Run listens on (DefaultAddr).
+	Addr string
+	// Web is a directory holding the built web app, served at / when set.
+	Web string
+	// Origins lists the browser origins allowed to connect, as patterns
+	// matched case-insensitively with path.Match against the Origin's host
+	// ("chat.example.com", "*.example.com", "localhost:*"), or against
+	// "scheme://host" when the pattern contains "://". The request's own host
+	// is always allowed and so are requests without Origin (non-browser
+	// clients). "*" allows every origin: only safe together with Secret,
+	// because it lets any web page open connections with its visitors' help.
+	Origins []string
+	// Secret, when set, is the HMAC key of the HS256 tokens every
+	// connection must present (see IssueToken). Empty: rooms are open.
+	Secret string
+
+	// PingInterval is how often the relay pings (DefaultPingInterval).
+	PingInterval time.Duration
+	// PingTimeout is how long a pong may take (DefaultPingTimeout).
+	PingTimeout time.Duration
+	// WriteTimeout bounds one write to a peer (DefaultWriteTimeout).
+	WriteTimeout time.Duration
+	// ShutdownTimeout bounds Run's graceful shutdown (DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+
+	// MaxMessage is the largest client frame in bytes (DefaultMaxMessage);
+	// a larger one closes the connection with 1009. Also the size up to which
+	// the relay batches outbound objects into one frame.
+	MaxMessage int64
+	// Rate is the sustained pub+meta frames per second per connection
+	// (DefaultRate). Raising it raises what one client can make the relay
+	// fan out to a whole room.
+	Rate float64
+	// Burst is the pub+meta burst per connection (DefaultBurst).
+	Burst int
+	// Queue is the outbound queue length per member, in frames
+	// (DefaultQueue). Each queued frame is shared, so memory is mostly
+	// bounded by History and MaxMessage, not by Queue.
+	Queue int
+	// History is the number of messages kept per room (DefaultHistory).
+	History int
+	// HistoryAge is how long a message is kept (DefaultHistoryAge). A room
+	// with no members is freed once its window is empty.
+	HistoryAge time.Duration
+	// MaxConns caps simultaneous WebSocket connections (DefaultMaxConns).
+	MaxConns int
+
+	// TLSCert and TLSKey are PEM files; when both are set Run serves TLS.
+	TLSCert string
+	TLSKey  string
+
+	// Logger receives the relay's logs (slog.Default() when nil).
+	Logger *slog.Logger
+}
+
+// Validate reports every invalid field of c, treating zero fields as their
+// defaults. New calls it.
+func (c Config) Validate() error {
+	var errs []error
+	positive := func(name string, d time.Duration) {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative, got %v", name, d))
+		}
+	}
+	positive("ping interval", c.PingInterval)
+	positive("ping timeout", c.PingTimeout)
+	positive("write timeout", c.WriteTimeout)
+	positive("shutdown timeout", c.ShutdownTimeout)
+	positive("history age", c.HistoryAge)
+	if c.MaxMessage < 0 || (c.MaxMessage > 0 && c.MaxMessage < minMaxMessage) {
+		errs = append(errs, fmt.Errorf("max message must be at least %d bytes, got %d", minMaxMessage, c.MaxMessage))
+	}
+	if c.Rate < 0 {
+		errs = append(errs, fmt.Errorf("rate must not be negative, got %v", c.Rate))
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"burst", c.Burst}, {"queue", c.Queue}, {"history", c.History}, {"max conns", c.MaxConns}} {
+		if f.n < 0 {
+			errs = append(errs, fmt.Errorf("%s must not be negative, got %d", f.name, f.n))
+		}
+	}
+	for _, p := range c.Origins {
+		if _, err := path.Match(p, ""); err != nil {
+			errs = append(errs, fmt.Errorf("origin pattern %q: %w", p, err))
+		}
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, errors.New("tls cert and tls key must be set together"))
+	}
+	if c.Web != "" {
+		if fi, err := os.Stat(c.Web); err != nil {
+			errs = append(errs, fmt.Errorf("web dir: %w", err))
+		} else if !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("web dir %s is not a directory", c.Web))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	setDefault(&c.Addr, DefaultAddr)
+	setDefault(&c.PingInterval, DefaultPingInterval)
+	setDefault(&c.PingTimeout, DefaultPingTimeout)
+	setDefault(&c.WriteTimeout, DefaultWriteTimeout)
+	setDefault(&c.ShutdownTimeout, DefaultShutdownTimeout)
+	setDefault(&c.MaxMessage, DefaultMaxMessage)
+	setDefault(&c.Rate, DefaultRate)
+	setDefault(&c.Burst, DefaultBurst)
+	setDefault(&c.Queue, DefaultQueue)
+	setDefault(&c.History, DefaultHistory)
+	setDefault(&c.HistoryAge, DefaultHistoryAge)
+	setDefault(&c.MaxConns, DefaultMaxConns)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+func setDefault[T comparable](field *T, def T) {
+	var zero T
+	if *field == zero {
+		*field = def
+	}
+}

@@ -1,0 +1,38 @@
+package relay
+
+import (
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Abuse thresholds. A refused frame costs the connection a strike; strikes
+// come back slowly, and a connection that runs out of strikes is closed with
+// 1008. Token buckets make "sustained" precise: bursts of mistakes are
+// forgiven, a steady stream of them is not.
+const (
+	// rateStrikes refused pub/meta frames are tolerated at once; one is
+	// forgiven every rateStrikeForgiveness. A client that keeps sending
+	// faster than Rate is closed within about rateStrikes refusals.
+	rateStrikes           = 10
+	rateStrikeForgiveness = time.Second
+	// badFrameStrikes undecodable frames are tolerated at once; one is
+	// forgiven every badFrameForgiveness (so 10 a minute, sustained).
+	badFrameStrikes     = 10
+	badFrameForgiveness = 6 * time.Second
+)
+
+// frameLimits meters what one connection sends. Only its reader uses it.
+type frameLimits struct {
+	fanOut      *rate.Limiter // pub and meta frames: both fan out to the room
+	rateStrikes *rate.Limiter
+	badStrikes  *rate.Limiter
+}
+
+func newFrameLimits(perSecond float64, burst int) frameLimits {
+	return frameLimits{
+		fanOut:      rate.NewLimiter(rate.Limit(perSecond), burst),
+		rateStrikes: rate.NewLimiter(rate.Every(rateStrikeForgiveness), rateStrikes),
+		badStrikes:  rate.NewLimiter(rate.Every(badFrameForgiveness), badFrameStrikes),
+	}
+}

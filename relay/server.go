@@ -1,0 +1,160 @@
+package relay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Server is a relay: an http.Handler serving
+//
+//	GET /ws       the chat.v1 WebSocket endpoint (see PROTOCOL.md)
+//	GET /healthz  200 while the relay accepts connections, 503 once shutting down
+//	GET /metrics  Prometheus metrics of this server
+//	GET /         the web app in Config.Web, when set
+//
+// Create it with New. It starts no goroutine until a connection arrives.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	metrics *metrics
+	rooms   *rooms
+	origins originPolicy
+
+	active atomic.Int64 // WebSocket connections, counted before the upgrade
+
+	mu       sync.Mutex
+	closing  bool
+	members  map[string]*member // by conn id, for shutdown and id uniqueness
+	sessions sync.WaitGroup     // one per upgraded connection; Add only under mu while !closing
+}
+
+// New validates cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("relay config: %w", err)
+	}
+	cfg = cfg.withDefaults()
+	m := newMetrics()
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		mux:     http.NewServeMux(),
+		metrics: m,
+		origins: originPolicy{patterns: cfg.Origins},
+		members: make(map[string]*member),
+		rooms: &rooms{
+			historyLen: cfg.History,
+			historyAge: cfg.HistoryAge,
+			pingMS:     cfg.PingInterval.Milliseconds(),
+			maxMessage: cfg.MaxMessage,
+			metrics:    m,
+			now:        time.Now,
+			byName:     make(map[string]*room),
+		},
+	}
+	s.mux.HandleFunc("GET /ws", s.handleWebSocket)
+	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry}))
+	if cfg.Web != "" {
+		s.mux.Handle("/", newWebHandler(cfg.Web))
+	}
+	return s, nil
+}
+
+// ServeHTTP routes a request to the WebSocket endpoint, the health check,
+// the metrics or the web app.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if closing {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("shutting down\n"))
+		return
+	}
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+// Shutdown refuses new connections, closes every connection with 1001 and
+// waits for them to end. When ctx expires first the remaining connections
+// are cut without a close handshake and ctx's error is returned. Shutdown
+// does not stop an http.Server the relay is mounted in; Run does.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for _, m := range s.members {
+		m.kill(endShutdown, "")
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.sessions.Wait()
+		close(done)
+	}()
+	var err error
+	select {
+	case <-done:
+	case <-ctx.Done():
+		err = fmt.Errorf("relay shutdown: %w", ctx.Err())
+		s.mu.Lock()
+		for _, m := range s.members {
+			_ = m.conn.CloseNow()
+		}
+		s.mu.Unlock()
+		<-done
+	}
+	s.rooms.close()
+	return err
+}
+
+// admit creates and records the member of a new connection so that
+// Shutdown reaches it. It returns nil when the relay is shutting down.
+func (s *Server) admit(cid, name string, conn *websocket.Conn) *member {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil
+	}
+	id := newConnID()
+	for s.members[id] != nil { // a 64-bit collision among live connections: astronomically unlikely
+		id = newConnID()
+	}
+	m := newMember(id, cid, name, conn, s.cfg.Queue, s.metrics)
+	s.members[id] = m
+	s.sessions.Add(1)
+	return m
+}
+
+func (s *Server) unregister(m *member) {
+	s.mu.Lock()
+	delete(s.members, m.id)
+	s.mu.Unlock()
+	s.sessions.Done()
+}
+
+// isClosing reports whether Shutdown has begun.
+func (s *Server) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
+}
+
+// errShuttingDown is the 503 reason while the relay shuts down.
+var errShuttingDown = errors.New("relay shutting down")
