@@ -112,9 +112,11 @@ func saveScreenshots(t *testing.T, p *person) {
 	}
 	for _, size := range sizes {
 		p.do("resize to "+size.name, chromedp.EmulateViewport(size.width, size.height, size.opts...))
-		// Let two frames render at the new size before capturing it.
-		p.poll("layout at "+size.name, waitTimeout,
-			`() => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() => ok(true))))`)
+		// Capture once the layout at the new size has settled: a frame has
+		// rendered and no CSS transition (a drawer sliding away) is running.
+		p.poll("layout to settle at "+size.name, waitTimeout,
+			`() => new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() =>
+				ok(document.getAnimations().every(a => a.playState !== 'running')))))`)
 		ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
 		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 		cancel()
