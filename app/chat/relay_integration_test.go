@@ -1,0 +1,258 @@
+//go:build !js
+
+package chat
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chatpwa/chat/relay"
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// integrationTimeout bounds waits against the real relay: reconnects use the
+// real backoff (at most a few seconds with the retries these tests make).
+const integrationTimeout = 20 * time.Second
+
+// relayProcess is a real relay on a fixed loopback address that can be
+// stopped and started again, like an in-memory relay restarting.
+type relayProcess struct {
+	t      *testing.T
+	addr   string
+	server *relay.Server
+	http   *httptest.Server
+}
+
+func startRelay(t *testing.T, addr string) *relayProcess {
+	t.Helper()
+	srv, err := relay.New(relay.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("listen %s: %v", addr, err)
+	}
+	hs := httptest.NewUnstartedServer(srv)
+	hs.Listener = ln
+	hs.Start()
+	p := &relayProcess{t: t, addr: ln.Addr().String(), server: srv, http: hs}
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *relayProcess) url() string { return "ws://" + p.addr + "/ws" }
+
+// stop closes every connection (1001) and the listener.
+func (p *relayProcess) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = p.server.Shutdown(ctx)
+	p.http.Close()
+}
+
+// realClient runs a Client with the real WebSocket transport and real time.
+type realClient struct {
+	*Client
+	done   chan struct{}
+	cancel context.CancelFunc
+}
+
+func runRealClient(t *testing.T, relayURL, cid, nick string, transport Transport) *realClient {
+	t.Helper()
+	if transport == nil {
+		transport = NewWebSocketTransport()
+	}
+	c := New(Options{Relay: relayURL, Room: "it-room", CID: cid, Nick: nick, Transport: transport, Store: NewMemoryStore()})
+	ctx, cancel := context.WithCancel(context.Background())
+	rc := &realClient{Client: c, done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(rc.done)
+		c.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-rc.done:
+		case <-time.After(integrationTimeout):
+			t.Error("Run did not return")
+		}
+	})
+	return rc
+}
+
+// waitReal is waitView with the integration deadline; while the client is
+// offline it asks for an immediate retry, as the browser's online event would.
+func waitReal(t *testing.T, c *realClient, what string, cond func(View) bool) View {
+	t.Helper()
+	deadline := time.After(integrationTimeout)
+	for {
+		v := c.View()
+		if cond(v) {
+			return v
+		}
+		if v.State == StateOffline {
+			c.RetryNow()
+		}
+		select {
+		case <-c.Changed():
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s; state=%v detail=%q lines=%q", what, v.State, v.Detail, texts(v.Lines))
+			return v
+		}
+	}
+}
+
+func countMessages(v View, text string) int {
+	n := 0
+	for _, l := range v.Lines {
+		if l.Kind == LineMessage && l.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
+func deliveredOnce(v View, text string) bool {
+	i := slices.IndexFunc(v.Lines, func(l Line) bool { return l.Kind == LineMessage && l.Text == text })
+	return i >= 0 && countMessages(v, text) == 1 && v.Lines[i].Status == StatusDelivered
+}
+
+func TestRelayIntegration_SendDeliverAndSurviveRestart(t *testing.T) {
+	r := startRelay(t, "")
+	alice := runRealClient(t, r.url(), "alice-cid", "alice", nil)
+	bob := runRealClient(t, r.url(), "bob-cid", "bob", nil)
+	waitReal(t, alice, "alice sees bob", func(v View) bool {
+		return v.State == StateOnline && slices.ContainsFunc(v.Members, func(m Member) bool { return m.Nick == "bob" })
+	})
+	waitReal(t, bob, "bob sees alice", func(v View) bool {
+		return v.State == StateOnline && slices.ContainsFunc(v.Members, func(m Member) bool { return m.Nick == "alice" })
+	})
+
+	if err := alice.Send("hello bob"); err != nil {
+		t.Fatal(err)
+	}
+	waitReal(t, alice, "alice's message delivered", func(v View) bool { return deliveredOnce(v, "hello bob") })
+	v := waitReal(t, bob, "bob shows it", func(v View) bool { return countMessages(v, "hello bob") == 1 })
+	if i := slices.IndexFunc(v.Lines, func(l Line) bool { return l.Text == "hello bob" }); v.Lines[i].Nick != "alice" || v.Lines[i].Mine {
+		t.Fatalf("bob's line %+v", v.Lines[i])
+	}
+
+	// The relay goes away; alice keeps writing into her outbox.
+	r.stop()
+	waitReal(t, alice, "alice offline", func(v View) bool { return v.State != StateOnline })
+	for _, text := range []string{"queued 1", "queued 2", "queued 3"} {
+		if err := alice.Send(text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v = alice.View()
+	for _, text := range []string{"queued 1", "queued 2", "queued 3"} {
+		if i := slices.IndexFunc(v.Lines, func(l Line) bool { return l.Text == text }); i < 0 || v.Lines[i].Status != StatusPending {
+			t.Fatalf("%q not pending while the relay is down: %q", text, texts(v.Lines))
+		}
+	}
+
+	// The same address, a fresh in-memory relay: a new seq space.
+	startRelay(t, r.addr)
+	for _, text := range []string{"queued 1", "queued 2", "queued 3"} {
+		waitReal(t, alice, "alice delivered "+text, func(v View) bool { return deliveredOnce(v, text) })
+	}
+	v = waitReal(t, bob, "bob shows the queued messages", func(v View) bool {
+		return countMessages(v, "queued 1") == 1 && countMessages(v, "queued 2") == 1 && countMessages(v, "queued 3") == 1
+	})
+	var order []string
+	for _, l := range v.Lines {
+		if l.Kind == LineMessage {
+			order = append(order, l.Text)
+		}
+	}
+	if !slices.Equal(order, []string{"hello bob", "queued 1", "queued 2", "queued 3"}) {
+		t.Fatalf("bob's messages %q", order)
+	}
+
+	// One more round trip in the new seq space, and still no duplicates.
+	if err := bob.Send("welcome back"); err != nil {
+		t.Fatal(err)
+	}
+	waitReal(t, alice, "alice shows bob's reply", func(v View) bool { return countMessages(v, "welcome back") == 1 })
+	v = alice.View()
+	for _, text := range []string{"hello bob", "queued 1", "queued 2", "queued 3"} {
+		if n := countMessages(v, text); n != 1 {
+			t.Fatalf("alice shows %q %d times", text, n)
+		}
+	}
+}
+
+// cuttingTransport wraps the real transport and, on the first connection,
+// cuts the link right after the first pub is written, before its echo can
+// be read: the relay may have accepted it, so the resend must be deduplicated.
+type cuttingTransport struct {
+	Transport
+	mu   sync.Mutex
+	cuts int
+}
+
+func (c *cuttingTransport) Dial(ctx context.Context, url string) (Conn, error) {
+	conn, err := c.Transport.Dial(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cuts > 0 {
+		return conn, nil
+	}
+	c.cuts++
+	return &cutAfterPub{Conn: conn}, nil
+}
+
+type cutAfterPub struct {
+	Conn
+	cut sync.Once
+}
+
+func (c *cutAfterPub) Write(ctx context.Context, frame []byte) error {
+	err := c.Conn.Write(ctx, frame)
+	if strings.Contains(string(frame), `"type":"`+wire.TypePub+`"`) {
+		c.cut.Do(func() { _ = c.Conn.Close() })
+	}
+	return err
+}
+
+func TestRelayIntegration_LinkCutAfterPubDeliveredExactlyOnce(t *testing.T) {
+	r := startRelay(t, "")
+	alice := runRealClient(t, r.url(), "alice-cid", "alice", &cuttingTransport{Transport: NewWebSocketTransport()})
+	bob := runRealClient(t, r.url(), "bob-cid", "bob", nil)
+	waitReal(t, alice, "alice online", func(v View) bool { return v.State == StateOnline })
+	waitReal(t, bob, "bob online", func(v View) bool { return v.State == StateOnline })
+
+	if err := alice.Send("through a cut"); err != nil {
+		t.Fatal(err)
+	}
+	waitReal(t, alice, "delivered after the cut", func(v View) bool { return deliveredOnce(v, "through a cut") })
+	waitReal(t, bob, "bob shows it", func(v View) bool { return countMessages(v, "through a cut") == 1 })
+
+	// A marker after it proves bob had every chance to see a duplicate.
+	if err := alice.Send("marker"); err != nil {
+		t.Fatal(err)
+	}
+	v := waitReal(t, bob, "marker", func(v View) bool { return countMessages(v, "marker") == 1 })
+	if n := countMessages(v, "through a cut"); n != 1 {
+		t.Fatalf("bob shows the message %d times", n)
+	}
+	if n := countMessages(alice.View(), "through a cut"); n != 1 {
+		t.Fatalf("alice shows the message %d times", n)
+	}
+}
