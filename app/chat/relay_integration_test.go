@@ -256,3 +256,33 @@ func TestRelayIntegration_LinkCutAfterPubDeliveredExactlyOnce(t *testing.T) {
 		t.Fatalf("alice shows the message %d times", n)
 	}
 }
+
+func TestRelayIntegration_RefusalsStopTheRetryLoop(t *testing.T) {
+	srv, err := relay.New(relay.Config{Secret: "s3cret", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
+
+	denied := runRealClient(t, url, "alice-cid", "alice", nil)
+	v := waitReal(t, denied, "denied", func(v View) bool { return v.State == StateDenied })
+	if v.Detail != "access denied: the invite is invalid or expired" {
+		t.Errorf("detail %q", v.Detail)
+	}
+
+	token, err := relay.IssueToken("s3cret", "it-room", "Alice", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(Options{Relay: url, Room: "it-room", CID: "bob-cid", Nick: "bob", Token: token, Store: NewMemoryStore()})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	waitView(t, c, "online with a token", func(v View) bool { return v.State == StateOnline })
+
+	invalid := runRealClient(t, url, "bad cid!", "x", nil)
+	waitReal(t, invalid, "invalid", func(v View) bool { return v.State == StateInvalid })
+}
