@@ -76,7 +76,7 @@ func (l *MessageList) Render() app.UI {
 			Aria("relevant", "additions").
 			Aria("label", "Messages in "+l.Room).
 			Body(
-				app.Range(shown).Slice(func(i int) app.UI { return lineItem(shown[i]) }),
+				app.Range(shown).Slice(func(i int) app.UI { return &MessageItem{Line: shown[i]} }),
 			),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.

@@ -77,10 +77,11 @@ func TestMessageList_Renders(t *testing.T) {
 	if err := app.Match(wantList, list, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := app.Match(app.Li().Class("sys").DataSet("key", "s1"), list, 0, 0, 0); err != nil {
+	// ul > MessageItem > li
+	if err := app.Match(app.Li().Class("sys").DataSet("key", "s1"), list, 0, 0, 0, 0); err != nil {
 		t.Error(err)
 	}
-	if err := app.Match(app.Text("<b>hi</b>"), list, 0, 0, 1, 1, 1, 0); err != nil {
+	if err := app.Match(app.Text("<b>hi</b>"), list, 0, 0, 1, 0, 1, 1, 0); err != nil {
 		t.Error(err)
 	}
 	if err := app.Match(app.Div(), list, 0, 1); err == nil {
