@@ -1,0 +1,168 @@
+package relay
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+func TestServer_Handshake_Rejections(t *testing.T) {
+	const secret = "handshake-secret"
+	tr := startRelay(t, Config{Secret: secret, MaxConns: 1, Origins: []string{"app.example.com"}})
+	valid, err := IssueToken(secret, "room", "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	occupant := tr.dial(t, query("room", "occupant", "token", valid))
+	occupant.expect(wire.TypeWelcome)
+
+	for _, tc := range []struct {
+		name       string
+		query      string
+		origin     string
+		wantStatus int
+		wantBody   string
+	}{
+		{"missing room", "cid=a", "", 400, "invalid room"},
+		{"bad room", query("no spaces", "a"), "", 400, "invalid room"},
+		{"room too long", query(strings.Repeat("r", 65), "a"), "", 400, "invalid room"},
+		{"missing cid", "room=room", "", 400, "invalid cid"},
+		{"dot in cid", query("room", "a.b"), "", 400, "invalid cid"},
+		{"bad since", query("room", "a", "since", "-1"), "", 400, "invalid since"},
+		{"400 before 403", query("bad room", "a"), "https://evil.example", 400, "invalid room"},
+		{"foreign origin", query("room", "a", "token", valid), "https://evil.example", 403, "origin not allowed"},
+		{"403 before 401", query("room", "a"), "https://evil.example", 403, "origin not allowed"},
+		{"missing token", query("room", "a"), "", 401, "missing token"},
+		{"401 before 503", query("room", "a"), "https://app.example.com", 401, "missing token"},
+		{"over max-conns", query("room", "a", "token", valid), "https://app.example.com", 503, "too many connections"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			header := http.Header{}
+			if tc.origin != "" {
+				header.Set("Origin", tc.origin)
+			}
+			_, resp, err := tr.dialRaw(tc.query, header)
+			if err == nil {
+				t.Fatal("handshake succeeded")
+			}
+			if resp == nil || resp.StatusCode != tc.wantStatus {
+				t.Fatalf("response %+v, want status %d", resp, tc.wantStatus)
+			}
+
+			// The handshake diagnosis: the same URL without upgrade headers
+			// answers the same status and names the reason.
+			status, body, _ := plainGet(t, tr, tc.query, tc.origin)
+			if status != tc.wantStatus || !strings.Contains(body, tc.wantBody) {
+				t.Fatalf("diagnosis = %d %q, want %d %q", status, body, tc.wantStatus, tc.wantBody)
+			}
+		})
+	}
+	for reason, want := range map[string]string{"bad_request": "7", "origin": "2", "token": "2", "capacity": "1"} {
+		if got := metricValue(t, tr, `relay_rejected_total{reason="`+reason+`"}`); got != want {
+			t.Errorf("rejected %s = %s, want %s", reason, got, want)
+		}
+	}
+}
+
+func TestServer_Handshake_Diagnosis(t *testing.T) {
+	tr := startRelay(t, Config{Origins: []string{"*.example.com"}})
+
+	status, body, h := plainGet(t, tr, query("room", "a"), "https://app.example.com")
+	if status != http.StatusUpgradeRequired || !strings.Contains(body, "upgrade required") {
+		t.Fatalf("diagnosis of a good request = %d %q, want 426", status, body)
+	}
+	if h.Get("Access-Control-Allow-Origin") != "https://app.example.com" || !strings.Contains(h.Get("Vary"), "Origin") {
+		t.Fatalf("CORS headers = %v", h)
+	}
+	if h.Get("Upgrade") != "websocket" {
+		t.Fatalf("426 without Upgrade header: %v", h)
+	}
+	// A refused origin may read its 403, to stop retrying.
+	status, _, h = plainGet(t, tr, query("room", "a"), "https://evil.test")
+	if status != http.StatusForbidden || h.Get("Access-Control-Allow-Origin") != "https://evil.test" {
+		t.Fatalf("refused origin: %d %v", status, h)
+	}
+	// A refused origin cannot read other answers.
+	status, _, h = plainGet(t, tr, query("bad room", "a"), "https://evil.test")
+	if status != http.StatusBadRequest || h.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("refused origin, bad room: %d %v", status, h)
+	}
+	// No Origin, no CORS header.
+	status, _, h = plainGet(t, tr, query("room", "a"), "")
+	if status != http.StatusUpgradeRequired || h.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("no origin: %d %v", status, h)
+	}
+}
+
+func TestServer_Handshake_SubprotocolAndOrigins(t *testing.T) {
+	tr := startRelay(t, Config{Origins: []string{"*.example.com", "http://localhost:*"}})
+	for _, tc := range []struct {
+		origin string
+		ok     bool
+	}{
+		{"", true},          // not a browser
+		{tr.http.URL, true}, // same host as the request
+		{"https://app.example.com", true},
+		{"https://APP.Example.com", true},
+		{"https://example.com", false},
+		{"http://localhost:3000", true},
+		{"https://localhost:3000", false}, // the pattern names the scheme
+		{"null", false},
+	} {
+		header := http.Header{}
+		if tc.origin != "" {
+			header.Set("Origin", tc.origin)
+		}
+		conn, resp, err := tr.dialRaw(query("o", "c"), header)
+		if tc.ok {
+			if err != nil {
+				t.Fatalf("origin %q refused: %v", tc.origin, err)
+			}
+			if conn.Subprotocol() != wire.Subprotocol {
+				t.Fatalf("subprotocol %q, want %q", conn.Subprotocol(), wire.Subprotocol)
+			}
+			newTestClient(t, conn).leave()
+			continue
+		}
+		if err == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("origin %q: err=%v resp=%v, want 403", tc.origin, err, resp)
+		}
+	}
+}
+
+// TestServer_Handshake_WithoutSubprotocol: clients that do not offer chat.v1
+// are still served the same contract.
+func TestServer_Handshake_WithoutSubprotocol(t *testing.T) {
+	tr := startRelay(t, Config{})
+	conn, _, err := websocket.Dial(t.Context(), tr.wsURL(query("p", "c")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newTestClient(t, conn)
+	c.expect(wire.TypeWelcome)
+}
+
+// plainGet sends GET /ws?query without upgrade headers.
+func plainGet(t *testing.T, tr *testRelay, query, origin string) (int, string, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, tr.http.URL+"/ws?"+query, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
