@@ -43,6 +43,7 @@ type member struct {
 
 // ending says how a member's connection ends.
 type ending struct {
+	name   string               // for logs
 	code   websocket.StatusCode // 0: no close frame, just close the socket
 	reason string
 	// flush sends what is already queued before the close frame, so that the
@@ -54,14 +55,14 @@ type ending struct {
 // Endings of a member. Close reasons are short because a close frame allows
 // 123 bytes.
 var (
-	endPeerGone     = ending{}
-	endPingTimeout  = ending{}
-	endWriteTimeout = ending{}
-	endSlowConsumer = ending{code: websocket.StatusTryAgainLater, reason: "outbound queue full: reconnect with since"}
-	endTooBig       = ending{code: websocket.StatusMessageTooBig, reason: "frame over max_message"}
-	endBadFrames    = ending{code: websocket.StatusPolicyViolation, reason: "too many bad frames", flush: true}
-	endRateAbuse    = ending{code: websocket.StatusPolicyViolation, reason: "sustained rate limit excess", flush: true}
-	endShutdown     = ending{code: websocket.StatusGoingAway, reason: "relay shutting down", flush: true}
+	endPeerGone     = ending{name: "peer gone"}
+	endPingTimeout  = ending{name: "ping timeout"}
+	endWriteTimeout = ending{name: "write timeout"}
+	endSlowConsumer = ending{name: "slow consumer", code: websocket.StatusTryAgainLater, reason: "outbound queue full: reconnect with since"}
+	endTooBig       = ending{name: "too big", code: websocket.StatusMessageTooBig, reason: "frame over max_message"}
+	endBadFrames    = ending{name: "bad frames", code: websocket.StatusPolicyViolation, reason: "too many bad frames", flush: true}
+	endRateAbuse    = ending{name: "rate abuse", code: websocket.StatusPolicyViolation, reason: "sustained rate limit excess", flush: true}
+	endShutdown     = ending{name: "shutdown", code: websocket.StatusGoingAway, reason: "relay shutting down", flush: true}
 )
 
 func newMember(id, cid, name string, conn *websocket.Conn, queueLen int, m *metrics) *member {

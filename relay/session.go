@@ -48,8 +48,10 @@ func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
 	_ = conn.CloseNow()
 
 	switch {
+	case m.end == endShutdown:
+		log.Debug("closed for shutdown")
 	case m.end != endPeerGone:
-		log.Info("dropped", "code", int(m.end.code), "reason", m.end.reason)
+		log.Info("dropped", "why", m.end.name, "code", int(m.end.code))
 	case isNormalClose(err):
 		log.Debug("left", "err", err)
 	default:
@@ -57,12 +59,19 @@ func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
 	}
 }
 
+// maxIdleReadBuffer is the largest read buffer a connection keeps between frames.
+const maxIdleReadBuffer = 16 << 10
+
 // readLoop handles the client's frames until the connection fails or the
 // member is killed.
 func (s *Server) readLoop(m *member, r *room) error {
 	limits := newFrameLimits(s.cfg.Rate, s.cfg.Burst)
 	var buf bytes.Buffer // reused: wire.ParseClientFrame copies what it keeps
 	for {
+		if buf.Cap() > maxIdleReadBuffer {
+			// One big frame must not pin its buffer while the connection idles.
+			buf = bytes.Buffer{}
+		}
 		typ, reader, err := m.conn.Reader(context.Background())
 		if err != nil {
 			return err
