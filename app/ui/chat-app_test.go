@@ -1,10 +1,6 @@
 package ui
 
-import (
-	"testing"
-
-	"github.com/maxence-charriere/go-app/v10/pkg/app"
-)
+import "testing"
 
 func TestValidRelayURL(t *testing.T) {
 	for relay, ok := range map[string]bool{
@@ -19,21 +15,4 @@ func TestValidRelayURL(t *testing.T) {
 			t.Errorf("validRelayURL(%q) = %v, want ok=%v", relay, err, ok)
 		}
 	}
-}
-
-func TestChatApp_RendersOnServer(t *testing.T) {
-	// go-app renders the page natively when generating the static site; the
-	// root must render without a browser (OnMount never runs there).
-	if err := loadAndRender(&ChatApp{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func loadAndRender(c *ChatApp) error {
-	engine := app.NewTestEngine()
-	if err := engine.Load(c); err != nil {
-		return err
-	}
-	engine.ConsumeAll()
-	return nil
 }
