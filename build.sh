@@ -38,12 +38,6 @@ build_site() {
 build_relay() {
 	echo "==> relay"
 	mkdir -p "$BIN"
-	if ! compgen -G "relay/cmd/relay/*.go" >/dev/null; then
-		# TEMPORARY: the relay is being written concurrently. Remove this
-		# branch once relay/cmd/relay exists.
-		echo "warning: relay/cmd/relay does not exist yet; bin/relay not built" >&2
-		return
-	fi
 	go build -o "$BIN/relay" ./relay/cmd/relay
 }
 
