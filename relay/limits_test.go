@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -131,21 +132,52 @@ func TestServer_BadFrame_ErrorThen1008(t *testing.T) {
 	}
 }
 
-// smallFirstBuffer wraps a listener so that the first accepted connection
-// has a tiny kernel send buffer: when that peer stops reading, the relay's
-// writes block after a few kilobytes instead of megabytes. Later connections
-// keep normal buffers so that they are never the slow ones.
-type smallFirstBuffer struct {
+// smallNextBuffer wraps a listener so that the next connection accepted
+// after arm has a tiny kernel send buffer: when that peer stops reading, the
+// relay's writes block after a few kilobytes instead of megabytes. Other
+// connections keep normal buffers so that they are never the slow ones.
+type smallNextBuffer struct {
 	net.Listener
-	done atomic.Bool
+	armed atomic.Bool
 }
 
-func (l *smallFirstBuffer) Accept() (net.Conn, error) {
+func (l *smallNextBuffer) arm() { l.armed.Store(true) }
+
+func (l *smallNextBuffer) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
-	if tc, ok := c.(*net.TCPConn); ok && !l.done.Swap(true) {
+	if tc, ok := c.(*net.TCPConn); ok && l.armed.Swap(false) {
 		_ = tc.SetWriteBuffer(4096)
 	}
 	return c, err
+}
+
+// startRelayWithSmallBuffers is startRelay whose listener can give the
+// next connection a tiny send buffer.
+func startRelayWithSmallBuffers(t *testing.T, cfg Config) (*testRelay, *smallNextBuffer) {
+	var small *smallNextBuffer
+	tr := startRelayOn(t, cfg, func(ln net.Listener) net.Listener {
+		small = &smallNextBuffer{Listener: ln}
+		return small
+	})
+	return tr, small
+}
+
+// dialStuck connects a peer that reads nothing, with tiny buffers on both
+// ends, and waits until watcher has seen it join.
+func dialStuck(t *testing.T, tr *testRelay, small *smallNextBuffer, room, cid string, watcher *testClient) *websocket.Conn {
+	t.Helper()
+	small.arm()
+	conn, _, err := websocket.Dial(context.Background(), tr.wsURL(query(room, cid)), &websocket.DialOptions{
+		HTTPClient: smallReadBufferClient(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	if j := watcher.skipTo(wire.TypeJoin); j.Peer.CID != cid {
+		t.Fatalf("join = %+v", j.Peer)
+	}
+	return conn
 }
 
 // TestServer_SlowConsumer_Dropped1013: a member that never reads is dropped
@@ -153,21 +185,14 @@ func (l *smallFirstBuffer) Accept() (net.Conn, error) {
 // message.
 func TestServer_SlowConsumer_Dropped1013(t *testing.T) {
 	const queue = 4
-	tr := startRelayOn(t, Config{Queue: queue, Rate: 1e6, Burst: 1e6},
-		func(ln net.Listener) net.Listener { return &smallFirstBuffer{Listener: ln} })
-
-	slowConn, _, err := websocket.Dial(context.Background(), tr.wsURL(query("s", "slow")), &websocket.DialOptions{
-		HTTPClient: smallReadBufferClient(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// slowConn is not read until the relay has given up on it.
-
+	tr, small := startRelayWithSmallBuffers(t, Config{Queue: queue, Rate: 1e6, Burst: 1e6})
 	pub := tr.dial(t, query("s", "pub"))
 	pub.expect(wire.TypeWelcome)
 	reader := tr.dial(t, query("s", "reader"))
 	reader.expect(wire.TypeWelcome)
+	pub.expect(wire.TypeJoin)
+	// slowConn is not read until the relay has given up on it.
+	slowConn := dialStuck(t, tr, small, "s", "slow", reader)
 	pub.expect(wire.TypeJoin)
 
 	payload := strings.Repeat("p", 2000)
@@ -215,7 +240,7 @@ func TestServer_SlowConsumer_Dropped1013(t *testing.T) {
 }
 
 // smallReadBufferClient dials with tiny kernel receive buffers, for the same
-// reason as smallFirstBuffer.
+// reason as smallNextBuffer.
 func smallReadBufferClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -226,4 +251,31 @@ func smallReadBufferClient() *http.Client {
 			return c, err
 		},
 	}}
+}
+
+// TestServer_WriteTimeout_DropsStuckPeer: a peer that stops reading while
+// its queue still has room is dropped when one write takes longer than
+// WriteTimeout.
+func TestServer_WriteTimeout_DropsStuckPeer(t *testing.T) {
+	tr, small := startRelayWithSmallBuffers(t, Config{Queue: 100_000, Rate: 1e6, Burst: 1e6, WriteTimeout: 200 * time.Millisecond})
+	pub := tr.dial(t, query("w", "pub"))
+	pub.expect(wire.TypeWelcome)
+	dialStuck(t, tr, small, "w", "stuck", pub)
+
+	payload := strings.Repeat("p", 2000)
+	for i, left := 1, false; !left; i++ {
+		if i > 3000 {
+			t.Fatal("stuck peer never dropped")
+		}
+		pub.pub(fmt.Sprint(i), payload)
+		for f := pub.next(); f.Type != wire.TypeMsg || f.Seq != uint64(i); f = pub.next() {
+			if f.Type != wire.TypeLeave || f.CID != "stuck" {
+				t.Fatalf("got %+v while waiting for echo %d", f, i)
+			}
+			left = true
+		}
+	}
+	if got := metricValue(t, tr, `relay_dropped_total{reason="write_timeout"}`); got != "1" {
+		t.Fatalf("dropped write_timeout = %s, want 1", got)
+	}
 }

@@ -161,7 +161,11 @@ func (s *Server) drop(m *member, r *room, e ending, reason string) {
 // writeLoop is m's only writer of data frames: the welcome and replay first,
 // then everything queued, packed into as few frames as possible.
 func (s *Server) writeLoop(m *member, r *room) {
-	w := batchWriter{conn: m.conn, limit: int(s.cfg.MaxMessage), timeout: s.cfg.WriteTimeout}
+	w := batchWriter{conn: m.conn, limit: int(s.cfg.MaxMessage), timeout: s.cfg.WriteTimeout,
+		// Killing before the write is canceled (which closes the connection)
+		// makes the drop count as a write timeout, not as the peer going away
+		// when the reader notices the closed connection first.
+		onTimeout: func() { m.kill(endWriteTimeout, dropWriteTimeout) }}
 	err := w.writeAll(m.initial)
 	m.initial = nil
 	for err == nil {
@@ -177,11 +181,8 @@ func (s *Server) writeLoop(m *member, r *room) {
 		}
 	}
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			s.drop(m, r, endWriteTimeout, dropWriteTimeout)
-		} else {
-			s.drop(m, r, endPeerGone, "")
-		}
+		// A no-op kill after a write timeout; either way m leaves the room now.
+		s.drop(m, r, endPeerGone, "")
 	}
 	<-m.done
 	if m.end.flush && err == nil {
@@ -225,9 +226,10 @@ func (s *Server) keepalive(m *member, r *room) {
 // batchWriter writes queued frames, joining as many as fit in limit bytes
 // into one WebSocket frame separated by '\n' (chat.v1 lets the relay batch).
 type batchWriter struct {
-	conn    *websocket.Conn
-	limit   int
-	timeout time.Duration
+	conn      *websocket.Conn
+	limit     int
+	timeout   time.Duration
+	onTimeout func() // called when a write exceeds timeout, before it is canceled
 }
 
 // batchPool holds batch buffers so that idle members keep none.
@@ -292,9 +294,15 @@ func (w *batchWriter) flushQueue(queue chan []byte) {
 }
 
 func (w *batchWriter) write(p []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), w.timeout)
-	defer cancel()
-	return w.conn.Write(ctx, websocket.MessageText, p)
+	ctx, cancel := context.WithCancel(context.Background())
+	timer := time.AfterFunc(w.timeout, func() {
+		w.onTimeout()
+		cancel() // coder/websocket closes the connection: the write fails
+	})
+	err := w.conn.Write(ctx, websocket.MessageText, p)
+	timer.Stop()
+	cancel()
+	return err
 }
 
 // isNormalClose reports whether err is how connections normally end, which
