@@ -29,6 +29,7 @@ type ChatApp struct {
 	app.Compo
 
 	mounted bool
+	ctx     app.Context // ChatApp's own context: sessions outlive the child that started them
 	store   chat.Store
 	prefs   chat.Prefs
 	pageURL string // the page's address, for chat.DefaultRelay
@@ -52,6 +53,7 @@ type ChatApp struct {
 // visibility events. It runs only in a browser.
 func (c *ChatApp) OnMount(ctx app.Context) {
 	c.mounted = true
+	c.ctx = ctx
 	c.store = newStore()
 	c.prefs = chat.LoadPrefs(c.store, nil)
 	c.pageURL = app.Window().URL().String()
@@ -118,7 +120,9 @@ func (c *ChatApp) followURL(ctx app.Context) {
 	if canonical := RoomFragment(room); "#"+fragment != canonical {
 		replaceFragment(canonical)
 	}
-	if c.session != nil && c.session.room == room {
+	// A new invite for the open room (say, after "access denied") reconnects
+	// with its token.
+	if c.session != nil && c.session.room == room && c.session.token == c.prefs.Tokens[room] {
 		return
 	}
 	c.openRoom(ctx, room)
@@ -132,7 +136,7 @@ func (c *ChatApp) openRoom(ctx app.Context, room string) {
 	c.prefs.Visit(room)
 	c.savePrefs()
 
-	c.session = startSession(ctx, chat.Options{
+	c.session = startSession(c.ctx, chat.Options{
 		Relay:     c.relayURL(),
 		Room:      room,
 		CID:       c.prefs.CID,

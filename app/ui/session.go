@@ -19,6 +19,7 @@ const DefaultRenderInterval = 50 * time.Millisecond
 // carries its own cancel: stopping it ends the client's Run and the watcher.
 type session struct {
 	room   string
+	token  string
 	client *chat.Client
 	cancel context.CancelFunc
 }
@@ -28,7 +29,7 @@ type session struct {
 // once per DefaultRenderInterval.
 func startSession(ctx app.Context, opts chat.Options, onView func(app.Context, *session, chat.View)) *session {
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &session{room: opts.Room, client: chat.New(opts), cancel: cancel}
+	s := &session{room: opts.Room, token: opts.Token, client: chat.New(opts), cancel: cancel}
 	ctx.Async(func() { s.client.Run(runCtx) })
 	ctx.Async(func() { s.watch(runCtx, ctx, onView) })
 	return s
