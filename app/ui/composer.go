@@ -76,7 +76,7 @@ func (c *Composer) showCounter() bool {
 }
 
 func (c *Composer) onKeyDown(ctx app.Context, e app.Event) {
-	if e.Get("key").String() != "Enter" || e.Get("shiftKey").Bool() || e.Get("isComposing").Bool() {
+	if e.Get("key").String() != "Enter" || e.Get("shiftKey").Truthy() || e.Get("isComposing").Truthy() {
 		// Typing is not a state change: no need to re-render for each key.
 		ctx.PreventUpdate()
 		return
