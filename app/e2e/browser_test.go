@@ -183,10 +183,19 @@ func (p *person) eval(expr string, out any) {
 
 // poll waits until the JavaScript function fn, called with args, returns a
 // truthy value, and returns that value as JSON. It fails the test with a dump
-// of the page when timeout passes. A navigation in between (a reload) restarts
-// the wait in the new document.
+// of the page when timeout passes.
 func (p *person) poll(what string, timeout time.Duration, fn string, args ...any) []byte {
 	p.t.Helper()
+	raw, err := p.tryPoll(timeout, fn, args...)
+	if err != nil {
+		p.t.Fatalf("%s: waited %v for %s: %v\n%s", p.name, timeout, what, err, p.dump())
+	}
+	return raw
+}
+
+// tryPoll is poll that returns the failure instead of ending the test. A
+// navigation in between (a reload) restarts the wait in the new document.
+func (p *person) tryPoll(timeout time.Duration, fn string, args ...any) ([]byte, error) {
 	deadline := time.Now().Add(timeout)
 	var lastErr error
 	for {
@@ -195,13 +204,10 @@ func (p *person) poll(what string, timeout time.Duration, fn string, args ...any
 			break
 		}
 		ctx, cancel := context.WithTimeout(p.ctx, left+5*time.Second)
-		raw, err := chromedp.Run(ctx, chromedp.PollFunction[[]byte](fn,
-			chromedp.WithPollingInterval(pollInterval),
-			chromedp.WithPollingTimeout(left),
-			chromedp.WithPollingArgs(args...)))
+		raw, err := chromedp.Run(ctx, pollFunction(fn, left, args))
 		cancel()
 		if err == nil {
-			return raw
+			return raw, nil
 		}
 		lastErr = err
 		if errors.Is(err, chromedp.ErrPollingTimeout) || p.ctx.Err() != nil {
@@ -214,8 +220,26 @@ func (p *person) poll(what string, timeout time.Duration, fn string, args ...any
 		case <-p.ctx.Done():
 		}
 	}
-	p.t.Fatalf("%s: waited %v for %s: %v\n%s", p.name, timeout, what, lastErr, p.dump())
-	return nil
+	return nil, lastErr
+}
+
+// pollFunction polls fn(args...) every pollInterval until it is truthy or
+// timeout passes. The arguments travel as one JSON string: the protocol omits
+// a call argument whose value is empty ([] or "" arrive as undefined).
+func pollFunction(fn string, timeout time.Duration, args []any) chromedp.Action[[]byte] {
+	if args == nil {
+		args = []any{}
+	}
+	encoded, err := json.Marshal(args)
+	if err != nil {
+		return func(context.Context, *chromedp.Target) ([]byte, error) {
+			return nil, fmt.Errorf("encoding poll arguments: %w", err)
+		}
+	}
+	return chromedp.PollFunction[[]byte](`(encodedArgs) => (`+fn+`)(...JSON.parse(encodedArgs))`,
+		chromedp.WithPollingInterval(pollInterval),
+		chromedp.WithPollingTimeout(timeout),
+		chromedp.WithPollingArgs(string(encoded)))
 }
 
 // never fails the test if the JavaScript function fn returns a truthy value at
@@ -225,10 +249,7 @@ func (p *person) never(what string, d time.Duration, fn string, args ...any) {
 	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, d+10*time.Second)
 	defer cancel()
-	raw, err := chromedp.Run(ctx, chromedp.PollFunction[[]byte](fn,
-		chromedp.WithPollingInterval(pollInterval),
-		chromedp.WithPollingTimeout(d),
-		chromedp.WithPollingArgs(args...)))
+	raw, err := chromedp.Run(ctx, pollFunction(fn, d, args))
 	switch {
 	case errors.Is(err, chromedp.ErrPollingTimeout):
 		return // it never happened
@@ -380,6 +401,9 @@ func (p *person) Messages() []shownMessage {
 // given, each in one of statuses (any status when statuses is empty).
 func (p *person) waitMessages(timeout time.Duration, texts []string, statuses ...string) {
 	p.t.Helper()
+	if statuses == nil {
+		statuses = []string{} // [] rather than null: any status
+	}
 	p.poll(fmt.Sprintf("messages %q (status %v)", texts, statuses), timeout,
 		`(texts, statuses) => {
 			const msgs = `+messagesJS+`;

@@ -55,8 +55,17 @@ func TestInstallable_ManifestAndIcons(t *testing.T) {
 				const resp = await fetch(new URL(icon.src, url), {cache: 'no-store'});
 				r.status = resp.status;
 				r.type = resp.headers.get('content-type') || '';
-				const bitmap = await createImageBitmap(await resp.blob());
-				r.width = bitmap.width; r.height = bitmap.height;
+				const blob = await resp.blob();
+				if (r.type.includes('svg')) {
+					// Bitmaps cannot be made from SVG; an <img> proves it renders.
+					const img = new Image();
+					img.src = URL.createObjectURL(blob);
+					await img.decode();
+					r.width = img.naturalWidth; r.height = img.naturalHeight;
+				} else {
+					const bitmap = await createImageBitmap(blob);
+					r.width = bitmap.width; r.height = bitmap.height;
+				}
 			} catch (e) { r.error = String(e); }
 			out.push(r);
 		}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -113,6 +114,7 @@ func (r *relayProcess) start() {
 	r.runs++
 	fmt.Fprintf(&r.log, "=== relay run %d on %s\n", r.runs, r.addr)
 	cmd := exec.Command(suite.relayBin, append([]string{"-addr", r.addr}, r.args...)...)
+	cmd.Env = relayEnv()
 	cmd.Stdout = &r.log
 	cmd.Stderr = &r.log
 	if err := cmd.Start(); err != nil {
@@ -131,6 +133,19 @@ func (r *relayProcess) start() {
 	if err := waitHealthy(r.URL()+"/healthz", exited, relayStartTimeout); err != nil {
 		r.t.Fatalf("relay: not ready: %v\n%s", err, r.log.String())
 	}
+}
+
+// relayEnv is the test's environment without RELAY_* variables: every relay
+// flag also reads one, and a RELAY_SECRET left in a shell must not turn the
+// open rooms of the scenarios into token rooms.
+func relayEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "RELAY_") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // waitHealthy polls url until it answers 200, the process exits, or the
@@ -265,6 +280,7 @@ func mintToken(t *testing.T, secret, room, name string) string {
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(suite.relayBin, args...)
+	cmd.Env = relayEnv()
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("relay token: %v\n%s", err, stderr.String())
