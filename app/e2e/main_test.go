@@ -32,7 +32,9 @@ func TestMain(m *testing.M) {
 func runSuite(m *testing.M) int {
 	suite.chromium = findChromium()
 	if suite.chromium == "" {
-		// Nothing to build for tests that will all skip (or fail under CI).
+		// Say it where `go test` without -v shows it too; nothing to build
+		// for tests that will all skip (or fail under CI).
+		fmt.Fprintln(os.Stderr, noChromium)
 		return m.Run()
 	}
 	tmp, err := os.MkdirTemp("", "chat-e2e-")
@@ -145,18 +147,20 @@ func findChromium() string {
 	return ""
 }
 
+// noChromium is the warning of a run without a browser.
+const noChromium = "!!! NO CHROMIUM: the end-to-end browser tests did NOT run. " +
+	"Install Debian's chromium (apt-get install chromium) or set CHROMIUM=/path/to/chrome."
+
 // requireSuite stops the test when the suite cannot run: it skips without a
 // browser (fails under CI=true, where a skipped proof is no proof) and fails
 // when the relay or the site could not be built.
 func requireSuite(t *testing.T) {
 	t.Helper()
 	if suite.chromium == "" {
-		const msg = "!!! NO CHROMIUM: the end-to-end browser tests did NOT run. " +
-			"Install Debian's chromium (apt-get install chromium) or set CHROMIUM=/path/to/chrome."
 		if strings.EqualFold(os.Getenv("CI"), "true") {
-			t.Fatal(msg + " (CI=true: this is a failure)")
+			t.Fatal(noChromium + " (CI=true: this is a failure)")
 		}
-		t.Skip(msg)
+		t.Skip(noChromium)
 	}
 	if suite.setupErr != nil {
 		t.Fatalf("e2e setup: %v", suite.setupErr)

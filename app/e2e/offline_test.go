@@ -27,18 +27,18 @@ func TestOffline_ReloadShowsHistoryAndStartsWithoutServer(t *testing.T) {
 	bob.setNick("Bob")
 	bob.waitServiceWorkerReady()
 
-	history := []string{"First line of history", "Second line of history"}
-	for _, text := range history {
+	own := "Bob's own line"
+	bob.send(own)
+	bob.waitMessages(waitTimeout, []string{own}, "delivered")
+	history := []string{own, "First line from Alice", "Second line from Alice"}
+	for _, text := range history[1:] {
 		alice.send(text)
 	}
-	reply := "Bob's own line"
-	bob.send(reply)
-	history = append(history, reply)
 	bob.waitMessages(waitTimeout, history)
-	bob.waitMessages(waitTimeout, []string{reply}, "delivered")
 
-	// Bob reloads at once, with the relay silent: what was on his screen must
-	// be there again before the network answers.
+	// Bob reloads as soon as Alice's last line is on his screen, with the
+	// relay silent: what he saw must be there again before the network
+	// answers, including that last line.
 	bobLink.HoldWebSockets()
 	bob.reload()
 	raw, err := bob.tryPoll(waitTimeout,

@@ -115,6 +115,7 @@ func (r *relayProcess) start() {
 	fmt.Fprintf(&r.log, "=== relay run %d on %s\n", r.runs, r.addr)
 	cmd := exec.Command(suite.relayBin, append([]string{"-addr", r.addr}, r.args...)...)
 	cmd.Env = relayEnv()
+	dieWithParent(cmd)
 	cmd.Stdout = &r.log
 	cmd.Stderr = &r.log
 	if err := cmd.Start(); err != nil {
