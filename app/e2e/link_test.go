@@ -32,7 +32,7 @@ type link struct {
 	conns      map[net.Conn]struct{} // open connections, both ends, to close on a cut
 	handshakes []string              // request lines of the /ws handshakes seen, held or not
 	closed     bool
-	done       chan struct{}         // closed by close: releases every wait
+	done       chan struct{} // closed by close: releases every wait
 
 	wg sync.WaitGroup
 }
