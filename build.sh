@@ -68,13 +68,96 @@ main() {
 }
 
 # ---------------------------------------------------------------------------
-# Tests. Keep this function last: it is extended with install steps, browser
-# tests and the end-to-end suite.
+# Tests: the README's second command. Installs what the suite needs when it is
+# missing (Go modules, Debian's chromium when root, wasmbrowsertest from the
+# module proxy), then runs vet for both targets, the native suite under -race,
+# the wasm suite in Chromium and the Chromium end-to-end proof (app/e2e).
+# Without Chromium the browser tests are skipped loudly, except under CI=true,
+# where that is a failure.
 # ---------------------------------------------------------------------------
+WASMBROWSERTEST_VERSION=v0.11.0
+
+find_chromium() {
+	local name
+	for name in "${CHROMIUM:-}" chromium chromium-browser google-chrome; do
+		if [ -n "$name" ] && command -v "$name" >/dev/null 2>&1; then
+			command -v "$name"
+			return 0
+		fi
+	done
+	return 1
+}
+
+ensure_chromium() {
+	find_chromium >/dev/null && return 0
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "==> installing Debian's chromium (apt-get)"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+		find_chromium >/dev/null && return 0
+	fi
+	return 1
+}
+
+ensure_wasmbrowsertest() {
+	export PATH="$(go env GOPATH)/bin:$PATH"
+	command -v wasmbrowsertest >/dev/null 2>&1 && return 0
+	echo "==> installing wasmbrowsertest $WASMBROWSERTEST_VERSION (go install)"
+	go install "github.com/agnivade/wasmbrowsertest@$WASMBROWSERTEST_VERSION"
+}
+
+no_browser_banner() {
+	cat >&2 <<'BANNER'
+
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!!! No Chromium found: the browser tests (wasm and end-to-end) are SKIPPED.  !!!
+!!! Install Debian's "chromium" package, or set CHROMIUM=/path, to run them. !!!
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+
+BANNER
+}
+
 run_tests() {
+	local started=$SECONDS browser=1
+	echo "==> go mod download"
+	go mod download
+	if ! ensure_chromium; then
+		browser=0
+		if [ "${CI:-}" = true ]; then
+			echo "FATAL: CI=true needs Chromium for the browser tests, and it could not be installed" >&2
+			exit 1
+		fi
+		no_browser_banner
+	fi
+	if [ "$browser" = 1 ]; then
+		ensure_wasmbrowsertest
+		export CHROMIUM="$(find_chromium)"
+	fi
+
+	build
+	# The end-to-end suite serves this fresh build instead of building its own.
+	export CHAT_DIST="$PWD/$DIST"
+
+	echo "==> go vet (native)"
 	go vet ./...
-	GOOS=js GOARCH=wasm go vet ./app/...
-	go test -race ./...
+	echo "==> go vet (GOOS=js GOARCH=wasm)"
+	GOOS=js GOARCH=wasm go vet ./app/... ./relay/wire/...
+
+	echo "==> go test -race (native)"
+	go test -race -count=1 $(go list ./... | grep -v '/app/e2e$')
+
+	if [ "$browser" = 1 ]; then
+		echo "==> go test (GOOS=js GOARCH=wasm, in Chromium via wasmbrowsertest)"
+		# wasmbrowsertest's CDP library logs events it does not know: noise, not failures.
+		GOOS=js GOARCH=wasm go test -count=1 -exec wasmbrowsertest ./app/... ./relay/wire/... \
+			2> >(grep -v 'could not unmarshal event' >&2)
+	fi
+
+	echo "==> go test -race ./app/e2e (Chromium end-to-end)"
+	# -v so that each scenario, and a loud skip without Chromium, shows in the log.
+	go test -race -count=1 -v ./app/e2e/
+
+	echo "==> all tests passed in $((SECONDS - started))s"
 }
 
 main "$@"
