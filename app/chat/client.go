@@ -55,6 +55,8 @@ type Client struct {
 	lastSeq      uint64              // for since=; in the relay's current seq space
 	historyDirty bool
 	stopPersist  func() bool // the pending coalesced history write, nil if none
+	lastPersist  time.Time   // when history was last written, zero before the first write
+	outboxDirty  bool        // the last outbox write failed (quota): Flush retries it
 
 	timeline  []Line         // delivered messages and system lines, oldest first
 	outbox    []*outboxEntry // my undelivered messages, in send order
@@ -188,7 +190,7 @@ func (c *Client) Send(text string) error {
 	c.outbox = append(c.outbox, e)
 	// A failed save (quota) still leaves the message queued for this
 	// session; only a reload before delivery would lose it.
-	_ = saveOutbox(c.store, c.room, c.outbox)
+	c.saveOutboxLocked()
 	if c.sess != nil {
 		c.sess.wakeWriter()
 	}
@@ -297,27 +299,4 @@ func (c *Client) resetMembers() {
 
 func (c *Client) me() *member {
 	return &member{Member: Member{Conn: c.myConn, CID: c.cid, Nick: c.nick, Me: true}, metaNick: c.nick}
-}
-
-// markHistoryDirty schedules one coalesced history write.
-func (c *Client) markHistoryDirty() {
-	c.historyDirty = true
-	if c.stopPersist == nil {
-		c.stopPersist = c.clock.AfterFunc(DefaultPersistDelay, func() {
-			c.mu.Lock()
-			defer c.mu.Unlock()
-			c.stopPersist = nil
-			c.persistHistoryLocked()
-		})
-	}
-}
-
-func (c *Client) persistHistoryLocked() {
-	if !c.historyDirty {
-		return
-	}
-	c.historyDirty = false
-	// On quota errors saveHistory already trimmed what it could; a failure
-	// here is retried with the next change.
-	_ = saveHistory(c.store, c.room, storedHistory{Seq: c.lastSeq, Messages: c.history})
 }

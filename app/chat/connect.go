@@ -21,11 +21,7 @@ func (c *Client) Run(ctx context.Context) {
 	defer func() {
 		wg.Wait()
 		c.mu.Lock()
-		if c.stopPersist != nil {
-			c.stopPersist()
-			c.stopPersist = nil
-		}
-		c.persistHistoryLocked()
+		_ = c.flushLocked() // nothing left to retry it with: a failure stays
 		c.setStateLocked(StateOffline, time.Time{}, "disconnected")
 		c.mu.Unlock()
 		c.signal()

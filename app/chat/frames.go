@@ -29,6 +29,7 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 		}
 		return nil
 	})
+	c.persistHistorySoonLocked()
 	c.mu.Unlock()
 	c.signal()
 }
@@ -126,7 +127,7 @@ func (c *Client) deliveredLocked(id string) {
 	}
 	c.outbox[i].delivered = true
 	c.outbox = slices.Delete(c.outbox, i, i+1)
-	_ = saveOutbox(c.store, c.room, c.outbox)
+	c.saveOutboxLocked()
 }
 
 func (c *Client) senderNickLocked(conn, cid string) string {
@@ -227,7 +228,7 @@ func (c *Client) handleErrorLocked(s *session, f *wire.ServerFrame) {
 	default:
 		e.delivered = true
 		c.outbox = slices.Delete(c.outbox, i, i+1)
-		_ = saveOutbox(c.store, c.room, c.outbox)
+		c.saveOutboxLocked()
 		c.addSystemLine(LineSystem, fmt.Sprintf("Not sent (%s): %s", f.Code, shorten(e.Text, 80)))
 	}
 }

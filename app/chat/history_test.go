@@ -89,15 +89,147 @@ func TestClient_History_WritesCoalesced(t *testing.T) {
 		relay.send(t, msg(uint64(i+1), "other", fmt.Sprint(i), "calm-fox", "burst"))
 	}
 	h.waitView("100 messages", func(v View) bool { return len(messageLines(v)) == 100 })
-	if n := store.count(historyKey("lobby")); n != 0 {
-		t.Fatalf("history written %d times before the persist delay", n)
+	// The first message after a quiet period is written at once; the rest
+	// of the burst waits for the persist delay.
+	if n := store.count(historyKey("lobby")); n != 1 {
+		t.Fatalf("history written %d times before the persist delay, want 1", n)
+	}
+	if got := storedHistoryOf(t, store); got.Seq != 1 || len(got.Messages) != 1 {
+		t.Fatalf("first write: seq %d, %d messages", got.Seq, len(got.Messages))
 	}
 	h.clock.Advance(DefaultPersistDelay)
-	if n := store.count(historyKey("lobby")); n != 1 {
-		t.Fatalf("history written %d times for one burst, want 1", n)
+	if n := store.count(historyKey("lobby")); n != 2 {
+		t.Fatalf("history written %d times for one burst, want 2", n)
 	}
 	if got := storedHistoryOf(t, store); got.Seq != 100 || len(got.Messages) != 100 {
 		t.Fatalf("stored seq %d, %d messages", got.Seq, len(got.Messages))
+	}
+}
+
+func TestClient_History_FirstMessageAfterQuietWrittenAtOnce(t *testing.T) {
+	store := newCountingStore()
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	relay, _ := h.connect(wire.Welcome{})
+	relay.send(t, msg(1, "other", "a", "calm-fox", "first"))
+	h.waitView("first", func(v View) bool { return len(messageLines(v)) == 1 })
+	if got := storedHistoryOf(t, store); got.Seq != 1 || len(got.Messages) != 1 {
+		t.Fatalf("first message not on disk at once: seq %d, %d messages", got.Seq, len(got.Messages))
+	}
+
+	// Half a delay later the next one waits for the rest of the delay.
+	h.clock.Advance(DefaultPersistDelay / 2)
+	relay.send(t, msg(2, "other", "b", "calm-fox", "second"))
+	h.waitView("second", func(v View) bool { return len(messageLines(v)) == 2 })
+	if n := store.count(historyKey("lobby")); n != 1 {
+		t.Fatalf("history written %d times within the delay, want 1", n)
+	}
+	h.clock.Advance(DefaultPersistDelay / 2)
+	if got := storedHistoryOf(t, store); got.Seq != 2 || len(got.Messages) != 2 {
+		t.Fatalf("after the delay: seq %d, %d messages", got.Seq, len(got.Messages))
+	}
+
+	// After a quiet period longer than the delay: at once again.
+	h.clock.Advance(2 * DefaultPersistDelay)
+	relay.send(t, msg(3, "other", "c", "calm-fox", "third"))
+	h.waitView("third", func(v View) bool { return len(messageLines(v)) == 3 })
+	if got := storedHistoryOf(t, store); got.Seq != 3 || len(got.Messages) != 3 {
+		t.Fatalf("after a quiet period: seq %d, %d messages", got.Seq, len(got.Messages))
+	}
+	if n := store.count(historyKey("lobby")); n != 3 {
+		t.Fatalf("history written %d times, want 3", n)
+	}
+}
+
+func TestClient_Flush_WritesPendingHistoryAtOnce(t *testing.T) {
+	store := newCountingStore()
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	relay, _ := h.connect(wire.Welcome{})
+	relay.send(t, msg(1, "other", "a", "calm-fox", "first"))
+	relay.send(t, msg(2, "other", "b", "calm-fox", "second"))
+	h.waitView("two", func(v View) bool { return len(messageLines(v)) == 2 })
+	if got := storedHistoryOf(t, store); len(got.Messages) != 1 {
+		t.Fatalf("%d messages stored before Flush, want the first only", len(got.Messages))
+	}
+
+	if err := h.client.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedHistoryOf(t, store); got.Seq != 2 || len(got.Messages) != 2 {
+		t.Fatalf("after Flush: seq %d, %d messages", got.Seq, len(got.Messages))
+	}
+	writes := store.count(historyKey("lobby"))
+	if err := h.client.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(DefaultPersistDelay) // the timer Flush replaced must not write again
+	if n := store.count(historyKey("lobby")); n != writes {
+		t.Fatalf("a clean client wrote history again (%d writes, was %d)", n, writes)
+	}
+
+	// What Flush wrote is what the next page load shows.
+	again := newHarness(t, o)
+	if got := texts(messageLines(again.client.View())); len(got) != 2 {
+		t.Fatalf("reloaded history %q", got)
+	}
+}
+
+func TestClient_Flush_SafeFromManyGoroutines(t *testing.T) {
+	store := NewMemoryStore()
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	relay, _ := h.connect(wire.Welcome{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				if err := h.client.Flush(); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	for i := range 50 {
+		relay.send(t, msg(uint64(i+1), "other", fmt.Sprint(i), "calm-fox", "during flushes"))
+	}
+	wg.Wait()
+	h.waitView("50 messages", func(v View) bool { return len(messageLines(v)) == 50 })
+	if err := h.client.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedHistoryOf(t, store); got.Seq != 50 || len(got.Messages) != 50 {
+		t.Fatalf("stored seq %d, %d messages", got.Seq, len(got.Messages))
+	}
+}
+
+func TestClient_Flush_RetriesFailedOutboxWrite(t *testing.T) {
+	store := newCountingStore()
+	store.maxSize = 200
+	o := defaultOptions()
+	o.Store = store
+	h := newHarness(t, o) // not running: Send only queues
+	if err := h.client.Send(strings.Repeat("y", 300)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := store.Get(outboxKey("lobby")); ok {
+		t.Fatal("the outbox fit although it is over the quota")
+	}
+	if err := h.client.Flush(); err == nil {
+		t.Fatal("Flush reported no error while the store is still full")
+	}
+	store.mu.Lock()
+	store.maxSize = 0 // space was freed
+	store.mu.Unlock()
+	if err := h.client.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if entries := loadOutbox(store, "lobby"); len(entries) != 1 || entries[0].Text != strings.Repeat("y", 300) {
+		t.Fatalf("outbox after Flush: %+v", entries)
 	}
 }
 

@@ -22,6 +22,8 @@ type session struct {
 	token  string
 	client *chat.Client
 	cancel context.CancelFunc
+	// releaseFlush removes the page-hide listeners that flush the client.
+	releaseFlush func()
 }
 
 // startSession creates the client for opts.Room, runs it, and calls onView on
@@ -30,14 +32,18 @@ type session struct {
 func startSession(ctx app.Context, opts chat.Options, onView func(app.Context, *session, chat.View)) *session {
 	runCtx, cancel := context.WithCancel(context.Background())
 	s := &session{room: opts.Room, token: opts.Token, client: chat.New(opts), cancel: cancel}
+	s.releaseFlush = flushOnHide(s.client)
 	ctx.Async(func() { s.client.Run(runCtx) })
 	ctx.Async(func() { s.watch(runCtx, ctx, onView) })
 	return s
 }
 
-// stop ends the session. The client closes its connection; views it still
-// produces are dropped by watch.
-func (s *session) stop() { s.cancel() }
+// stop ends the session. The client closes its connection and persists its
+// history when Run returns; views it still produces are dropped by watch.
+func (s *session) stop() {
+	s.releaseFlush()
+	s.cancel()
+}
 
 func (s *session) watch(runCtx context.Context, ctx app.Context, onView func(app.Context, *session, chat.View)) {
 	pause := time.NewTimer(0)

@@ -1,0 +1,87 @@
+package chat
+
+import "fmt"
+
+// History is written to the Store at once when it changes after a quiet
+// period, so that a single message is on disk right away, and at most once
+// per DefaultPersistDelay during a burst, so that 100 messages/s do not
+// rewrite the 500-message history 100 times a second. Flush writes what is
+// pending when the page goes away: a timer would not fire after that.
+
+// Flush synchronously writes the pending history and a previously failed
+// outbox write to the Store. It does nothing when everything is written.
+// Call it when the page is hidden or unloaded (pagehide, visibilitychange
+// to hidden); it is safe from any goroutine and does no network work.
+func (c *Client) Flush() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.flushLocked()
+}
+
+func (c *Client) flushLocked() error {
+	if c.stopPersist != nil {
+		c.stopPersist()
+		c.stopPersist = nil
+	}
+	historyErr := c.persistHistoryLocked()
+	var outboxErr error
+	if c.outboxDirty {
+		outboxErr = c.saveOutboxLocked()
+	}
+	if historyErr != nil {
+		return historyErr
+	}
+	return outboxErr
+}
+
+// markHistoryDirty notes that history changed. The write is decided by
+// persistHistorySoonLocked once the whole change is applied: writing in the
+// middle of one (the seq advanced, the message not yet appended) could
+// persist a since= that skips a message.
+func (c *Client) markHistoryDirty() { c.historyDirty = true }
+
+// persistHistorySoonLocked writes dirty history at once when the last write
+// is at least DefaultPersistDelay old, and otherwise schedules one write for
+// when that delay is over.
+func (c *Client) persistHistorySoonLocked() {
+	if !c.historyDirty || c.stopPersist != nil {
+		return
+	}
+	wait := c.lastPersist.Add(DefaultPersistDelay).Sub(c.clock.Now())
+	if c.lastPersist.IsZero() || wait <= 0 {
+		_ = c.persistHistoryLocked() // a failure is retried with the next change or Flush
+		return
+	}
+	c.stopPersist = c.clock.AfterFunc(wait, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.stopPersist = nil
+		_ = c.persistHistoryLocked()
+	})
+}
+
+// persistHistoryLocked writes the history if it changed since the last write.
+func (c *Client) persistHistoryLocked() error {
+	if !c.historyDirty {
+		return nil
+	}
+	c.lastPersist = c.clock.Now()
+	// On quota errors saveHistory already trimmed what it could; the history
+	// stays dirty so that the next change or Flush tries again.
+	if err := saveHistory(c.store, c.room, storedHistory{Seq: c.lastSeq, Messages: c.history}); err != nil {
+		return fmt.Errorf("save history: %w", err)
+	}
+	c.historyDirty = false
+	return nil
+}
+
+// saveOutboxLocked writes the outbox, remembering a failure (quota) so that
+// Flush retries it.
+func (c *Client) saveOutboxLocked() error {
+	if err := saveOutbox(c.store, c.room, c.outbox); err != nil {
+		c.outboxDirty = true
+		return fmt.Errorf("save outbox: %w", err)
+	}
+	c.outboxDirty = false
+	return nil
+}
