@@ -28,7 +28,7 @@ type admission struct {
 }
 
 // handleWebSocket serves GET /ws. The checks run in the documented order:
-// 400 (room, cid, since), 403 (origin), 401 (token), 503 (capacity).
+// 400 (room, cid, since, epoch), 403 (origin), 401 (token), 503 (capacity).
 //
 // A GET without upgrade headers gets the same checks and status, or 426 when
 // they all pass: the "handshake diagnosis" extension. Browsers hide why a
@@ -78,6 +78,12 @@ func (s *Server) checkHandshake(r *http.Request) (admission, *rejection) {
 			return adm, &rejection{http.StatusBadRequest, "invalid since: want a non-negative integer", rejectBadRequest}
 		}
 		adm.join.since, adm.join.hasSince = since, true
+	}
+	if q.Has("epoch") {
+		if !wire.ValidEpoch(q.Get("epoch")) {
+			return adm, &rejection{http.StatusBadRequest, "invalid epoch: want 1-64 characters of A-Za-z0-9_-", rejectBadRequest}
+		}
+		adm.join.epoch = q.Get("epoch")
 	}
 	if !s.origins.allows(r.Header.Get("Origin"), r.Host) {
 		return adm, &rejection{http.StatusForbidden, "origin not allowed", rejectOrigin}

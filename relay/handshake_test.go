@@ -35,6 +35,9 @@ func TestServer_Handshake_Rejections(t *testing.T) {
 		{"missing cid", "room=room", "", 400, "invalid cid"},
 		{"dot in cid", query("room", "a.b"), "", 400, "invalid cid"},
 		{"bad since", query("room", "a", "since", "-1"), "", 400, "invalid since"},
+		{"empty epoch", query("room", "a", "since", "1", "epoch", ""), "", 400, "invalid epoch"},
+		{"epoch too long", query("room", "a", "since", "1", "epoch", strings.Repeat("e", 65)), "", 400, "invalid epoch"},
+		{"dot in epoch", query("room", "a", "since", "1", "epoch", "a.b"), "", 400, "invalid epoch"},
 		{"400 before 403", query("bad room", "a"), "https://evil.example", 400, "invalid room"},
 		{"foreign origin", query("room", "a", "token", valid), "https://evil.example", 403, "origin not allowed"},
 		{"403 before 401", query("room", "a"), "https://evil.example", 403, "origin not allowed"},
@@ -63,7 +66,7 @@ func TestServer_Handshake_Rejections(t *testing.T) {
 			}
 		})
 	}
-	for reason, want := range map[string]string{"bad_request": "7", "origin": "2", "token": "2", "capacity": "1"} {
+	for reason, want := range map[string]string{"bad_request": "10", "origin": "2", "token": "2", "capacity": "1"} {
 		if got := metricValue(t, tr, `relay_rejected_total{reason="`+reason+`"}`); got != want {
 			t.Errorf("rejected %s = %s, want %s", reason, got, want)
 		}

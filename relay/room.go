@@ -1,6 +1,8 @@
 package relay
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"sync"
 	"time"
 )
@@ -10,6 +12,9 @@ import (
 // locked before a room when both are needed.
 type room struct {
 	name string
+	// epoch names this room's seq space: a new room (after a restart or
+	// once freed) counts seq from 1 again under a new epoch.
+	epoch string
 
 	mu      sync.Mutex
 	members []*member
@@ -21,7 +26,15 @@ type room struct {
 }
 
 func newRoom(name string, historyLen int, historyAge time.Duration) *room {
-	return &room{name: name, window: newWindow(historyLen, historyAge)}
+	return &room{name: name, epoch: newEpoch(), window: newWindow(historyLen, historyAge)}
+}
+
+// newEpoch returns a random 64-bit seq epoch in hex. Being random rather
+// than a counter, it differs across relay restarts and across relays.
+func newEpoch() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b[:])
 }
 
 // fanOutLocked offers frame to every member but except, without blocking.

@@ -32,6 +32,8 @@ type joinRequest struct {
 	room     string
 	since    uint64
 	hasSince bool
+	// epoch is the seq epoch since belongs to, "" when the client sent none.
+	epoch string
 }
 
 // join adds m to its room, creating the room when needed, prepares m's
@@ -65,12 +67,18 @@ func (h *rooms) join(m *member, req joinRequest) *room {
 		Peers:      make([]wire.Peer, 0, len(r.members)),
 		PingMS:     h.pingMS,
 		MaxMessage: h.maxMessage,
+		Epoch:      r.epoch,
 	}
 	for _, other := range r.members {
 		welcome.Peers = append(welcome.Peers, other.peer())
 	}
 	var replay [][]byte
-	if req.hasSince {
+	switch {
+	case req.hasSince && req.epoch != "" && req.epoch != r.epoch:
+		// since counts in another seq space: everything kept is new to the
+		// client, and what the old space published after since is lost.
+		replay, _ = r.window.after(0, r.lastSeq)
+	case req.hasSince:
 		replay, welcome.Recovered = r.window.after(req.since, r.lastSeq)
 	}
 	m.initial = append(make([][]byte, 0, 1+len(replay)), mustEncode(welcome))

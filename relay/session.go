@@ -30,7 +30,7 @@ func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
 
 	r := s.rooms.join(m, adm.join)
 	log := s.log.With("conn", m.id, "room", adm.join.room, "cid", m.cid)
-	log.Debug("joined", "since", adm.join.since, "has_since", adm.join.hasSince)
+	log.Debug("joined", "since", adm.join.since, "has_since", adm.join.hasSince, "epoch", adm.join.epoch)
 
 	var wg sync.WaitGroup
 	wg.Add(2)

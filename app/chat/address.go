@@ -57,8 +57,8 @@ func DefaultRelay(pageURL string) string {
 }
 
 // dialURL is the relay URL for one connection attempt, parameters in the
-// contract's order: room, cid, since and, when present, token.
-func dialURL(relay, room, cid string, since uint64, token string) string {
+// contract's order: room, cid, since and, when present, epoch and token.
+func dialURL(relay, room, cid string, since uint64, epoch, token string) string {
 	var b strings.Builder
 	b.WriteString(relay)
 	if strings.Contains(relay, "?") {
@@ -69,6 +69,9 @@ func dialURL(relay, room, cid string, since uint64, token string) string {
 	b.WriteString("room=" + url.QueryEscape(room))
 	b.WriteString("&cid=" + url.QueryEscape(cid))
 	b.WriteString("&since=" + strconv.FormatUint(since, 10))
+	if epoch != "" {
+		b.WriteString("&epoch=" + url.QueryEscape(epoch))
+	}
 	if token != "" {
 		b.WriteString("&token=" + url.QueryEscape(token))
 	}

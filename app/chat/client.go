@@ -52,7 +52,8 @@ type Client struct {
 
 	history      []storedMessage     // persisted, oldest first, at most MaxHistory
 	seen         map[string]struct{} // keys of history, for dedup by (cid, id)
-	lastSeq      uint64              // for since=; in the relay's current seq space
+	lastSeq      uint64              // for since=; in the seq space named by epoch
+	epoch        string              // the relay's seq epoch of lastSeq, "" when unknown
 	historyDirty bool
 	stopPersist  func() bool // the pending coalesced history write, nil if none
 	lastPersist  time.Time   // when history was last written, zero before the first write
@@ -104,7 +105,7 @@ func New(o Options) *Client {
 		c.nick = shortCID(c.cid)
 	}
 	h := loadHistory(c.store, c.room)
-	c.lastSeq = h.Seq
+	c.lastSeq, c.epoch = h.Seq, h.Epoch
 	for _, m := range h.Messages {
 		if _, dup := c.seen[m.key()]; dup {
 			continue

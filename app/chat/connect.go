@@ -54,15 +54,11 @@ func (c *Client) Run(ctx context.Context) {
 			continue
 		}
 		everConnected = true
-		welcomed, resync := c.runSession(ctx, conn, r, &wg)
-		if welcomed {
+		if c.runSession(ctx, conn, r, &wg) {
 			attempt = 0 // the relay welcomed us: the link works again
 		}
 		if ctx.Err() != nil {
 			return
-		}
-		if resync {
-			continue // the relay works; only our since= was wrong
 		}
 		if !c.backoff(ctx, attempt, "connection lost") {
 			return
@@ -81,7 +77,7 @@ func dialingState(everConnected bool) ConnState {
 func (c *Client) dial(ctx context.Context) (Conn, resume, error) {
 	c.mu.Lock()
 	r := c.resumeLocked()
-	url := dialURL(c.relay, c.room, c.cid, r.since, c.token)
+	url := dialURL(c.relay, c.room, c.cid, r.since, r.epoch, c.token)
 	c.mu.Unlock()
 	dialCtx, cancel := context.WithTimeout(ctx, DefaultDialTimeout)
 	defer cancel()

@@ -211,10 +211,9 @@ func TestClient_DialURL_SinceAndToken(t *testing.T) {
 	relay.drop()
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
-	// since= overlaps by one: the relay replays seq 7, which proves it still
-	// counts seqs as we remember (see resume.go).
-	if req := h.transport.expectDial(t); !strings.Contains(req.url, "&since=6&") {
-		t.Fatalf("reconnect URL %q lacks since=6", req.url)
+	// since= is the last seq, named by the welcome's epoch (see resume.go).
+	if req := h.transport.expectDial(t); !strings.HasSuffix(req.url, "&since=7&epoch="+testEpoch+"&token=a.b+c%26d") {
+		t.Fatalf("reconnect URL %q lacks since=7&epoch=%s before the token", req.url, testEpoch)
 	}
 }
 

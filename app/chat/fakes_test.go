@@ -258,11 +258,18 @@ func (r *fakeRelay) sendRaw(t *testing.T, frame string) {
 	}
 }
 
+// testEpoch is the seq epoch the fake relay announces unless a test names
+// another: like the real relay, it always sends one.
+const testEpoch = "epoch-1"
+
 func (r *fakeRelay) welcome(t *testing.T, w wire.Welcome) {
 	t.Helper()
 	w.Type = wire.TypeWelcome
 	if w.Conn == "" {
 		w.Conn = "c-me"
+	}
+	if w.Epoch == "" {
+		w.Epoch = testEpoch
 	}
 	r.send(t, w)
 }

@@ -24,9 +24,7 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 		if json.Unmarshal(object, &f) != nil {
 			return nil // a frame we cannot read must not cost the connection
 		}
-		if !s.resync { // the rest of a batch from an abandoned seq space is stale
-			c.handleObjectLocked(s, &f)
-		}
+		c.handleObjectLocked(s, &f)
 		return nil
 	})
 	c.persistHistorySoonLocked()
@@ -39,10 +37,6 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame) {
 	case wire.TypeWelcome:
 		c.handleWelcomeLocked(s, f)
 	case wire.TypeMsg:
-		if c.seqSpaceChangedAtReplay(s, f.Seq, messageKey(f.CID, f.ID)) {
-			c.resyncLocked(s)
-			return
-		}
 		c.handleMsgLocked(f)
 	case wire.TypeJoin:
 		if f.Peer != nil {
@@ -68,10 +62,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 	if f.MaxMessage > 0 {
 		c.maxMessage = int(f.MaxMessage)
 	}
-	if c.seqSpaceChangedAtWelcome(s, f.Seq) {
-		c.resyncLocked(s)
-		return
-	}
+	c.adoptEpochLocked(f.Epoch)
 	c.resetMembers()
 	for _, p := range f.Peers {
 		c.members[p.Conn] = newMember(p)

@@ -21,7 +21,8 @@ type storedMessage struct {
 
 // storedHistory is the persisted form of a room's history.
 type storedHistory struct {
-	Seq      uint64          `json:"seq"` // the last seq seen, for since=
+	Seq      uint64          `json:"seq"`             // the last seq seen, for since=
+	Epoch    string          `json:"epoch,omitempty"` // the seq space of Seq, for epoch=
 	Messages []storedMessage `json:"messages"`
 }
 

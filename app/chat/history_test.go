@@ -74,8 +74,8 @@ func TestClient_History_ShownBeforeAnyNetworkAfterRestart(t *testing.T) {
 		t.Fatalf("restored line %+v", l)
 	}
 	again.run()
-	if req := again.transport.expectDial(t); !strings.Contains(req.url, "since=1") {
-		t.Fatalf("URL %q: since must be the last seq minus the one overlap message", req.url)
+	if req := again.transport.expectDial(t); !strings.HasSuffix(req.url, "&since=2&epoch="+testEpoch) {
+		t.Fatalf("URL %q: want the last seq and its epoch", req.url)
 	}
 }
 
@@ -287,7 +287,7 @@ func TestClient_Replay_MergedWithoutDuplicates(t *testing.T) {
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
 	req := h.transport.expectDial(t)
-	if !strings.Contains(req.url, "since=4") {
+	if !strings.HasSuffix(req.url, "&since=5&epoch="+testEpoch) {
 		t.Fatalf("URL %q", req.url)
 	}
 	relay = req.accept()
@@ -324,98 +324,104 @@ func TestClient_GapLine_OnlyWhenSinceWasNotRecovered(t *testing.T) {
 	}
 }
 
-func TestClient_SeqReset_ShorterNewSpaceResyncsFromZero(t *testing.T) {
-	h := start(t, defaultOptions())
-	relay, _ := h.connect(wire.Welcome{})
+func TestClient_Epoch_NewSeqSpaceMergedWithoutReconnect(t *testing.T) {
+	store := NewMemoryStore()
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	relay, _ := h.connect(wire.Welcome{Epoch: "epoch-1"})
 	relay.send(t, msg(49, "other", "old-49", "calm-fox", "before"), msg(50, "other", "old-50", "calm-fox", "restart"))
 	h.waitView("two", func(v View) bool { return len(messageLines(v)) == 2 })
 	relay.drop()
 
-	// The in-memory relay restarted: its seq space starts again and it
-	// already holds two messages we never saw.
+	// The in-memory relay restarted: a new epoch, and it already holds
+	// messages we never saw, one of them under a seq we hold.
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
 	req := h.transport.expectDial(t)
-	if !strings.Contains(req.url, "since=49") {
+	if !strings.HasSuffix(req.url, "&since=50&epoch=epoch-1") {
 		t.Fatalf("URL %q", req.url)
 	}
 	relay = req.accept()
-	relay.welcome(t, wire.Welcome{Seq: 2, Recovered: false})
-	relay.waitClosed(t)
-	req = h.transport.expectDial(t) // at once: no backoff, the relay works
-	if !strings.Contains(req.url, "since=0") {
-		t.Fatalf("resync URL %q", req.url)
-	}
-	relay = req.accept()
-	relay.welcome(t, wire.Welcome{Seq: 2, Recovered: true})
-	// Seq 49 again later, but a different message: never dedup by seq alone.
-	relay.send(t, msg(1, "other", "new-1", "calm-fox", "missed 1"), msg(2, "other", "new-2", "calm-fox", "missed 2"))
-	relay.send(t, msg(49, "other", "new-49", "calm-fox", "same seq"))
-	v := h.waitView("5 messages", func(v View) bool { return len(messageLines(v)) == 5 })
+	relay.welcome(t, wire.Welcome{Seq: 50, Recovered: false, Epoch: "epoch-2"})
+	// The whole window: the relay knows since=50 is from another space. It
+	// also holds a message we already have (same cid and id): shown once.
+	relay.send(t, msg(1, "other", "new-1", "calm-fox", "missed 1"), msg(2, "other", "old-50", "calm-fox", "restart"),
+		msg(50, "other", "new-50", "calm-fox", "same seq"))
+	v := h.waitView("4 messages", func(v View) bool { return len(messageLines(v)) == 4 })
 	want := []string{"calm-fox: before [delivered]", "calm-fox: restart [delivered]", "calm-fox: missed 1 [delivered]",
-		"calm-fox: missed 2 [delivered]", "calm-fox: same seq [delivered]"}
+		"calm-fox: same seq [delivered]"}
 	if got := texts(messageLines(v)); !slices.Equal(got, want) {
 		t.Fatalf("lines %q", got)
 	}
-	if hasLine(v, LineGap, "some messages may be missing") {
-		t.Fatalf("gap line although the resync recovered everything: %q", texts(v.Lines))
+	if !hasLine(v, LineGap, "some messages may be missing") {
+		t.Fatalf("no gap line although the old seq space may have lost messages: %q", texts(v.Lines))
+	}
+	if v.State != StateOnline {
+		t.Fatalf("state %v: the new seq space needs no other connection", v.State)
+	}
+	h.transport.expectNoDial(t)
+
+	if err := h.client.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedHistoryOf(t, store); got.Seq != 50 || got.Epoch != "epoch-2" || len(got.Messages) != 4 {
+		t.Fatalf("stored seq %d epoch %q, %d messages", got.Seq, got.Epoch, len(got.Messages))
 	}
 	relay.drop()
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
-	if req := h.transport.expectDial(t); !strings.Contains(req.url, "since=48") {
+	if req := h.transport.expectDial(t); !strings.HasSuffix(req.url, "&since=50&epoch=epoch-2") {
 		t.Fatalf("URL %q: want since in the new space", req.url)
 	}
 }
 
-func TestClient_SeqReset_SameLengthNewSpaceDetectedByOverlap(t *testing.T) {
+func TestClient_Epoch_EmptyNewRelayStartsAtZero(t *testing.T) {
 	h := start(t, defaultOptions())
-	relay, _ := h.connect(wire.Welcome{})
-	relay.send(t, msg(1, "other", "a", "calm-fox", "old 1"), msg(2, "other", "b", "calm-fox", "old 2"))
-	h.waitView("two", func(v View) bool { return len(messageLines(v)) == 2 })
-	relay.drop()
-	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
-	h.client.RetryNow()
-	req := h.transport.expectDial(t)
-	if !strings.Contains(req.url, "since=1") {
-		t.Fatalf("URL %q", req.url)
-	}
-	relay = req.accept()
-	// A restarted relay that already reached seq 3: welcome alone cannot tell.
-	relay.welcome(t, wire.Welcome{Seq: 3, Recovered: true})
-	relay.send(t, msg(2, "other", "x2", "calm-fox", "new 2"), msg(3, "other", "x3", "calm-fox", "new 3"))
-	relay.waitClosed(t)
-	req = h.transport.expectDial(t)
-	if !strings.Contains(req.url, "since=0") {
-		t.Fatalf("resync URL %q", req.url)
-	}
-	relay = req.accept()
-	relay.welcome(t, wire.Welcome{Seq: 3, Recovered: true})
-	relay.send(t, msg(1, "other", "x1", "calm-fox", "new 1"), msg(2, "other", "x2", "calm-fox", "new 2"), msg(3, "other", "x3", "calm-fox", "new 3"))
-	v := h.waitView("5 messages", func(v View) bool { return len(messageLines(v)) == 5 })
-	want := []string{"calm-fox: old 1 [delivered]", "calm-fox: old 2 [delivered]", "calm-fox: new 1 [delivered]",
-		"calm-fox: new 2 [delivered]", "calm-fox: new 3 [delivered]"}
-	if got := texts(messageLines(v)); !slices.Equal(got, want) {
-		t.Fatalf("lines %q", got)
-	}
-}
-
-func TestClient_SeqReset_EmptyNewRelayNoGap(t *testing.T) {
-	h := start(t, defaultOptions())
-	relay, _ := h.connect(wire.Welcome{})
+	relay, _ := h.connect(wire.Welcome{Epoch: "epoch-1"})
 	relay.send(t, msg(10, "other", "a", "calm-fox", "x"))
 	h.waitView("one", func(v View) bool { return len(messageLines(v)) == 1 })
 	relay.drop()
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
-	h.connect(wire.Welcome{Seq: 0, Recovered: true})
-	if v := h.client.View(); hasLine(v, LineGap, "some messages may be missing") {
-		t.Fatal("gap line although the new relay had nothing")
-	}
+	h.connect(wire.Welcome{Seq: 0, Recovered: false, Epoch: "epoch-2"})
 	h.client.mu.Lock()
-	seq := h.client.lastSeq
+	seq, epoch := h.client.lastSeq, h.client.epoch
 	h.client.mu.Unlock()
-	if seq != 0 {
-		t.Fatalf("lastSeq %d after adopting an empty seq space", seq)
+	if seq != 0 || epoch != "epoch-2" {
+		t.Fatalf("lastSeq %d epoch %q after adopting an empty seq space", seq, epoch)
+	}
+	h.client.RetryNow() // online: does nothing
+	h.transport.expectNoDial(t)
+}
+
+func TestClient_Epoch_UnknownAsksForWholeWindow(t *testing.T) {
+	store := NewMemoryStore()
+	// A history stored before epochs: its seq names no known seq space.
+	if err := saveHistory(store, "lobby", storedHistory{Seq: 5, Messages: []storedMessage{
+		{Seq: 5, TS: 1, CID: "other", ID: "a", Nick: "calm-fox", Text: "old"},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	o := defaultOptions()
+	o.Store = store
+	h := start(t, o)
+	req := h.transport.expectDial(t)
+	if !strings.HasSuffix(req.url, "&since=0") {
+		t.Fatalf("URL %q: without an epoch the last seq cannot be trusted", req.url)
+	}
+	relay := req.accept()
+	// A relay without the extension: its welcome names no epoch.
+	relay.send(t, wire.Welcome{Type: wire.TypeWelcome, Conn: "c-me", Seq: 2, Recovered: true})
+	relay.send(t, msg(1, "other", "a", "calm-fox", "old"), msg(2, "other", "b", "calm-fox", "new"))
+	v := h.waitView("two", func(v View) bool { return len(messageLines(v)) == 2 })
+	if hasLine(v, LineGap, "some messages may be missing") {
+		t.Fatalf("gap line for since=0: %q", texts(v.Lines))
+	}
+	relay.drop()
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+	if req := h.transport.expectDial(t); !strings.HasSuffix(req.url, "&since=0") {
+		t.Fatalf("URL %q: still no epoch known", req.url)
 	}
 }

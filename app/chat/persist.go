@@ -68,7 +68,7 @@ func (c *Client) persistHistoryLocked() error {
 	c.lastPersist = c.clock.Now()
 	// On quota errors saveHistory already trimmed what it could; the history
 	// stays dirty so that the next change or Flush tries again.
-	if err := saveHistory(c.store, c.room, storedHistory{Seq: c.lastSeq, Messages: c.history}); err != nil {
+	if err := saveHistory(c.store, c.room, storedHistory{Seq: c.lastSeq, Epoch: c.epoch, Messages: c.history}); err != nil {
 		return fmt.Errorf("save history: %w", err)
 	}
 	c.historyDirty = false

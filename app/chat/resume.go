@@ -1,64 +1,42 @@
 package chat
 
-// An in-memory relay that restarts counts seq from 0 again, so a since=
-// from the old seq space may point anywhere in the new one. The client
-// detects the switch two ways and then resynchronises by reconnecting with
-// since=0 (the relay replays its whole window; dedup by (cid, id) merges it):
+// An in-memory relay counts seq from 1 again when it restarts or frees an
+// empty room, so a seq alone does not say which message it names. The relay
+// names each seq space with an epoch (welcome.epoch, the "seq epoch"
+// extension of chat.v1); the client persists it with its last seq and
+// resumes with since=<last seq>&epoch=<epoch>. When that epoch is no longer
+// the room's, the relay replays its whole window and answers
+// recovered:false; dedup by (cid, id) merges the replay, and the client
+// continues in the new seq space without another connection.
 //
-//   - welcome.seq is below our last seq: the relay has fewer messages than
-//     we have seen;
-//   - otherwise the resume overlaps by one message: we ask for
-//     since=lastSeq-1, so the relay replays the message we hold as lastSeq
-//     first. A different (cid, id) under that seq means a new seq space
-//     that happens to be as long as the old one.
+// Without a known epoch (a history stored before epochs, or a relay without
+// the extension) the last seq cannot be trusted, so the client asks for
+// since=0: the whole window, merged the same way.
 
 // resume is how one connection picks up the room.
 type resume struct {
-	since    uint64 // sent as since=
-	lastSeq  uint64 // our last seq when dialing
-	checkKey string // key of our message with seq lastSeq; "" when unknown (no overlap asked)
+	since uint64 // sent as since=
+	epoch string // the seq space of since, sent as epoch= when not ""
 }
 
 func (c *Client) resumeLocked() resume {
-	r := resume{since: c.lastSeq, lastSeq: c.lastSeq}
-	if c.lastSeq == 0 {
-		return r
+	if c.epoch == "" {
+		return resume{}
 	}
-	for i := len(c.history) - 1; i >= 0; i-- {
-		if c.history[i].Seq == c.lastSeq {
-			r.checkKey = c.history[i].key()
-			r.since = c.lastSeq - 1
-			break
-		}
-	}
-	return r
+	return resume{since: c.lastSeq, epoch: c.epoch}
 }
 
-// seqSpaceChangedAtWelcome reports a relay that restarted and already holds
-// messages we have not seen. One that holds none is simply adopted.
-func (c *Client) seqSpaceChangedAtWelcome(s *session, welcomeSeq uint64) (resync bool) {
-	if welcomeSeq >= s.resume.lastSeq {
-		return false
+// adoptEpochLocked takes the welcome's epoch as the seq space of lastSeq.
+// A new one means our last seq names nothing in it: the replay, in seq
+// order, raises lastSeq again. With lastSeq 0 the stored resume point means
+// the same under any epoch, so the epoch is written with the next message.
+func (c *Client) adoptEpochLocked(epoch string) {
+	if epoch == c.epoch {
+		return
 	}
-	c.lastSeq = welcomeSeq
-	c.markHistoryDirty()
-	return welcomeSeq > 0
-}
-
-// seqSpaceChangedAtReplay checks the overlap message, the first msg after
-// the welcome.
-func (c *Client) seqSpaceChangedAtReplay(s *session, seq uint64, key string) (resync bool) {
-	if s.overlapChecked || s.resume.checkKey == "" {
-		return false
+	if c.lastSeq != 0 {
+		c.markHistoryDirty()
 	}
-	s.overlapChecked = true
-	return seq == s.resume.lastSeq && key != s.resume.checkKey
-}
-
-// resyncLocked ends the session so that Run reconnects at once with since=0.
-func (c *Client) resyncLocked(s *session) {
-	s.resync = true
+	c.epoch = epoch
 	c.lastSeq = 0
-	c.markHistoryDirty()
-	s.kill()
 }

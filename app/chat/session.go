@@ -16,14 +16,12 @@ type session struct {
 	dead   chan struct{} // closed once when the link is declared dead
 	once   sync.Once
 
-	resume         resume // how this connection picked up the room
-	overlapChecked bool   // the first msg after the welcome was checked
-	resync         bool   // the relay's seq space changed: reconnect with since=0
-	welcomed       bool
-	ended          bool // late frames and timers of an ended session are ignored
-	metaDue        bool // announce my nick
-	pingDue        bool
-	awaiting       bool // no frame received since the last ping (or since opening)
+	resume   resume // how this connection picked up the room
+	welcomed bool
+	ended    bool // late frames and timers of an ended session are ignored
+	metaDue  bool // announce my nick
+	pingDue  bool
+	awaiting bool // no frame received since the last ping (or since opening)
 
 	stopPing, stopDeadline func() bool
 }
@@ -38,11 +36,10 @@ func (s *session) wakeWriter() {
 func (s *session) kill() { s.once.Do(func() { close(s.dead) }) }
 
 // runSession serves one open connection until it dies or ctx ends and
-// reports whether the relay welcomed us and whether the client must
-// resynchronise (see resume.go). Closing (with 1000) continues in
+// reports whether the relay welcomed us. Closing (with 1000) continues in
 // the background, tracked by wg, so that a dead link does not delay the
 // reconnect by the close handshake's timeout.
-func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.WaitGroup) (welcomed, resync bool) {
+func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.WaitGroup) (welcomed bool) {
 	sessCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{
 		conn:   conn,
@@ -78,7 +75,7 @@ func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.W
 
 	c.mu.Lock()
 	s.ended = true
-	welcomed, resync = s.welcomed, s.resync
+	welcomed = s.welcomed
 	s.stopPing()
 	s.stopDeadline()
 	c.sess = nil
@@ -96,7 +93,7 @@ func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.W
 		_ = conn.Close()
 		cancel() // after Close, so that the close handshake can complete
 	}()
-	return welcomed, resync
+	return welcomed
 }
 
 func (c *Client) readLoop(s *session) {
@@ -145,7 +142,7 @@ func (c *Client) nextFrame(s *session) (frame []byte, written func()) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
-	case s.ended, s.resync:
+	case s.ended:
 		return nil, nil
 	case s.pingDue:
 		s.pingDue = false

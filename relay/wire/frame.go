@@ -55,6 +55,11 @@ type Welcome struct {
 	// relay accepts from a client, so clients can refuse an oversize message
 	// before it costs them the connection (close 1009).
 	MaxMessage int64 `json:"max_message,omitempty"`
+	// Epoch extends chat.v1 compatibly: it names the room's seq space, new
+	// each time the room is created (the relay restarted, or the room was
+	// freed), so that a client can tell whether its last seq still names the
+	// same message. Clients send it back as epoch= together with since=.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // Msg is one published message as the relay delivers it to every member of
@@ -114,6 +119,7 @@ type ServerFrame struct {
 	PingMS     int64           `json:"ping_ms,omitempty"`
 	Recovered  bool            `json:"recovered,omitempty"`
 	MaxMessage int64           `json:"max_message,omitempty"`
+	Epoch      string          `json:"epoch,omitempty"`
 	TS         int64           `json:"ts,omitempty"`
 	CID        string          `json:"cid,omitempty"`
 	ID         string          `json:"id,omitempty"`

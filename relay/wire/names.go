@@ -5,6 +5,8 @@ const (
 	MaxRoomLen = 64
 	MaxCIDLen  = 64
 	MaxIDLen   = 64
+	// MaxEpochLen bounds the epoch= parameter (extension "seq epoch").
+	MaxEpochLen = 64
 )
 
 // ValidRoom reports whether s is a room name: 1–64 characters of A-Za-z0-9._-
@@ -12,6 +14,10 @@ func ValidRoom(s string) bool { return validName(s, MaxRoomLen, true) }
 
 // ValidCID reports whether s is a client id: 1–64 characters of A-Za-z0-9_-
 func ValidCID(s string) bool { return validName(s, MaxCIDLen, false) }
+
+// ValidEpoch reports whether s can be a room's seq epoch as a client sends
+// it back in epoch=: 1–64 characters of A-Za-z0-9_-
+func ValidEpoch(s string) bool { return validName(s, MaxEpochLen, false) }
 
 // ValidID reports whether s is a message id: 1–64 bytes chosen by the client.
 // Any characters are allowed; only the length is bounded.

@@ -29,6 +29,10 @@ func TestValidRoomCIDID(t *testing.T) {
 		if got := ValidID(tc.s); got != tc.msgID {
 			t.Errorf("ValidID(%q) = %v", tc.s, got)
 		}
+		// An epoch follows the cid rule.
+		if got := ValidEpoch(tc.s); got != tc.cid {
+			t.Errorf("ValidEpoch(%q) = %v", tc.s, got)
+		}
 	}
 }
 
