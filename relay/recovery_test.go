@@ -109,7 +109,10 @@ func TestServer_Since_AgeBoundsWindow(t *testing.T) {
 // replay and live delivery together are exactly seq 1..N.
 func TestServer_Since_ReplayThenLiveNoGapNoDuplicate(t *testing.T) {
 	const total = 300
-	tr := startRelay(t, Config{Rate: 1e6, Burst: 1e6, History: total})
+	// Queue holds every echo: the publisher reads none while it publishes, and
+	// on a loaded machine its writer may not run before all 300 are queued. A
+	// 1013 drop of the publisher is another test's subject.
+	tr := startRelay(t, Config{Rate: 1e6, Burst: 1e6, History: total, Queue: 2 * total})
 	pub := tr.dial(t, query("flow", "pub"))
 	pub.expect(wire.TypeWelcome)
 
