@@ -1,0 +1,432 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/coder/websocket"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// Latency histogram bounds, in microseconds.
+const (
+	minLatencyUS  = 1
+	maxLatencyUS  = 60_000_000
+	latencyDigits = 3
+	// latencyBatch is how many latencies a receiver buffers before taking the
+	// shared histogram's lock.
+	latencyBatch = 256
+	// writeTimeout bounds one publish: a server that takes longer is broken.
+	writeTimeout = 10 * time.Second
+)
+
+// loadPlan describes a publish load: rooms of subs+pubs members each, where
+// the pubs publishers also receive (they are members: their own echo is how
+// a closed loop knows a message is through).
+type loadPlan struct {
+	command  string
+	rooms    int
+	subs     int     // per room, receiving only
+	pubs     int     // per room
+	window   int     // closed loop: messages in flight per publisher
+	rate     float64 // open loop: messages per second over all publishers; 0: closed loop
+	duration time.Duration
+	drain    time.Duration // after duration: how long to wait for what is still in flight
+}
+
+func (p loadPlan) membersPerRoom() int { return p.subs + p.pubs }
+
+// latencyMS are the latency percentiles of a run, in milliseconds.
+type latencyMS struct {
+	Count int64   `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+	P999  float64 `json:"p999"`
+	Max   float64 `json:"max"`
+}
+
+// loadResult is the report of fanout and rooms.
+type loadResult struct {
+	Command          string    `json:"command"`
+	Proto            string    `json:"proto"`
+	URL              string    `json:"url"`
+	Rooms            int       `json:"rooms"`
+	SubsPerRoom      int       `json:"subs_per_room"`
+	PubsPerRoom      int       `json:"pubs_per_room"`
+	Conns            int       `json:"conns"`
+	Mode             string    `json:"mode"` // "closed" (window) or "open" (rate)
+	Window           int       `json:"window,omitempty"`
+	Rate             float64   `json:"rate,omitempty"`
+	DurationSeconds  float64   `json:"duration_seconds"`
+	Published        uint64    `json:"published"`
+	Deliveries       uint64    `json:"deliveries"` // objects received by all members during the duration
+	DeliveriesPerSec float64   `json:"deliveries_per_sec"`
+	Expected         uint64    `json:"expected"` // published × members per room, summed over rooms
+	Received         uint64    `json:"received"` // distinct deliveries, in flight ones included
+	Lost             uint64    `json:"lost"`
+	Duplicates       uint64    `json:"duplicates"`
+	Errors           uint64    `json:"error_frames"`
+	ClosedEarly      int       `json:"closed_early"` // connections the server ended during the run
+	Latency          latencyMS `json:"latency_ms"`
+	CPUMeasured      bool      `json:"cpu_measured"`
+	ServerCPUSeconds float64   `json:"server_cpu_seconds,omitempty"`
+	CPUSecPerMillion float64   `json:"server_cpu_seconds_per_million_deliveries,omitempty"`
+	ServerRSSKB      int64     `json:"server_rss_kb,omitempty"`
+	ServerPeakRSSKB  int64     `json:"server_peak_rss_kb,omitempty"`
+	ClientProcs      int       `json:"client_gomaxprocs"`
+}
+
+// receiver reads one member's connection and counts its deliveries.
+type receiver struct {
+	proto string
+	conn  *websocket.Conn
+	// firstPub is the global index of its room's first publisher; next holds
+	// the next expected message number of each publisher of the room.
+	firstPub int
+	next     []uint64
+	// self is the member's own publisher index in the room, -1 for a
+	// subscriber; its echoes return credits to the closed loop.
+	self    int
+	credits chan struct{}
+
+	delivered  atomic.Uint64
+	unique     atomic.Uint64
+	duplicates atomic.Uint64
+	errors     atomic.Uint64
+	closed     atomic.Bool
+
+	latencies []int64
+	hist      *sharedHistogram
+}
+
+// sharedHistogram is one HdrHistogram shared by every receiver.
+type sharedHistogram struct {
+	mu sync.Mutex
+	h  *hdrhistogram.Histogram
+}
+
+func (s *sharedHistogram) record(values []int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range values {
+		_ = s.h.RecordValue(min(max(v, minLatencyUS), maxLatencyUS))
+	}
+}
+
+func (r *receiver) run(stopping *atomic.Bool) {
+	defer r.hist.record(r.latencies)
+	var buf bytes.Buffer
+	for {
+		_, reader, err := r.conn.Reader(context.Background())
+		if err != nil {
+			if !stopping.Load() {
+				r.closed.Store(true)
+			}
+			return
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(reader); err != nil {
+			if !stopping.Load() {
+				r.closed.Store(true)
+			}
+			return
+		}
+		if r.proto == protoRaw {
+			r.handle(buf.Bytes())
+			continue
+		}
+		_ = wire.Split(buf.Bytes(), func(object []byte) error {
+			r.handle(object)
+			return nil
+		})
+	}
+}
+
+// handle counts one received object.
+func (r *receiver) handle(object []byte) {
+	rest, ok := payloadAt(object, r.proto)
+	if !ok {
+		if bytes.HasPrefix(object, []byte(`{"type":"error"`)) {
+			r.errors.Add(1)
+		}
+		return
+	}
+	pub, n, sentNS, ok := parsePayload(rest)
+	local := pub - r.firstPub
+	if !ok || local < 0 || local >= len(r.next) {
+		return
+	}
+	r.delivered.Add(1)
+	if n < r.next[local] {
+		r.duplicates.Add(1)
+		return
+	}
+	r.next[local] = n + 1
+	r.unique.Add(1)
+	r.latencies = append(r.latencies, (time.Now().UnixNano()-sentNS)/1000)
+	if len(r.latencies) == latencyBatch {
+		r.hist.record(r.latencies)
+		r.latencies = r.latencies[:0]
+	}
+	if local == r.self && r.credits != nil {
+		select {
+		case r.credits <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// runLoad connects the plan's members, publishes for its duration and
+// measures.
+func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress func(format string, args ...any)) (loadResult, error) {
+	res := loadResult{
+		Command: plan.command, Proto: common.proto, URL: common.url,
+		Rooms: plan.rooms, SubsPerRoom: plan.subs, PubsPerRoom: plan.pubs,
+		Conns: plan.rooms * plan.membersPerRoom(), ClientProcs: runtime.GOMAXPROCS(0),
+		Mode: "closed", Window: plan.window,
+	}
+	if plan.rate > 0 {
+		res.Mode, res.Window, res.Rate = "open", 0, plan.rate
+	}
+	fdMax, err := raiseFileLimit()
+	if err != nil {
+		return res, err
+	}
+	if res.Conns > fdMax {
+		return res, fmt.Errorf("%d connections exceed the open-files limit (%d usable)", res.Conns, fdMax)
+	}
+	d, err := newDialer(common)
+	if err != nil {
+		return res, err
+	}
+	hist := &sharedHistogram{h: hdrhistogram.New(minLatencyUS, maxLatencyUS, latencyDigits)}
+	members := plan.membersPerRoom()
+	receivers := make([]*receiver, res.Conns)
+	var stopping atomic.Bool
+	var readers sync.WaitGroup
+	defer func() {
+		stopping.Store(true)
+		for _, r := range receivers {
+			if r != nil {
+				_ = r.conn.CloseNow()
+			}
+		}
+		readers.Wait()
+	}()
+
+	runID := fmt.Sprintf("%x", time.Now().UnixNano()&0xffffff)
+	progress("connecting %d members (%d rooms of %d)", res.Conns, plan.rooms, members)
+	// Publishers connect last, so every subscriber is in its room before
+	// the first message.
+	order := func(i int) (room, member int) { return i % plan.rooms, members - 1 - i/plan.rooms }
+	err = dialAll(ctx, res.Conns, common.dialConcurrency, func(ctx context.Context, i int) error {
+		room, member := order(i)
+		conn, err := d.dial(ctx, fmt.Sprintf("bench-%s-%d", runID, room), fmt.Sprintf("m%d-%d", room, member))
+		if err != nil {
+			return err
+		}
+		r := &receiver{
+			proto: common.proto, conn: conn, firstPub: room * plan.pubs, next: make([]uint64, plan.pubs),
+			self: -1, hist: hist, latencies: make([]int64, 0, latencyBatch),
+		}
+		if member < plan.pubs {
+			r.self = member
+			r.credits = make(chan struct{}, plan.window)
+		}
+		if common.proto == protoRaw {
+			// A broadcast server has one "room": every member sees every publisher.
+			r.firstPub, r.next = 0, make([]uint64, plan.rooms*plan.pubs)
+			if r.self >= 0 {
+				r.self = room*plan.pubs + member
+			}
+		}
+		receivers[room*members+member] = r
+		readers.Add(1)
+		go func() { defer readers.Done(); r.run(&stopping) }()
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("connecting: %w", err)
+	}
+
+	cpuStart, err := readCPU(common.pid)
+	if err != nil {
+		return res, err
+	}
+	progress("publishing for %v", plan.duration)
+	stop := make(chan struct{})
+	sent := make([]atomic.Uint64, plan.rooms*plan.pubs)
+	var publishers sync.WaitGroup
+	start := time.Now()
+	for room := range plan.rooms {
+		for p := range plan.pubs {
+			r := receivers[room*members+p]
+			global := room*plan.pubs + p
+			publishers.Add(1)
+			go func() {
+				defer publishers.Done()
+				publish(stop, r, global, plan, &sent[global])
+			}()
+		}
+	}
+	select {
+	case <-time.After(plan.duration):
+	case <-ctx.Done():
+	}
+	close(stop)
+	elapsed := time.Since(start)
+	for _, r := range receivers {
+		res.Deliveries += r.delivered.Load()
+	}
+	cpuEnd, err := readCPU(common.pid)
+	if err != nil {
+		return res, err
+	}
+	publishers.Wait()
+	if ctx.Err() != nil {
+		return res, ctx.Err()
+	}
+
+	for room := range plan.rooms {
+		for p := range plan.pubs {
+			n := sent[room*plan.pubs+p].Load()
+			res.Published += n
+			if common.proto == protoRaw {
+				res.Expected += n * uint64(res.Conns)
+			} else {
+				res.Expected += n * uint64(members)
+			}
+		}
+	}
+	// Wait for what is still in flight, then count what never came.
+	drainEnd := time.Now().Add(plan.drain)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for time.Now().Before(drainEnd) && sumUnique(receivers) < res.Expected {
+		<-tick.C
+	}
+	for _, r := range receivers {
+		res.Received += r.unique.Load()
+		res.Duplicates += r.duplicates.Load()
+		res.Errors += r.errors.Load()
+		if r.closed.Load() {
+			res.ClosedEarly++
+		}
+	}
+	if res.Expected > res.Received {
+		res.Lost = res.Expected - res.Received
+	}
+	stopping.Store(true)
+	for _, r := range receivers {
+		_ = r.conn.CloseNow()
+	}
+	readers.Wait()
+	receivers = nil // closed above
+
+	res.DurationSeconds = elapsed.Seconds()
+	res.DeliveriesPerSec = float64(res.Deliveries) / elapsed.Seconds()
+	h := hist.h
+	res.Latency = latencyMS{Count: h.TotalCount(), P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
+		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)), Max: ms(h.Max())}
+	if common.pid != 0 {
+		res.CPUMeasured = true
+		res.ServerCPUSeconds = (cpuEnd - cpuStart).Seconds()
+		if res.Deliveries > 0 {
+			res.CPUSecPerMillion = res.ServerCPUSeconds / float64(res.Deliveries) * 1e6
+		}
+		if res.ServerRSSKB, err = procStatusKB(common.pid, "VmRSS"); err != nil {
+			return res, err
+		}
+		if res.ServerPeakRSSKB, err = procStatusKB(common.pid, "VmHWM"); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// publish sends messages from one publisher until stop closes: closed loop
+// with plan.window messages in flight (a credit comes back with each echo),
+// or open loop at its share of plan.rate.
+func publish(stop <-chan struct{}, r *receiver, global int, plan loadPlan, sent *atomic.Uint64) {
+	var frame []byte
+	send := func(n uint64) bool {
+		now := time.Now().UnixNano()
+		if r.proto == protoRaw {
+			frame = appendPayload(frame[:0], global, n, now)
+		} else {
+			frame = appendPub(frame[:0], global, n, now)
+		}
+		// Not canceled by stop: coder/websocket closes a connection whose
+		// write is canceled, and the messages in flight must still arrive.
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		err := r.conn.Write(ctx, websocket.MessageText, frame)
+		cancel()
+		if err != nil {
+			return false
+		}
+		sent.Add(1)
+		return true
+	}
+	if plan.rate <= 0 {
+		for range plan.window {
+			r.credits <- struct{}{}
+		}
+		for n := uint64(0); ; n++ {
+			select {
+			case <-r.credits:
+			case <-stop:
+				return
+			}
+			if !send(n) {
+				return
+			}
+		}
+	}
+	perPublisher := plan.rate / float64(plan.rooms*plan.pubs)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	start := time.Now()
+	var n uint64
+	for {
+		due := uint64(time.Since(start).Seconds() * perPublisher)
+		for ; n < due; n++ {
+			if !send(n) {
+				return
+			}
+		}
+		select {
+		case <-tick.C:
+		case <-stop:
+			return
+		}
+	}
+}
+
+func sumUnique(receivers []*receiver) (n uint64) {
+	for _, r := range receivers {
+		n += r.unique.Load()
+	}
+	return n
+}
+
+// readCPU reads the server's CPU time, or 0 without a pid.
+func readCPU(pid int) (time.Duration, error) {
+	if pid == 0 {
+		return 0, nil
+	}
+	return procCPU(pid)
+}
+
+func ms(us int64) float64 { return float64(us) / 1000 }
+
+// errNoPublishers refuses a plan that would measure nothing.
+var errNoPublishers = errors.New("at least one publisher and one member are needed")

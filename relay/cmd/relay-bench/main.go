@@ -1,0 +1,76 @@
+// Command relay-bench measures a running relay over loopback: memory per
+// idle connection, fan-out throughput and latency, many small rooms. With
+// -proto raw it drives any plain broadcast WebSocket server (such as the Node
+// ws server in relay/bench), so the same tool measures a peer under the same
+// load.
+//
+// Usage:
+//
+//	relay-bench idle   -url ws://127.0.0.1:8080/ws -pid PID -n 5000
+//	relay-bench fanout -url ws://127.0.0.1:8080/ws -pid PID -subs 1000 -pubs 4 -duration 10s
+//	relay-bench rooms  -url ws://127.0.0.1:8080/ws -pid PID -rooms 500 -members 10 -duration 10s
+//
+// Every subcommand accepts -h, -json and -proto chat|raw.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Usage: relay-bench COMMAND [flags]
+
+Commands:
+  idle     open N idle connections and report the server's RSS growth per connection
+  fanout   N subscribers and P publishers in one room: deliveries/s, latency, CPU, loss
+  rooms    many rooms of k members, one publisher each: the same report as fanout
+
+Run relay-bench COMMAND -h for the flags of a command. With -proto chat (the
+default) the tool speaks chat.v1 (relay/PROTOCOL.md); with -proto raw it
+drives a plain broadcast server: it sends frames and counts what comes back.
+Give -pid to read the server's memory and CPU from /proc.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	var err error
+	switch args[0] {
+	case "idle":
+		err = runIdle(ctx, args[1:], stdout, stderr)
+	case "fanout":
+		err = runFanout(ctx, args[1:], stdout, stderr)
+	case "rooms":
+		err = runRooms(ctx, args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "relay-bench: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintln(stderr, "relay-bench:", err)
+		return 1
+	}
+}
