@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# compare.sh runs the same relay-bench load against the seed-style Node ws
+# broadcast server (ws-broadcast.js, -proto raw) and against our relay
+# (-proto chat), one after the other on a fresh server process each time, and
+# prints both and their ratio.
+#
+# Usage: relay/bench/compare.sh            (from anywhere inside the repository)
+# Knobs (environment): IDLE_N=5000 SUBS=1000 PUBS=4 WINDOW=16 DURATION=10s
+#   RELAY_PORT=18080 NODE_PORT=18090 OUT=DIR (keeps the JSON results there)
+# Needs: go, node and npm (ws is installed into a temporary directory).
+set -euo pipefail
+
+IDLE_N=${IDLE_N:-5000}
+SUBS=${SUBS:-1000}
+PUBS=${PUBS:-4}
+WINDOW=${WINDOW:-16}
+DURATION=${DURATION:-10s}
+RELAY_PORT=${RELAY_PORT:-18080}
+NODE_PORT=${NODE_PORT:-18090}
+
+root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+work=$(mktemp -d)
+OUT=${OUT:-$work/results}
+mkdir -p "$OUT"
+server_pid=""
+cleanup() {
+	if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+	rm -rf "$work/node" "$work/bin"
+}
+trap cleanup EXIT
+
+# Both servers and the tool inherit the hard open-files limit.
+ulimit -n "$(ulimit -Hn)"
+
+echo "== building relay and relay-bench, installing ws" >&2
+(cd "$root" && go build -o "$work/bin/relay" ./relay/cmd/relay && go build -o "$work/bin/relay-bench" ./relay/cmd/relay-bench)
+npm install --silent --no-audit --no-fund --prefix "$work/node" ws >&2
+ws_version=$(node -p "require('$work/node/node_modules/ws/package.json').version")
+
+# wait_port waits until something accepts on 127.0.0.1:$1.
+wait_port() {
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+		sleep 0.1
+	done
+	echo "nothing listens on port $1" >&2
+	return 1
+}
+
+start_node() {
+	NODE_PATH="$work/node/node_modules" PORT=$NODE_PORT node "$root/relay/bench/ws-broadcast.js" 2>>"$OUT/node.log" &
+	server_pid=$!
+	wait_port "$NODE_PORT"
+}
+
+start_relay() {
+	"$work/bin/relay" -addr "127.0.0.1:$RELAY_PORT" -max-conns 30000 -rate 100000 -burst 100000 \
+		-queue 4096 -log-level warn 2>>"$OUT/relay.log" &
+	server_pid=$!
+	wait_port "$RELAY_PORT"
+}
+
+stop_server() {
+	kill "$server_pid"
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=""
+}
+
+# measure NAME START URL PROTO: idle then fanout, each on a fresh server.
+measure() {
+	local name=$1 start=$2 url=$3 proto=$4
+	echo "== $name: idle -n $IDLE_N" >&2
+	$start
+	"$work/bin/relay-bench" idle -url "$url" -proto "$proto" -pid "$server_pid" -n "$IDLE_N" -json >"$OUT/$name-idle.json"
+	stop_server
+	echo "== $name: fanout -subs $SUBS -pubs $PUBS -window $WINDOW -duration $DURATION" >&2
+	$start
+	"$work/bin/relay-bench" fanout -url "$url" -proto "$proto" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
+		-window "$WINDOW" -duration "$DURATION" -json >"$OUT/$name-fanout.json"
+	stop_server
+}
+
+measure node start_node "ws://127.0.0.1:$NODE_PORT/" raw
+measure relay start_relay "ws://127.0.0.1:$RELAY_PORT/ws" chat
+
+echo "== results (JSON in $OUT)" >&2
+OUT=$OUT WS_VERSION=$ws_version node - <<'JS'
+const fs = require('fs');
+const r = (n) => JSON.parse(fs.readFileSync(`${process.env.OUT}/${n}.json`, 'utf8'));
+const [ni, nf, ri, rf] = ['node-idle', 'node-fanout', 'relay-idle', 'relay-fanout'].map(r);
+const row = (label, ours, node, digits, better) => {
+  const ratio = ours / node;
+  console.log(`| ${label} | ${ours.toFixed(digits)} | ${node.toFixed(digits)} | ${ratio.toFixed(2)}× (${better}) |`);
+};
+console.log(`machine: ${require('os').cpus().length} CPUs, ${(require('os').totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}, ws ${process.env.WS_VERSION}`);
+console.log(`idle: ${ri.conns} relay / ${ni.conns} node connections; fanout: ${rf.subs_per_room} subscribers + ${rf.pubs_per_room} publishers, window ${rf.window}, ${rf.duration_seconds.toFixed(1)}s`);
+console.log('');
+console.log('| metric | our relay (chat) | Node ws (raw) | ours / Node |');
+console.log('|---|---|---|---|');
+row('idle RSS per connection, KB', ri.rss_per_conn_kb, ni.rss_per_conn_kb, 2, 'lower is better');
+row('fanout deliveries/s', rf.deliveries_per_sec, nf.deliveries_per_sec, 0, 'higher is better');
+row('fanout p50 latency, ms', rf.latency_ms.p50, nf.latency_ms.p50, 2, 'lower is better');
+row('fanout p99 latency, ms', rf.latency_ms.p99, nf.latency_ms.p99, 2, 'lower is better');
+row('fanout p99.9 latency, ms', rf.latency_ms.p999, nf.latency_ms.p999, 2, 'lower is better');
+row('server CPU s per million deliveries', rf.server_cpu_seconds_per_million_deliveries, nf.server_cpu_seconds_per_million_deliveries, 2, 'lower is better');
+console.log(`| fanout lost / duplicate | ${rf.lost} / ${rf.duplicates} | ${nf.lost} / ${nf.duplicates} | |`);
+JS
