@@ -103,5 +103,6 @@ row('fanout p50 latency, ms', rf.latency_ms.p50, nf.latency_ms.p50, 2, 'lower is
 row('fanout p99 latency, ms', rf.latency_ms.p99, nf.latency_ms.p99, 2, 'lower is better');
 row('fanout p99.9 latency, ms', rf.latency_ms.p999, nf.latency_ms.p999, 2, 'lower is better');
 row('server CPU s per million deliveries', rf.server_cpu_seconds_per_million_deliveries, nf.server_cpu_seconds_per_million_deliveries, 2, 'lower is better');
+console.log(`| client (relay-bench) CPU s during fanout | ${rf.client_cpu_seconds.toFixed(2)} | ${nf.client_cpu_seconds.toFixed(2)} | |`);
 console.log(`| fanout lost / duplicate | ${rf.lost} / ${rf.duplicates} | ${nf.lost} / ${nf.duplicates} | |`);
 JS

@@ -97,6 +97,7 @@ func loadText(w io.Writer, r loadResult) {
 		fmt.Fprintf(w, " (%d error frames, %d connections closed by the server)", r.Errors, r.ClosedEarly)
 	}
 	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  client CPU         %.2fs (GOMAXPROCS %d)\n", r.ClientCPUSeconds, r.ClientProcs)
 	if !r.CPUMeasured {
 		fmt.Fprintln(w, "  server CPU         not measured (no -pid)")
 		return

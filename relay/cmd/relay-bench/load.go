@@ -83,6 +83,9 @@ type loadResult struct {
 	ServerRSSKB      int64     `json:"server_rss_kb,omitempty"`
 	ServerPeakRSSKB  int64     `json:"server_peak_rss_kb,omitempty"`
 	ClientProcs      int       `json:"client_gomaxprocs"`
+	// ClientCPUSeconds is this tool's own CPU time while publishing: on a
+	// small machine the load generator competes with the server for cores.
+	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
 }
 
 // receiver reads one member's connection and counts its deliveries.
@@ -262,6 +265,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	if err != nil {
 		return res, err
 	}
+	clientStart := selfCPU()
 	progress("publishing for %v", plan.duration)
 	stop := make(chan struct{})
 	sent := make([]atomic.Uint64, plan.rooms*plan.pubs)
@@ -287,6 +291,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	for _, r := range receivers {
 		res.Deliveries += r.delivered.Load()
 	}
+	res.ClientCPUSeconds = (selfCPU() - clientStart).Seconds()
 	cpuEnd, err := readCPU(common.pid)
 	if err != nil {
 		return res, err
