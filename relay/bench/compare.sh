@@ -7,6 +7,12 @@
 # Usage: relay/bench/compare.sh            (from anywhere inside the repository)
 # Knobs (environment): IDLE_N=5000 SUBS=1000 PUBS=4 WINDOW=16 DURATION=10s
 #   RELAY_PORT=18080 NODE_PORT=18090 OUT=DIR (keeps the JSON results there)
+#   RELAY_IDLE_FLAGS, RELAY_FANOUT_FLAGS: the relay's flags for each measurement
+# idle runs the relay with its default queue: the queue channel is allocated
+# when a member joins (24 bytes a slot), so -queue 4096 alone costs ~96 KB per
+# connection. fanout raises the rate limit (the default 10/s per connection
+# would refuse the load) and the queue (the 1000 joins announced while the
+# room fills must not drop a member as a slow consumer).
 # Needs: go, node and npm (ws is installed into a temporary directory).
 set -euo pipefail
 
@@ -17,6 +23,8 @@ WINDOW=${WINDOW:-16}
 DURATION=${DURATION:-10s}
 RELAY_PORT=${RELAY_PORT:-18080}
 NODE_PORT=${NODE_PORT:-18090}
+RELAY_IDLE_FLAGS=${RELAY_IDLE_FLAGS:--max-conns 30000}
+RELAY_FANOUT_FLAGS=${RELAY_FANOUT_FLAGS:--max-conns 30000 -rate 100000 -burst 100000 -queue 4096}
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 work=$(mktemp -d)
@@ -53,9 +61,10 @@ start_node() {
 	wait_port "$NODE_PORT"
 }
 
+# start_relay FLAGS: FLAGS is one word-split string.
 start_relay() {
-	"$work/bin/relay" -addr "127.0.0.1:$RELAY_PORT" -max-conns 30000 -rate 100000 -burst 100000 \
-		-queue 4096 -log-level warn 2>>"$OUT/relay.log" &
+	# shellcheck disable=SC2086
+	"$work/bin/relay" -addr "127.0.0.1:$RELAY_PORT" $1 -log-level warn 2>>"$OUT/relay.log" &
 	server_pid=$!
 	wait_port "$RELAY_PORT"
 }
@@ -66,22 +75,23 @@ stop_server() {
 	server_pid=""
 }
 
-# measure NAME START URL PROTO: idle then fanout, each on a fresh server.
+# measure NAME START URL PROTO IDLE_ARGS FANOUT_ARGS: idle then fanout, each
+# on a fresh server started with START and its arguments.
 measure() {
 	local name=$1 start=$2 url=$3 proto=$4
 	echo "== $name: idle -n $IDLE_N" >&2
-	$start
+	$start "$5"
 	"$work/bin/relay-bench" idle -url "$url" -proto "$proto" -pid "$server_pid" -n "$IDLE_N" -json >"$OUT/$name-idle.json"
 	stop_server
 	echo "== $name: fanout -subs $SUBS -pubs $PUBS -window $WINDOW -duration $DURATION" >&2
-	$start
+	$start "$6"
 	"$work/bin/relay-bench" fanout -url "$url" -proto "$proto" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
 		-window "$WINDOW" -duration "$DURATION" -json >"$OUT/$name-fanout.json"
 	stop_server
 }
 
-measure node start_node "ws://127.0.0.1:$NODE_PORT/" raw
-measure relay start_relay "ws://127.0.0.1:$RELAY_PORT/ws" chat
+measure node start_node "ws://127.0.0.1:$NODE_PORT/" raw "" ""
+measure relay start_relay "ws://127.0.0.1:$RELAY_PORT/ws" chat "$RELAY_IDLE_FLAGS" "$RELAY_FANOUT_FLAGS"
 
 echo "== results (JSON in $OUT)" >&2
 OUT=$OUT WS_VERSION=$ws_version node - <<'JS'
