@@ -126,7 +126,7 @@ func (s *sharedHistogram) record(values []int64) {
 }
 
 func (r *receiver) run(stopping *atomic.Bool) {
-	defer r.hist.record(r.latencies)
+	defer func() { r.hist.record(r.latencies) }() // what is left of the last batch
 	var buf bytes.Buffer
 	for {
 		_, reader, err := r.conn.Reader(context.Background())
