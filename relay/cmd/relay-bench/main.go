@@ -9,6 +9,7 @@
 //	relay-bench idle   -url ws://127.0.0.1:8080/ws -pid PID -n 5000
 //	relay-bench fanout -url ws://127.0.0.1:8080/ws -pid PID -subs 1000 -pubs 4 -duration 10s
 //	relay-bench rooms  -url ws://127.0.0.1:8080/ws -pid PID -rooms 500 -members 10 -duration 10s
+//	relay-bench storm  -url ws://127.0.0.1:8080/ws -server "relay -addr 127.0.0.1:8080 -max-conns 30000" -n 15000
 //
 // Every subcommand accepts -h, -json and -proto chat|raw.
 package main
@@ -30,6 +31,7 @@ Commands:
   idle     open N idle connections and report the server's RSS growth per connection
   fanout   N subscribers and P publishers in one room: deliveries/s, latency, CPU, loss
   rooms    many rooms of k members, one publisher each: the same report as fanout
+  storm    N clients, then restart the server: time until all are back, peak RSS
 
 Run relay-bench COMMAND -h for the flags of a command. With -proto chat (the
 default) the tool speaks chat.v1 (relay/PROTOCOL.md); with -proto raw it
@@ -60,6 +62,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runFanout(ctx, args[1:], stdout, stderr)
 	case "rooms":
 		err = runRooms(ctx, args[1:], stdout, stderr)
+	case "storm":
+		err = runStorm(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "relay-bench: unknown command %q\n\n%s", args[0], usage)
 		return 2
