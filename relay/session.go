@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -306,14 +307,16 @@ func (w *batchWriter) write(p []byte) error {
 }
 
 // isNormalClose reports whether err is how connections normally end, which
-// is not worth an error log.
+// is not worth an error log. A reset or broken pipe is how a peer that
+// vanished (a closed laptop, a killed tab, a phone that lost signal) ends.
 func isNormalClose(err error) bool {
 	switch websocket.CloseStatus(err) {
 	case websocket.StatusNormalClosure, websocket.StatusGoingAway, websocket.StatusNoStatusRcvd, websocket.StatusAbnormalClosure:
 		return true
 	}
 	return err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, context.Canceled)
+		errors.Is(err, net.ErrClosed) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // truncateText keeps error texts short; they may quote client input.
