@@ -49,7 +49,9 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, rej.reason, rej.status)
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	// Small hijacked buffers: coder/websocket keeps them for the
+	// connection's life (see hijack.go).
+	conn, err := websocket.Accept(withSmallHijackBuffers(w), r, &websocket.AcceptOptions{
 		Subprotocols: []string{wire.Subprotocol},
 		// checkHandshake has already applied the origin policy.
 		InsecureSkipVerify: true,

@@ -1,0 +1,81 @@
+package relay
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+)
+
+// Buffer sizes of a hijacked WebSocket connection. coder/websocket keeps the
+// *bufio.ReadWriter that Hijack returns for the connection's life, and
+// net/http hands out its own 4 KB reader and 4 KB writer: 8 KB per idle
+// connection. Neither size is a limit: a bufio.Reader reads a payload larger
+// than its buffer straight into the caller's slice, and a bufio.Writer writes
+// a large payload straight to the socket, so small buffers cost at most one
+// more syscall for a frame that does not fit.
+const (
+	// DefaultHijackReadBuffer is the read buffer (bytes): a frame header and
+	// a typical client frame fit in one read.
+	DefaultHijackReadBuffer = 512
+	// DefaultHijackWriteBuffer is the write buffer (bytes): a frame header
+	// and a typical single message go out in one write.
+	DefaultHijackWriteBuffer = 512
+)
+
+// smallBufferHijacker is an http.ResponseWriter whose Hijack hands out
+// buffers of the given sizes instead of net/http's, which are then garbage.
+type smallBufferHijacker struct {
+	http.ResponseWriter
+	readSize, writeSize int
+}
+
+// withSmallHijackBuffers wraps w for websocket.Accept.
+func withSmallHijackBuffers(w http.ResponseWriter) *smallBufferHijacker {
+	return &smallBufferHijacker{ResponseWriter: w, readSize: DefaultHijackReadBuffer, writeSize: DefaultHijackWriteBuffer}
+}
+
+// Unwrap lets http.ResponseController reach the wrapped writer.
+func (w *smallBufferHijacker) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush forwards to the wrapped writer, if it can flush.
+func (w *smallBufferHijacker) Flush() {
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack takes over the connection and returns it with small buffers.
+//
+// Bytes the client sent right after its request (a pipelined first frame)
+// may already sit in net/http's reader. They are copied and end up buffered
+// in the new reader before Hijack returns, because websocket.Accept keeps
+// only what is buffered (it Peeks Buffered() and resets the reader onto the
+// raw connection, golang/go#32314).
+func (w *smallBufferHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, old, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	if old.Writer.Buffered() > 0 { // net/http flushes the 101 itself; be safe
+		if err := old.Writer.Flush(); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("flush before switching buffers: %w", err)
+		}
+	}
+	pending := old.Reader.Buffered()
+	var src io.Reader = conn
+	if pending > 0 {
+		buffered, _ := old.Reader.Peek(pending) // cannot fail: already buffered
+		src = io.MultiReader(bytes.NewReader(bytes.Clone(buffered)), conn)
+	}
+	br := bufio.NewReaderSize(src, max(w.readSize, pending))
+	if pending > 0 {
+		// The first fill reads only from the bytes.Reader: it never blocks on conn.
+		if _, err := br.Peek(pending); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("carry over buffered bytes: %w", err)
+		}
+	}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, w.writeSize)), nil
+}
