@@ -97,7 +97,7 @@ func BenchmarkFanOut1000(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	if got := len(members[fanOutMembers-1].queue); got != published%s.cfg.Queue {
+	if got := len(members[fanOutMembers-1].pending); got != published%s.cfg.Queue {
 		b.Fatalf("last member has %d queued, want %d: a publication was not fanned out", got, published%s.cfg.Queue)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(published*fanOutMembers), "ns/delivery")
@@ -106,8 +106,6 @@ func BenchmarkFanOut1000(b *testing.B) {
 // drainQueues empties the queues of members.
 func drainQueues(members []*member) {
 	for _, m := range members {
-		for len(m.queue) > 0 {
-			<-m.queue
-		}
+		m.recycle(m.take())
 	}
 }

@@ -61,7 +61,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("websocket accept failed", "err", err, "remote", r.RemoteAddr)
 		return // Accept has answered the request
 	}
-	s.serveSession(conn, adm)
+	s.serveSession(conn, adm) // returns at once: the session goes on in its own goroutine
 }
 
 // checkHandshake applies every check but capacity.

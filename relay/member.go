@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"sync"
+	"time"
 
 	"github.com/coder/websocket"
 
@@ -12,16 +13,20 @@ import (
 )
 
 // member is one WebSocket connection in a room. Its reader goroutine handles
-// what the client sends; its writer goroutine is the only one that writes data
-// frames, draining queue; everyone else only offers frames to the queue and
-// never blocks on it.
+// what the client sends; its writer (writer.go) is the only one that writes
+// data frames; everyone else only offers frames to its queue and never
+// blocks on it.
+//
+// An idle member costs as little as possible, because a relay holds tens of
+// thousands of them: the reader is its only goroutine, the writer runs only
+// while there is something to write, the keepalive is a timer, and the
+// queue is a slice that grows on demand and is released when drained.
 type member struct {
 	id   string // the conn id announced in welcome, join, msg, leave
 	cid  string
 	name string // from the token, "" when none
 
-	conn  *websocket.Conn
-	queue chan []byte
+	conn *websocket.Conn
 	// initial holds the welcome and the replayed messages. join fills it while
 	// holding the room's lock, before any later frame can be queued, and the
 	// writer sends it before the queue: replay and live delivery neither
@@ -39,6 +44,18 @@ type member struct {
 	once    sync.Once
 	done    chan struct{} // closed by kill
 	end     ending        // written once by kill, read after done
+
+	// mu guards the outbound side: the queue, the writer's state and the
+	// keepalive timer. Lock order: a room's lock before mu.
+	mu       sync.Mutex
+	queueLen int      // most frames pending before the member is too slow
+	pending  [][]byte // frames offered and not yet taken by the writer
+	spare    [][]byte // the writer's previous batch, reused for pending
+	out      *output  // how to write; nil until startWriter (then frames only queue)
+	writing  bool     // a writer goroutine runs (or has finished the connection)
+	wake     chan struct{}
+	ping     *time.Timer   // the next keepalive ping
+	closed   chan struct{} // closed by the writer once the connection is closed
 }
 
 // ending says how a member's connection ends.
@@ -71,25 +88,35 @@ func newMember(id, cid, name string, conn *websocket.Conn, queueLen int, m *metr
 		cid:        cid,
 		name:       name,
 		conn:       conn,
-		queue:      make(chan []byte, queueLen),
+		queueLen:   queueLen,
 		leaveFrame: mustEncode(wire.Leave{Type: wire.TypeLeave, Conn: id, CID: cid}),
 		metrics:    m,
 		done:       make(chan struct{}),
+		wake:       make(chan struct{}, 1),
+		closed:     make(chan struct{}),
 	}
 }
 
-// offer queues frame without blocking and reports whether it fit.
+// offer queues frame without blocking and reports whether it fit: false
+// means the member has queueLen frames pending and is too slow.
 func (m *member) offer(frame []byte) bool {
-	select {
-	case m.queue <- frame:
-		return true
-	default:
+	m.mu.Lock()
+	if len(m.pending) >= m.queueLen {
+		m.mu.Unlock()
 		return false
 	}
+	m.pending = append(m.pending, frame)
+	start := m.wakeWriterLocked()
+	m.mu.Unlock()
+	if start {
+		go m.write()
+	}
+	return true
 }
 
 // kill ends the member once; later calls are no-ops. dropReason, when not
-// empty, counts the member in relay_dropped_total.
+// empty, counts the member in relay_dropped_total. The writer then sends what
+// the ending flushes and closes the connection.
 func (m *member) kill(e ending, dropReason string) {
 	m.once.Do(func() {
 		m.end = e
@@ -97,6 +124,15 @@ func (m *member) kill(e ending, dropReason string) {
 			m.metrics.dropped[dropReason].Inc()
 		}
 		close(m.done)
+		m.mu.Lock()
+		if m.ping != nil {
+			m.ping.Stop()
+		}
+		start := m.wakeWriterLocked()
+		m.mu.Unlock()
+		if start {
+			go m.write()
+		}
 	})
 }
 

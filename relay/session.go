@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"sync"
 	"syscall"
 	"time"
 
@@ -15,29 +14,31 @@ import (
 	"github.com/chatpwa/chat/relay/wire"
 )
 
-// serveSession runs one upgraded connection until it ends: it joins the
-// room, starts the writer and the keepalive, and reads on the calling
-// goroutine. Each connection has exactly one reader and one writer of data
-// frames; the keepalive only sends pings.
+// serveSession starts one upgraded connection: it joins the room, starts
+// the writer and the keepalive timer and hands reading to a new goroutine.
+// It returns at once: the caller is the net/http handler, whose goroutine
+// has a deep stack from the handshake and keeps net/http's request state and
+// hijacked buffers alive for as long as it runs, which would double what an
+// idle connection costs.
 func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
-	defer s.releaseConn()
 	m := s.admit(adm.cid, adm.name, conn)
 	if m == nil {
 		_ = conn.Close(websocket.StatusGoingAway, errShuttingDown.Error())
+		s.releaseConn()
 		return
 	}
-	defer s.unregister(m)
 	conn.SetReadLimit(s.cfg.MaxMessage)
-
 	r := s.rooms.join(m, adm.join)
-	log := s.log.With("conn", m.id, "room", adm.join.room, "cid", m.cid)
-	log.Debug("joined", "since", adm.join.since, "has_since", adm.join.hasSince, "epoch", adm.join.epoch)
+	m.startWriter(&output{limit: int(s.cfg.MaxMessage), timeout: s.cfg.WriteTimeout})
+	s.armPing(m, r)
+	go s.readSession(m, r)
+}
 
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.writeLoop(m, r) }()
-	go func() { defer wg.Done(); s.keepalive(m, r) }()
-
+// readSession reads m's frames until the connection ends, then takes m out
+// of its room and waits for the writer to close the connection.
+func (s *Server) readSession(m *member, r *room) {
+	defer s.releaseConn()
+	defer s.unregister(m)
 	err := s.readLoop(m, r)
 	if errors.Is(err, websocket.ErrMessageTooBig) {
 		m.kill(endTooBig, dropTooBig)
@@ -45,9 +46,9 @@ func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
 		m.kill(endPeerGone, "")
 	}
 	s.rooms.leave(m, r)
-	wg.Wait()
-	_ = conn.CloseNow()
+	m.awaitClosed()
 
+	log := s.log.With("conn", m.id, "room", r.name, "cid", m.cid)
 	switch {
 	case m.end == endShutdown:
 		log.Debug("closed for shutdown")
@@ -159,151 +160,37 @@ func (s *Server) drop(m *member, r *room, e ending, reason string) {
 	s.rooms.leave(m, r)
 }
 
-// writeLoop is m's only writer of data frames: the welcome and replay first,
-// then everything queued, packed into as few frames as possible.
-func (s *Server) writeLoop(m *member, r *room) {
-	w := batchWriter{conn: m.conn, limit: int(s.cfg.MaxMessage), timeout: s.cfg.WriteTimeout,
-		// Killing before the write is canceled (which closes the connection)
-		// makes the drop count as a write timeout, not as the peer going away
-		// when the reader notices the closed connection first.
-		onTimeout: func() { m.kill(endWriteTimeout, dropWriteTimeout) }}
-	err := w.writeAll(m.initial)
-	m.initial = nil
-	for err == nil {
-		// Checked first so that a dropped member gets no further frames even
-		// when its queue is not empty.
-		if m.killed() {
-			break
-		}
-		select {
-		case frame := <-m.queue:
-			err = w.writeQueued(frame, m.queue)
-		case <-m.done:
-		}
+// armPing schedules m's next keepalive ping, unless m has ended. A timer,
+// not a goroutine, waits between pings: idle connections are most of them.
+func (s *Server) armPing(m *member, r *room) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.killed() {
+		return // kill has already stopped the previous timer
 	}
-	if err != nil {
-		// A no-op kill after a write timeout; either way m leaves the room now.
-		s.drop(m, r, endPeerGone, "")
-	}
-	<-m.done
-	if m.end.flush && err == nil {
-		w.flushQueue(m.queue)
-	}
-	if m.end.code == 0 {
-		_ = m.conn.CloseNow()
-		return
-	}
-	_ = m.conn.Close(m.end.code, m.end.reason)
+	m.ping = time.AfterFunc(s.cfg.PingInterval, func() { s.keepalive(m, r) })
 }
 
-// keepalive pings m every PingInterval and drops it when a pong does not
-// arrive within PingTimeout. Ping needs the concurrent reader to see the pong.
+// keepalive pings m once and drops it when the pong does not arrive within
+// PingTimeout; otherwise it schedules the next ping. Ping needs the
+// concurrent reader to see the pong.
 func (s *Server) keepalive(m *member, r *room) {
-	ticker := time.NewTicker(s.cfg.PingInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-m.done:
-			return
-		case <-ticker.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), s.cfg.PingTimeout)
-		err := m.conn.Ping(ctx)
-		cancel()
-		switch {
-		case err == nil:
-			continue
-		case m.killed():
-		case errors.Is(err, context.DeadlineExceeded):
-			s.metrics.pingTimeouts.Inc()
-			s.drop(m, r, endPingTimeout, dropPingTimeout)
-		default:
-			// The connection is closed; the reader sees it and ends the session.
-		}
+	if m.killed() {
 		return
 	}
-}
-
-// batchWriter writes queued frames, joining as many as fit in limit bytes
-// into one WebSocket frame separated by '\n' (chat.v1 lets the relay batch).
-type batchWriter struct {
-	conn      *websocket.Conn
-	limit     int
-	timeout   time.Duration
-	onTimeout func() // called when a write exceeds timeout, before it is canceled
-}
-
-// batchPool holds batch buffers so that idle members keep none.
-var batchPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
-
-// writeAll writes frames in order, batched.
-func (w *batchWriter) writeAll(frames [][]byte) error {
-	queue := make(chan []byte, len(frames))
-	for _, f := range frames {
-		queue <- f
-	}
-	if len(frames) == 0 {
-		return nil
-	}
-	return w.writeQueued(<-queue, queue)
-}
-
-// writeQueued writes first and everything already in queue. When nothing
-// else is queued, first is written as is: the shared bytes, no copy.
-func (w *batchWriter) writeQueued(first []byte, queue chan []byte) error {
-	var next []byte
-	select {
-	case next = <-queue:
-	default:
-		return w.write(first)
-	}
-	bufp := batchPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bufp) <= 4*w.limit { // do not keep an outsized buffer alive
-			batchPool.Put(bufp)
-		}
-	}()
-	batch := append((*bufp)[:0], first...)
-	for next != nil {
-		if len(batch)+1+len(next) > w.limit {
-			if err := w.write(batch); err != nil {
-				return err
-			}
-			batch = append(batch[:0], next...)
-		} else {
-			batch = append(batch, '\n')
-			batch = append(batch, next...)
-		}
-		select {
-		case next = <-queue:
-		default:
-			next = nil
-		}
-	}
-	*bufp = batch
-	return w.write(batch)
-}
-
-// flushQueue writes what is queued right now, ignoring errors: the
-// connection is closing anyway.
-func (w *batchWriter) flushQueue(queue chan []byte) {
-	select {
-	case first := <-queue:
-		_ = w.writeQueued(first, queue)
-	default:
-	}
-}
-
-func (w *batchWriter) write(p []byte) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	timer := time.AfterFunc(w.timeout, func() {
-		w.onTimeout()
-		cancel() // coder/websocket closes the connection: the write fails
-	})
-	err := w.conn.Write(ctx, websocket.MessageText, p)
-	timer.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.PingTimeout)
+	err := m.conn.Ping(ctx)
 	cancel()
-	return err
+	switch {
+	case err == nil:
+		s.armPing(m, r)
+	case m.killed():
+	case errors.Is(err, context.DeadlineExceeded):
+		s.metrics.pingTimeouts.Inc()
+		s.drop(m, r, endPingTimeout, dropPingTimeout)
+	default:
+		// The connection is closed; the reader sees it and ends the session.
+	}
 }
 
 // isNormalClose reports whether err is how connections normally end, which

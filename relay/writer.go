@@ -1,0 +1,218 @@
+package relay
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// writerLinger is how long a member's writer waits for more frames before it
+// stops. An active conversation keeps its writer (no goroutine start per
+// message); an idle connection has none.
+const writerLinger = 2 * time.Second
+
+// output is how a member's writer writes: the same for every member.
+type output struct {
+	limit   int           // the largest frame the relay sends (MaxMessage)
+	timeout time.Duration // bound of one write (WriteTimeout)
+}
+
+// startWriter lets the member's frames flow: the welcome and replay of
+// m.initial first, then what is queued. Until it is called frames only queue,
+// so that join can fill m.initial and register m while the member's first
+// writer has not started yet.
+func (m *member) startWriter(out *output) {
+	m.mu.Lock()
+	m.out = out
+	start := m.wakeWriterLocked()
+	m.mu.Unlock()
+	if start {
+		go m.write()
+	}
+}
+
+// wakeWriterLocked tells a running writer there is work, or reports that
+// one must be started (and marks it as running). Called with m.mu held.
+func (m *member) wakeWriterLocked() (start bool) {
+	if m.out == nil {
+		return false
+	}
+	if m.writing {
+		select {
+		case m.wake <- struct{}{}:
+		default: // already woken
+		}
+		return false
+	}
+	m.writing = true
+	return true
+}
+
+// write is the member's writer: the only goroutine writing data frames to
+// its connection while it runs, and at most one runs. It writes m.initial,
+// then batches of what is queued, and stops after writerLinger without work.
+// Once the member is killed it flushes what the ending asks for, closes the
+// connection and never stops being "the writer", so no other one starts.
+func (m *member) write() {
+	w := batchWriter{conn: m.conn, limit: m.out.limit, timeout: m.out.timeout,
+		// Killing before the write is canceled (which closes the connection)
+		// makes the drop count as a write timeout, not as the peer going away
+		// when the reader notices the closed connection first.
+		onTimeout: func() { m.kill(endWriteTimeout, dropWriteTimeout) }}
+	var err error
+	if initial := m.takeInitial(); len(initial) > 0 {
+		err = w.writeAll(initial)
+	}
+	var linger *time.Timer
+	for err == nil {
+		// Checked first so that a dropped member gets no further frames even
+		// when its queue is not empty.
+		if m.killed() {
+			break
+		}
+		if batch := m.take(); len(batch) > 0 {
+			err = w.writeAll(batch)
+			m.recycle(batch)
+			continue
+		}
+		if linger == nil {
+			linger = time.NewTimer(writerLinger)
+		} else {
+			linger.Reset(writerLinger)
+		}
+		if !m.idle(linger) {
+			return
+		}
+	}
+	if linger != nil {
+		linger.Stop()
+	}
+	if err != nil {
+		m.kill(endPeerGone, "") // a no-op after a write timeout
+	}
+	if m.end.flush && err == nil {
+		if batch := m.take(); len(batch) > 0 {
+			_ = w.writeAll(batch) // the connection is closing anyway
+		}
+	}
+	if m.end.code == 0 {
+		_ = m.conn.CloseNow()
+	} else {
+		_ = m.conn.Close(m.end.code, m.end.reason)
+	}
+	close(m.closed)
+}
+
+// takeInitial returns the welcome and replay, once.
+func (m *member) takeInitial() [][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	initial := m.initial
+	m.initial = nil
+	return initial
+}
+
+// take returns every frame pending, oldest first, and leaves the queue
+// empty, reusing the previous batch's array.
+func (m *member) take() [][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	batch := m.pending
+	m.pending = m.spare
+	m.spare = nil
+	return batch
+}
+
+// recycle gives a written batch's array back for the next pending frames,
+// without the references that would keep the frames alive.
+func (m *member) recycle(batch [][]byte) {
+	clear(batch)
+	m.mu.Lock()
+	if m.spare == nil && cap(batch) <= m.queueLen {
+		m.spare = batch[:0]
+	}
+	m.mu.Unlock()
+}
+
+// idle waits for more work until linger fires. It reports false when none
+// came: the writer has stopped, and the queue's arrays are released.
+func (m *member) idle(linger *time.Timer) bool {
+	select {
+	case <-m.wake:
+		return true
+	case <-m.done:
+		return true
+	case <-linger.C:
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.pending) > 0 || m.killed() {
+		return true
+	}
+	m.writing = false
+	m.pending, m.spare = nil, nil
+	return false
+}
+
+// awaitClosed waits until the writer has closed the connection. The member
+// must be killed first.
+func (m *member) awaitClosed() {
+	<-m.closed
+}
+
+// batchWriter writes queued frames, joining as many as fit in limit bytes
+// into one WebSocket frame separated by '\n' (chat.v1 lets the relay batch).
+type batchWriter struct {
+	conn      *websocket.Conn
+	limit     int
+	timeout   time.Duration
+	onTimeout func() // called when a write exceeds timeout, before it is canceled
+}
+
+// batchPool holds batch buffers so that idle members keep none.
+var batchPool = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+
+// writeAll writes frames in order, batched. A lone frame is written as is:
+// the shared bytes, no copy.
+func (w *batchWriter) writeAll(frames [][]byte) error {
+	switch len(frames) {
+	case 0:
+		return nil
+	case 1:
+		return w.write(frames[0])
+	}
+	bufp := batchPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bufp) <= 4*w.limit { // do not keep an outsized buffer alive
+			batchPool.Put(bufp)
+		}
+	}()
+	batch := append((*bufp)[:0], frames[0]...)
+	for _, next := range frames[1:] {
+		if len(batch)+1+len(next) > w.limit {
+			if err := w.write(batch); err != nil {
+				return err
+			}
+			batch = append(batch[:0], next...)
+		} else {
+			batch = append(batch, '\n')
+			batch = append(batch, next...)
+		}
+	}
+	*bufp = batch
+	return w.write(batch)
+}
+
+func (w *batchWriter) write(p []byte) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	timer := time.AfterFunc(w.timeout, func() {
+		w.onTimeout()
+		cancel() // coder/websocket closes the connection: the write fails
+	})
+	err := w.conn.Write(ctx, websocket.MessageText, p)
+	timer.Stop()
+	cancel()
+	return err
+}
