@@ -4,8 +4,11 @@ package main
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/ui"
 )
 
 // Colours the browser shows before the stylesheet loads: the title bar of the
@@ -19,8 +22,11 @@ const (
 // resources the service worker precaches so that the app opens offline.
 // assets are the /web/… paths of the copied static files; wasmLength is the
 // uncompressed size of app.wasm (0 when unknown), used for the loading
-// progress because hosts serve the wasm compressed.
-func newHandler(version string, assets []string, wasmLength int64) *app.Handler {
+// progress because hosts serve the wasm compressed. relays, when not empty,
+// is the deployer's relay list: it travels in app.js's environment
+// (ui.RelaysEnv), so that one static build serves any set of relays
+// without compiling the wasm again.
+func newHandler(version string, assets []string, wasmLength int64, relays []string) *app.Handler {
 	h := &app.Handler{
 		Name:            "Chat",
 		ShortName:       "Chat",
@@ -42,6 +48,9 @@ func newHandler(version string, assets []string, wasmLength int64) *app.Handler 
 			`<meta name="color-scheme" content="light dark">`,
 		},
 		Version: version,
+	}
+	if len(relays) > 0 {
+		h.Env = map[string]string{ui.RelaysEnv: strings.Join(relays, ",")}
 	}
 	if wasmLength > 0 {
 		h.WasmContentLength = strconv.FormatInt(wasmLength, 10)

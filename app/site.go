@@ -15,6 +15,8 @@ import (
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
 )
 
 // Defaults of the generator's flags, relative to the repository root where
@@ -32,9 +34,11 @@ func generateSite() {
 	out := flag.String("out", DefaultOutDir, "directory to write the static website into")
 	webDir := flag.String("web", DefaultWebDir, "directory of static assets (icons, css) to copy into OUT/web")
 	version := flag.String("version", "", "app version (required): a new value makes installed apps offer an update")
+	relays := flag.String("relays", "", "relay URLs the app uses, in order of failover, separated by commas "+
+		"(e.g. wss://a.example/ws,wss://b.example/ws); empty: the relay at the page's own origin")
 	flag.Parse()
 
-	sizes, err := buildSite(*out, *webDir, *version)
+	sizes, err := buildSite(*out, *webDir, *version, *relays)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,14 +48,22 @@ func generateSite() {
 	}
 }
 
-// buildSite generates the site into out. When out/web/app.wasm exists it is
-// precompressed next to itself and its sizes are returned.
-func buildSite(out, webDir, version string) (WasmSizes, error) {
+// buildSite generates the site into out. relays is the deployer's relay
+// list (chat.ParseRelays), "" for the page's own origin. When
+// out/web/app.wasm exists it is precompressed next to itself and its sizes
+// are returned.
+func buildSite(out, webDir, version, relays string) (WasmSizes, error) {
 	// An empty version would make go-app invent one per start of the
 	// generator, so every build would look like an update to installed apps
 	// and none could be reproduced.
 	if version == "" {
 		return WasmSizes{}, errors.New("site: -version is required")
+	}
+	// Checked here, where the deployer sees the mistake, not in every
+	// browser that would silently fall back to the page's origin.
+	relayList, err := chat.ParseRelays(relays)
+	if err != nil {
+		return WasmSizes{}, fmt.Errorf("site: -relays: %w", err)
 	}
 
 	assets, err := copyAssets(webDir, filepath.Join(out, "web"))
@@ -65,7 +77,7 @@ func buildSite(out, webDir, version string) (WasmSizes, error) {
 		wasmLength = info.Size()
 	}
 
-	if err := app.GenerateStaticWebsite(out, newHandler(version, assets, wasmLength)); err != nil {
+	if err := app.GenerateStaticWebsite(out, newHandler(version, assets, wasmLength, relayList)); err != nil {
 		return WasmSizes{}, fmt.Errorf("site: generate: %w", err)
 	}
 

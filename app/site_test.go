@@ -4,10 +4,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/chatpwa/chat/app/chat"
+	"github.com/chatpwa/chat/app/ui"
 )
 
 func TestBuildSite(t *testing.T) {
@@ -27,7 +31,7 @@ func TestBuildSite(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	sizes, err := buildSite(out, web, "v-test-1")
+	sizes, err := buildSite(out, web, "v-test-1", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +93,37 @@ func TestBuildSite(t *testing.T) {
 }
 
 func TestBuildSite_RequiresVersion(t *testing.T) {
-	if _, err := buildSite(t.TempDir(), t.TempDir(), ""); err == nil {
+	if _, err := buildSite(t.TempDir(), t.TempDir(), "", ""); err == nil {
 		t.Fatal("an empty version was accepted")
+	}
+}
+
+// TestBuildSite_RelaysReachTheApp: the deployer's -relays list travels in
+// app.js's environment, where the wasm reads it with app.Getenv.
+func TestBuildSite_RelaysReachTheApp(t *testing.T) {
+	registerRoutes()
+	// go-app also sets the generator's own environment from Handler.Env.
+	t.Setenv(ui.RelaysEnv, "")
+	out := t.TempDir()
+	if _, err := buildSite(out, t.TempDir(), "v-relays", "wss://a.test/ws, wss://b.test/ws wss://a.test/ws"); err != nil {
+		t.Fatal(err)
+	}
+	appJS := read(t, filepath.Join(out, "app.js"))
+	if want := `"` + ui.RelaysEnv + `":"wss://a.test/ws,wss://b.test/ws"`; !strings.Contains(appJS, want) {
+		t.Errorf("app.js does not carry %s", want)
+	}
+
+	plain := t.TempDir()
+	if _, err := buildSite(plain, t.TempDir(), "v-plain", ""); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(read(t, filepath.Join(plain, "app.js")), ui.RelaysEnv) {
+		t.Errorf("without -relays app.js names %s", ui.RelaysEnv)
+	}
+
+	_, err := buildSite(t.TempDir(), t.TempDir(), "v-bad", "wss://a.test/ws,https://b.test/ws")
+	if !errors.Is(err, chat.ErrBadRelay) || !strings.Contains(err.Error(), "https://b.test/ws") {
+		t.Fatalf("a list with an http URL: %v", err)
 	}
 }
 

@@ -1,7 +1,10 @@
 package chat
 
 import (
+	"errors"
+	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -54,6 +57,30 @@ func DefaultRelay(pageURL string) string {
 	default:
 		return ""
 	}
+}
+
+// ErrBadRelay: an entry of a relay list is not a ws:// or wss:// URL with a
+// host. The wrapping error names the entry.
+var ErrBadRelay = errors.New("use ws:// or wss:// addresses, like wss://chat.example.com/ws")
+
+// ParseRelays reads a list of relay URLs separated by commas and/or spaces,
+// as a person types it into the settings or a deployer passes it to the site
+// generator ("wss://a.example/ws, wss://b.example/ws"). Duplicates are
+// dropped, the order is kept: it is the order of failover. An empty list is
+// nil, nil (use DefaultRelay); any bad entry makes the whole list an error
+// wrapping ErrBadRelay, so that a typo never silently shortens the list.
+func ParseRelays(list string) ([]string, error) {
+	var relays []string
+	for _, relay := range strings.Fields(strings.ReplaceAll(list, ",", " ")) {
+		u, err := url.Parse(relay)
+		if err != nil || u.Host == "" || (u.Scheme != "ws" && u.Scheme != "wss") {
+			return nil, fmt.Errorf("%q: %w", relay, ErrBadRelay)
+		}
+		if !slices.Contains(relays, relay) {
+			relays = append(relays, relay)
+		}
+	}
+	return relays, nil
 }
 
 // dialURL is the relay URL for one connection attempt, parameters in the

@@ -1,6 +1,10 @@
 package chat
 
-import "testing"
+import (
+	"errors"
+	"slices"
+	"testing"
+)
 
 func TestParseFragment(t *testing.T) {
 	cases := []struct{ in, room, token string }{
@@ -49,5 +53,37 @@ func TestDialURL(t *testing.T) {
 	}
 	if got := dialURL("ws://h/ws", "lobby", "c1", 7, "9f2c_e-1", "t"); got != "ws://h/ws?room=lobby&cid=c1&since=7&epoch=9f2c_e-1&token=t" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestParseRelays(t *testing.T) {
+	cases := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{" \t, ", nil},
+		{"ws://localhost:8080/ws", []string{"ws://localhost:8080/ws"}},
+		{"wss://a.test/ws,wss://b.test/ws", []string{"wss://a.test/ws", "wss://b.test/ws"}},
+		{" wss://a.test/ws ,  wss://b.test/ws\nws://c.test:81/ws ", []string{"wss://a.test/ws", "wss://b.test/ws", "ws://c.test:81/ws"}},
+		{"wss://b.test/ws wss://a.test/ws wss://b.test/ws", []string{"wss://b.test/ws", "wss://a.test/ws"}},
+	}
+	for _, tc := range cases {
+		got, err := ParseRelays(tc.in)
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("ParseRelays(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{
+		"https://chat.example.com/ws",
+		"chat.example.com",
+		"ws://",
+		"javascript:alert(1)",
+		"wss://a.test/ws, http://b.test/ws",
+	} {
+		got, err := ParseRelays(bad)
+		if !errors.Is(err, ErrBadRelay) || got != nil {
+			t.Errorf("ParseRelays(%q) = %q, %v; want ErrBadRelay", bad, got, err)
+		}
 	}
 }

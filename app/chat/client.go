@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -10,8 +11,12 @@ import (
 
 // Options configure a Client. Zero values mean the defaults noted.
 type Options struct {
-	// Relay is the relay WebSocket URL without query, e.g. "ws://localhost:8080/ws".
-	Relay string
+	// Relays are the relay WebSocket URLs without query, e.g.
+	// "ws://localhost:8080/ws", in order of preference: the client starts on
+	// the first and moves to the next, round robin, after
+	// DefaultFailoverAttempts failed attempts in a row (see failover.go).
+	// ParseRelays reads them from a person's or a deployer's list.
+	Relays []string
 	// Room is the room to join; CID this client's stable id (Prefs.CID).
 	Room, CID string
 	// Nick is the nickname announced with meta.
@@ -32,16 +37,17 @@ type Options struct {
 // persisted history at once), then call Run once in its own goroutine. All
 // methods are safe to call from any goroutine.
 type Client struct {
-	relay, room, cid, token string
-	transport               Transport
-	store                   Store
-	clock                   Clock
-	rand                    func() float64
+	room, cid, token string
+	transport        Transport
+	store            Store
+	clock            Clock
+	rand             func() float64
 
 	changed chan struct{} // capacity 1: coalesces bursts of changes
 	retry   chan struct{} // capacity 1: RetryNow's request to skip the wait
 
 	mu         sync.Mutex
+	failover   *failover // which relay the next attempt dials
 	nick       string
 	state      ConnState
 	retryAt    time.Time
@@ -76,7 +82,7 @@ type Client struct {
 // work starts before Run.
 func New(o Options) *Client {
 	c := &Client{
-		relay:        o.Relay,
+		failover:     newFailover(slices.Clone(o.Relays)),
 		room:         o.Room,
 		cid:          o.CID,
 		token:        o.Token,
@@ -148,6 +154,7 @@ func (c *Client) View() View {
 		Room:    c.room,
 		Nick:    c.nick,
 		State:   c.state,
+		Relay:   c.failover.relay(),
 		RetryAt: c.retryAt,
 		Detail:  c.detail,
 		Lines:   lines,

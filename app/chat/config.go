@@ -18,6 +18,11 @@ const (
 	// ping (or for the welcome after connecting) before it declares the
 	// link dead and reconnects.
 	DefaultPongTimeout = 10 * time.Second
+	// DefaultFailoverAttempts is how many attempts in a row may fail on one
+	// relay before the client moves to the next of Options.Relays: one
+	// failure may be a blip of the network, two in a row (with the backoff
+	// between them) say that relay is gone.
+	DefaultFailoverAttempts = 2
 	// DefaultDialTimeout bounds one connection attempt.
 	DefaultDialTimeout = 20 * time.Second
 	// DefaultPersistDelay coalesces history writes: at 100 messages/s the

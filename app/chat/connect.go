@@ -47,6 +47,7 @@ func (c *Client) Run(ctx context.Context) {
 				}
 				continue
 			}
+			c.failedAttempt()
 			if !c.backoff(ctx, attempt, unreachable(err)) {
 				return
 			}
@@ -56,6 +57,8 @@ func (c *Client) Run(ctx context.Context) {
 		everConnected = true
 		if c.runSession(ctx, conn, r, &wg) {
 			attempt = 0 // the relay welcomed us: the link works again
+		} else {
+			c.failedAttempt() // open but never welcomed: as good as unreachable
 		}
 		if ctx.Err() != nil {
 			return
@@ -77,7 +80,7 @@ func dialingState(everConnected bool) ConnState {
 func (c *Client) dial(ctx context.Context) (Conn, resume, error) {
 	c.mu.Lock()
 	r := c.resumeLocked()
-	url := dialURL(c.relay, c.room, c.cid, r.since, r.epoch, c.token)
+	url := dialURL(c.failover.relay(), c.room, c.cid, r.since, r.epoch, c.token)
 	c.mu.Unlock()
 	dialCtx, cancel := context.WithTimeout(ctx, DefaultDialTimeout)
 	defer cancel()
@@ -86,6 +89,14 @@ func (c *Client) dial(ctx context.Context) (Conn, resume, error) {
 		return nil, r, fmt.Errorf("connect to the relay: %w", err)
 	}
 	return conn, r, nil
+}
+
+// failedAttempt counts a failed attempt on the current relay, which may
+// move the next attempt to another relay (see failover.go).
+func (c *Client) failedAttempt() {
+	c.mu.Lock()
+	c.failover.failed()
+	c.mu.Unlock()
 }
 
 // refusal maps a refused handshake to a state in which retrying on a timer

@@ -339,7 +339,7 @@ type harness struct {
 }
 
 func defaultOptions() Options {
-	return Options{Relay: "ws://relay.test/ws", Room: "lobby", CID: "me-cid", Nick: "brave-otter", Rand: func() float64 { return 0.5 }}
+	return Options{Relays: []string{"ws://relay.test/ws"}, Room: "lobby", CID: "me-cid", Nick: "brave-otter", Rand: func() float64 { return 0.5 }}
 }
 
 // start creates and runs a client; o's zero Transport, Store and Clock get fakes.

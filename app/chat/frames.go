@@ -47,7 +47,7 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame) {
 	case wire.TypeMeta:
 		c.handleMetaLocked(f.Conn, f.Meta)
 	case wire.TypeError:
-		c.handleErrorLocked(s, f)
+		c.handleErrorLocked(f)
 	}
 	// pong needs nothing beyond proving the link alive.
 }
@@ -57,6 +57,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 		return
 	}
 	s.welcomed = true
+	c.failover.welcomed()
 	c.myConn = f.Conn
 	c.maxMessage = DefaultMaxMessage
 	if f.MaxMessage > 0 {
@@ -195,7 +196,7 @@ func (c *Client) handleMetaLocked(conn string, meta json.RawMessage) {
 // handleErrorLocked deals with a refused pub: rate_limited and unavailable
 // keep it for a later resend with the same id; anything else can never
 // succeed, so the message leaves the outbox with a notice.
-func (c *Client) handleErrorLocked(s *session, f *wire.ServerFrame) {
+func (c *Client) handleErrorLocked(f *wire.ServerFrame) {
 	if f.ID == "" {
 		return
 	}
@@ -209,10 +210,12 @@ func (c *Client) handleErrorLocked(s *session, f *wire.ServerFrame) {
 		e.status = StatusPending
 		e.gen++
 		c.holdUntil = c.clock.Now().Add(DefaultResendDelay)
+		// Whichever connection is up by then sends it: the link may have
+		// been replaced (another relay) while the hold lasted.
 		c.clock.AfterFunc(DefaultResendDelay, func() {
 			c.mu.Lock()
-			if !s.ended {
-				s.wakeWriter()
+			if c.sess != nil {
+				c.sess.wakeWriter()
 			}
 			c.mu.Unlock()
 		})

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,6 +133,39 @@ func TestClient_Outbox_RateLimitedKeptAndResentLater(t *testing.T) {
 			relay.send(t, echo(t, 1, "me-cid", again))
 			h.waitView("delivered", func(v View) bool { return messageLines(v)[0].Status == StatusDelivered })
 		})
+	}
+}
+
+// The broker of relay a is down (unavailable); before the hold ends the
+// connection is replaced (the client failed over to relay b). The message
+// is never shown as failed and the new connection sends it when the hold
+// ends, without waiting for anything else to wake its writer.
+func TestClient_Outbox_UnavailableResentOnTheNextConnection(t *testing.T) {
+	o := defaultOptions()
+	o.Relays = []string{"ws://a.test/ws", "ws://b.test/ws"}
+	h := start(t, o)
+	a, _ := h.connect(wire.Welcome{})
+	if err := h.client.Send("through the outage"); err != nil {
+		t.Fatal(err)
+	}
+	pub := a.nextOf(t, wire.TypePub)
+	a.send(t, wire.Error{Type: wire.TypeError, Code: wire.CodeUnavailable, ID: pub.ID, Text: "broker down"})
+	h.waitView("pending again", func(v View) bool { return messageLines(v)[0].Status == StatusPending })
+	a.drop()
+	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	h.client.RetryNow()
+
+	b, _ := h.connect(wire.Welcome{})
+	b.nextOf(t, wire.TypeMeta)
+	h.clock.Advance(DefaultResendDelay)
+	again := b.nextOf(t, wire.TypePub)
+	if again.ID != pub.ID {
+		t.Fatalf("resent id %q, want %q", again.ID, pub.ID)
+	}
+	b.send(t, echo(t, 1, "me-cid", again))
+	v := h.waitView("delivered", func(v View) bool { return messageLines(v)[0].Status == StatusDelivered })
+	if slices.ContainsFunc(v.Lines, func(l Line) bool { return strings.HasPrefix(l.Text, "Not sent") }) {
+		t.Fatalf("an unavailable relay made the message fail: %q", texts(v.Lines))
 	}
 }
 

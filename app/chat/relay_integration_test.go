@@ -71,10 +71,16 @@ type realClient struct {
 
 func runRealClient(t *testing.T, relayURL, cid, nick string, transport Transport) *realClient {
 	t.Helper()
+	return runRealClientOn(t, []string{relayURL}, cid, nick, transport)
+}
+
+// runRealClientOn runs a client with a failover list of relays.
+func runRealClientOn(t *testing.T, relays []string, cid, nick string, transport Transport) *realClient {
+	t.Helper()
 	if transport == nil {
 		transport = NewWebSocketTransport()
 	}
-	c := New(Options{Relay: relayURL, Room: "it-room", CID: cid, Nick: nick, Transport: transport, Store: NewMemoryStore()})
+	c := New(Options{Relays: relays, Room: "it-room", CID: cid, Nick: nick, Transport: transport, Store: NewMemoryStore()})
 	ctx, cancel := context.WithCancel(context.Background())
 	rc := &realClient{Client: c, done: make(chan struct{}), cancel: cancel}
 	go func() {
@@ -195,6 +201,46 @@ func TestRelayIntegration_SendDeliverAndSurviveRestart(t *testing.T) {
 	}
 }
 
+// Relay 1 stops for good; the client, configured with [relay 1, relay 2],
+// moves to relay 2 by itself and delivers its outbox there. (These relays
+// share no broker, so the two rooms are separate: that no message is missed
+// across relays is the e2e suite's failover scenario, over NATS.)
+func TestRelayIntegration_FailoverToTheNextRelay(t *testing.T) {
+	r1, r2 := startRelay(t, ""), startRelay(t, "")
+	alice := runRealClientOn(t, []string{r1.url(), r2.url()}, "alice-cid", "alice", nil)
+	bob := runRealClient(t, r2.url(), "bob-cid", "bob", nil)
+	v := waitReal(t, alice, "alice online", func(v View) bool { return v.State == StateOnline })
+	if v.Relay != r1.url() {
+		t.Fatalf("alice is on %s, want the first relay %s", v.Relay, r1.url())
+	}
+	waitReal(t, bob, "bob online", func(v View) bool { return v.State == StateOnline })
+	if err := alice.Send("on relay 1"); err != nil {
+		t.Fatal(err)
+	}
+	waitReal(t, alice, "delivered on relay 1", func(v View) bool { return deliveredOnce(v, "on relay 1") })
+
+	r1.stop()
+	waitReal(t, alice, "alice offline", func(v View) bool { return v.State != StateOnline })
+	if err := alice.Send("written during the failover"); err != nil {
+		t.Fatal(err)
+	}
+	v = waitReal(t, alice, "alice online on relay 2 with bob", func(v View) bool {
+		return v.State == StateOnline && slices.ContainsFunc(v.Members, func(m Member) bool { return m.Nick == "bob" })
+	})
+	if v.Relay != r2.url() {
+		t.Fatalf("alice is online on %s, want %s", v.Relay, r2.url())
+	}
+	waitReal(t, alice, "outbox delivered on relay 2", func(v View) bool { return deliveredOnce(v, "written during the failover") })
+	waitReal(t, bob, "bob shows it", func(v View) bool { return countMessages(v, "written during the failover") == 1 })
+	if err := bob.Send("hello from relay 2"); err != nil {
+		t.Fatal(err)
+	}
+	v = waitReal(t, alice, "alice shows bob's reply", func(v View) bool { return countMessages(v, "hello from relay 2") == 1 })
+	if n := countMessages(v, "on relay 1"); n != 1 {
+		t.Fatalf("alice shows her relay 1 message %d times", n)
+	}
+}
+
 // cuttingTransport wraps the real transport and, on the first connection,
 // cuts the link right after the first pub is written, before its echo can
 // be read: the relay may have accepted it, so the resend must be deduplicated.
@@ -276,7 +322,7 @@ func TestRelayIntegration_RefusalsStopTheRetryLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(Options{Relay: url, Room: "it-room", CID: "bob-cid", Nick: "bob", Token: token, Store: NewMemoryStore()})
+	c := New(Options{Relays: []string{url}, Room: "it-room", CID: "bob-cid", Nick: "bob", Token: token, Store: NewMemoryStore()})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); c.Run(ctx) }()

@@ -34,6 +34,7 @@ type View struct {
 	Room    string
 	Nick    string
 	State   ConnState
+	Relay   string    // the relay in use when online, else the one the next attempt dials
 	RetryAt time.Time // when State == StateOffline: the next attempt
 	Detail  string    // human explanation of State
 	Lines   []Line    // oldest first, at most MaxViewLines

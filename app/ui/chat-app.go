@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,11 @@ import (
 
 	"github.com/chatpwa/chat/app/chat"
 )
+
+// RelaysEnv is the app environment variable (go-app's Handler.Env, read
+// with app.Getenv) that carries the deployer's relay list, the site
+// generator's -relays, into the PWA.
+const RelaysEnv = "CHAT_RELAYS"
 
 // DefaultRoom is opened when the URL names no room and none was visited.
 const DefaultRoom = "lobby"
@@ -32,7 +36,9 @@ type ChatApp struct {
 	ctx     app.Context // ChatApp's own context: sessions outlive the child that started them
 	store   chat.Store
 	prefs   chat.Prefs
-	pageURL string // the page's address, for chat.DefaultRelay
+	// defaultRelays is the relay list without the person's override: the
+	// deployer's (RelaysEnv), else the relay at the page's own origin.
+	defaultRelays []string
 
 	session *session
 	view    chat.View
@@ -56,7 +62,7 @@ func (c *ChatApp) OnMount(ctx app.Context) {
 	c.ctx = ctx
 	c.store = newStore()
 	c.prefs = chat.LoadPrefs(c.store, nil)
-	c.pageURL = app.Window().URL().String()
+	c.defaultRelays = defaultRelays(app.Getenv(RelaysEnv), app.Window().URL().String())
 	c.hidden = !pageVisible()
 	c.now = time.Now()
 
@@ -137,7 +143,7 @@ func (c *ChatApp) openRoom(ctx app.Context, room string) {
 	c.savePrefs()
 
 	c.session = startSession(c.ctx, chat.Options{
-		Relay:     c.relayURL(),
+		Relays:    c.relays(),
 		Room:      room,
 		CID:       c.prefs.CID,
 		Nick:      c.prefs.Nick,
@@ -233,12 +239,22 @@ func (c *ChatApp) notify(ctx app.Context, news []chat.Line) {
 	})
 }
 
-// relayURL is the relay to use: the person's override or the page's origin.
-func (c *ChatApp) relayURL() string {
-	if c.prefs.Relay != "" {
-		return c.prefs.Relay
+// relays is the failover list to use: the person's override, else the
+// default.
+func (c *ChatApp) relays() []string {
+	if relays, err := chat.ParseRelays(c.prefs.Relay); err == nil && len(relays) > 0 {
+		return relays
 	}
-	return chat.DefaultRelay(c.pageURL)
+	return c.defaultRelays
+}
+
+// defaultRelays is the deployer's list, else the relay at the page's origin.
+func defaultRelays(deployed, pageURL string) []string {
+	// The generator validated the list; a broken one falls back to the origin.
+	if relays, err := chat.ParseRelays(deployed); err == nil && len(relays) > 0 {
+		return relays
+	}
+	return []string{chat.DefaultRelay(pageURL)}
 }
 
 func (c *ChatApp) savePrefs() {
@@ -270,25 +286,17 @@ func (c *ChatApp) setNick(ctx app.Context, nick string) error {
 	return nil
 }
 
-func (c *ChatApp) setRelay(ctx app.Context, relay string) error {
-	if relay != "" {
-		if err := validRelayURL(relay); err != nil {
-			return err
-		}
+// setRelay stores the person's relay list (empty: the default) and
+// reconnects with it.
+func (c *ChatApp) setRelay(ctx app.Context, list string) error {
+	relays, err := chat.ParseRelays(list)
+	if err != nil {
+		return err
 	}
-	c.prefs.Relay = relay
+	c.prefs.Relay = strings.Join(relays, ", ")
 	c.savePrefs()
 	if c.session != nil {
 		c.openRoom(ctx, c.session.room)
-	}
-	return nil
-}
-
-// validRelayURL accepts ws:// and wss:// URLs with a host.
-func validRelayURL(relay string) error {
-	u, err := url.Parse(relay)
-	if err != nil || u.Host == "" || (u.Scheme != "ws" && u.Scheme != "wss") {
-		return errors.New("use a ws:// or wss:// address, like wss://chat.example.com/ws")
 	}
 	return nil
 }
@@ -411,7 +419,7 @@ func (c *ChatApp) Render() app.UI {
 				Nick:         c.nick(),
 				Notify:       c.prefs.Notify,
 				Relay:        c.prefs.Relay,
-				DefaultRelay: chat.DefaultRelay(c.pageURL),
+				DefaultRelay: strings.Join(c.defaultRelays, ", "),
 				OnNick:       c.setNick,
 				OnNotify:     c.setNotify,
 				OnRelay:      c.setRelay,

@@ -11,16 +11,18 @@ import (
 )
 
 // connStatus renders #conn-state: a coloured dot and a short human label.
-// data-state carries chat.ConnState.String() for the end-to-end tests;
-// Detail, the client's longer explanation, is the tooltip.
+// data-state carries chat.ConnState.String() and data-relay the relay in
+// use for the end-to-end tests; the tooltip has the client's longer
+// explanation and names the relay, which matters once there are several.
 func connStatus(view chat.View, now time.Time) app.UI {
 	return app.Div().
 		ID("conn-state").
 		Class("conn-state").
 		DataSet("state", view.State.String()).
+		DataSet("relay", view.Relay).
 		Role("status").
 		Aria("live", "polite").
-		Title("%s", view.Detail).
+		Title("%s", connDetail(view)).
 		Body(
 			app.Span().Class("dot").Aria("hidden", "true"),
 			app.Span().Class("conn-label").Text(connLabel(view, now)),
@@ -48,6 +50,17 @@ func connLabel(view chat.View, now time.Time) string {
 		return "Invalid room"
 	}
 	return view.State.String()
+}
+
+// connDetail is the tooltip: the state's explanation and the relay.
+func connDetail(view chat.View) string {
+	switch {
+	case view.Relay == "":
+		return view.Detail
+	case view.Detail == "":
+		return "Relay: " + view.Relay
+	}
+	return view.Detail + " (relay: " + view.Relay + ")"
 }
 
 // retryIn is the whole number of seconds until at, rounded up, or 0.

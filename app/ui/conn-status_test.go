@@ -33,16 +33,32 @@ func TestConnLabel(t *testing.T) {
 }
 
 func TestConnStatus_DataState(t *testing.T) {
-	view := chat.View{State: chat.StateDenied, Detail: "relay refused the connection: HTTP 401"}
+	view := chat.View{State: chat.StateDenied, Detail: "relay refused the connection: HTTP 401", Relay: "wss://b.test/ws"}
 	want := app.Div().
 		ID("conn-state").
 		Class("conn-state").
 		DataSet("state", "denied").
+		DataSet("relay", "wss://b.test/ws").
 		Role("status").
 		Aria("live", "polite").
-		Title("relay refused the connection: HTTP 401")
+		Title("relay refused the connection: HTTP 401 (relay: wss://b.test/ws)")
 	if err := app.Match(want, connStatus(view, time.Now())); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConnDetail_NamesTheRelay(t *testing.T) {
+	for _, tc := range []struct {
+		view chat.View
+		want string
+	}{
+		{chat.View{Detail: "connection lost"}, "connection lost"},
+		{chat.View{Relay: "wss://a.test/ws"}, "Relay: wss://a.test/ws"},
+		{chat.View{Detail: "cannot reach the relay", Relay: "wss://a.test/ws"}, "cannot reach the relay (relay: wss://a.test/ws)"},
+	} {
+		if got := connDetail(tc.view); got != tc.want {
+			t.Errorf("connDetail(%+v) = %q, want %q", tc.view, got, tc.want)
+		}
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 // ProfileSettings edits what is personal and persisted: the nickname,
-// notifications, and the relay this PWA talks to.
+// notifications, and the relays this PWA talks to.
 type ProfileSettings struct {
 	app.Compo
 
@@ -15,16 +15,18 @@ type ProfileSettings struct {
 	Nick string
 	// Notify is whether notifications are on.
 	Notify bool
-	// Relay is the relay URL override; empty means DefaultRelay.
+	// Relay is the person's relay list (URLs separated by ", "); empty means
+	// DefaultRelay.
 	Relay string
-	// DefaultRelay is the relay derived from the page's address.
+	// DefaultRelay is the list used without an override: the deployer's, or
+	// the relay at the page's address.
 	DefaultRelay string
 
 	// OnNick renames me; it returns why a nick was refused.
 	OnNick func(ctx app.Context, nick string) error
 	// OnNotify turns notifications on or off.
 	OnNotify func(ctx app.Context, on bool)
-	// OnRelay switches relays; it returns why a URL was refused.
+	// OnRelay switches to a relay list; it returns why it was refused.
 	OnRelay func(ctx app.Context, relay string) error
 
 	nickErr  string
@@ -72,11 +74,13 @@ func (p *ProfileSettings) Render() app.UI {
 				),
 		),
 		app.Form().Class("field-group").OnSubmit(p.onRelaySubmit).Body(
-			app.Label().For("relay-url").Class("field-label").Text("Relay server"),
+			app.Label().For("relay-url").Class("field-label").Text("Relay servers"),
+			// Text, not url: a list of addresses is no URL, and the
+			// browser's URL check would block the form.
 			app.Input().
 				ID("relay-url").
 				Class("field mono").
-				Type("url").
+				Type("text").
 				Value(p.Relay).
 				Placeholder("%s", p.DefaultRelay).
 				AutoComplete(false).
@@ -84,7 +88,7 @@ func (p *ProfileSettings) Render() app.UI {
 				Attr("autocapitalize", "off").
 				Attr("inputmode", "url").
 				OnChange(p.onRelayChange),
-			app.P().Class("field-hint").Text("Leave empty to use the server this app came from."),
+			app.P().Class("field-hint").Text("Separate several with commas: when one fails, the next is used. Leave empty for the default."),
 			app.P().Class("field-error").Role("alert").Text(p.relayErr),
 		),
 	)
