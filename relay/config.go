@@ -45,6 +45,16 @@ const (
 	// DefaultMaxConns is the number of simultaneous WebSocket connections
 	// above which the relay answers 503.
 	DefaultMaxConns = 10_000
+
+	// DefaultPresenceInterval is how often a relay sharing rooms over NATS
+	// heartbeats; a relay unheard for presenceMissedBeats intervals is gone,
+	// and its members leave every room. Also how often a relay checks
+	// that the others' presence matches its own view.
+	DefaultPresenceInterval = time.Second
+	// DefaultBrokerTimeout bounds one request to NATS JetStream (publish,
+	// stream lookup, replay); a pub that times out is refused with
+	// error unavailable.
+	DefaultBrokerTimeout = 5 * time.Second
 )
 
 // minMaxMessage is the smallest MaxMessage that still fits a pub frame with
@@ -101,6 +111,20 @@ type Config struct {
 	// MaxConns caps simultaneous WebSocket connections (DefaultMaxConns).
 	MaxConns int
 
+	// NATS lists the URLs of a NATS server (or cluster) with JetStream. When
+	// set, rooms are shared by every relay connected to it: seq, recovery
+	// window and dedup live in one JetStream stream per room, presence is
+	// replicated between relays (see PROTOCOL.md, "Many relays"). Empty: the
+	// relay keeps every room in its own memory.
+	NATS []string
+	// PresenceInterval is how often relays sharing rooms heartbeat
+	// (DefaultPresenceInterval); members of a relay unheard for three
+	// intervals leave everyone's presence. Unused without NATS.
+	PresenceInterval time.Duration
+	// BrokerTimeout bounds one request to NATS JetStream
+	// (DefaultBrokerTimeout). Unused without NATS.
+	BrokerTimeout time.Duration
+
 	// TLSCert and TLSKey are PEM files; when both are set Run serves TLS.
 	TLSCert string
 	TLSKey  string
@@ -123,6 +147,8 @@ func (c Config) Validate() error {
 	positive("write timeout", c.WriteTimeout)
 	positive("shutdown timeout", c.ShutdownTimeout)
 	positive("history age", c.HistoryAge)
+	positive("presence interval", c.PresenceInterval)
+	positive("broker timeout", c.BrokerTimeout)
 	if c.MaxMessage < 0 || (c.MaxMessage > 0 && c.MaxMessage < minMaxMessage) {
 		errs = append(errs, fmt.Errorf("max message must be at least %d bytes, got %d", minMaxMessage, c.MaxMessage))
 	}
@@ -140,6 +166,11 @@ func (c Config) Validate() error {
 	for _, p := range c.Origins {
 		if _, err := path.Match(p, ""); err != nil {
 			errs = append(errs, fmt.Errorf("origin pattern %q: %w", p, err))
+		}
+	}
+	for _, u := range c.NATS {
+		if u == "" {
+			errs = append(errs, errors.New("nats url must not be empty"))
 		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
@@ -169,6 +200,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.History, DefaultHistory)
 	setDefault(&c.HistoryAge, DefaultHistoryAge)
 	setDefault(&c.MaxConns, DefaultMaxConns)
+	setDefault(&c.PresenceInterval, DefaultPresenceInterval)
+	setDefault(&c.BrokerTimeout, DefaultBrokerTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

@@ -38,6 +38,13 @@ type metrics struct {
 	dropped      map[string]prometheus.Counter
 	rejected     map[string]prometheus.Counter
 	refused      map[string]prometheus.Counter
+
+	// Broker metrics: zero for the in-memory relay.
+	brokerConnected  prometheus.Gauge
+	brokerPublished  prometheus.Counter
+	brokerReceived   prometheus.Counter
+	brokerReconnects prometheus.Counter
+	brokerLag        prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -63,6 +70,27 @@ func newMetrics() *metrics {
 			Name: "relay_ping_timeouts_total",
 			Help: "Connections dropped because no pong arrived within the ping timeout.",
 		}),
+		brokerConnected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "relay_broker_connected",
+			Help: "1 while the relay is connected to its broker (NATS), else 0; always 1 in memory.",
+		}),
+		brokerPublished: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_broker_published_total",
+			Help: "Messages this relay stored in the broker (NATS JetStream); deduplicated resends excluded.",
+		}),
+		brokerReceived: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_broker_received_total",
+			Help: "Messages this relay received from the broker for its members, from any relay.",
+		}),
+		brokerReconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_broker_reconnects_total",
+			Help: "Times the relay reconnected to the broker after losing it.",
+		}),
+		brokerLag: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "relay_broker_lag_seconds",
+			Help:    "Time from the broker storing a message to this relay fanning it out to its members.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}),
 	}
 	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "relay_dropped_total",
@@ -80,11 +108,12 @@ func newMetrics() *metrics {
 	// and keeps the label lookup off the hot path.
 	m.dropped = curry(dropped, dropSlowConsumer, dropWriteTimeout, dropPingTimeout, dropTooBig, dropBadFrames, dropRateAbuse)
 	m.rejected = curry(rejected, rejectBadRequest, rejectOrigin, rejectToken, rejectCapacity)
-	m.refused = curry(refused, wire.CodeBadFrame, wire.CodeRateLimited)
+	m.refused = curry(refused, wire.CodeBadFrame, wire.CodeRateLimited, wire.CodeUnavailable)
 
 	m.registry.MustRegister(
 		m.connections, m.rooms, m.messagesIn, m.deliveries, m.pingTimeouts,
 		dropped, rejected, refused,
+		m.brokerConnected, m.brokerPublished, m.brokerReceived, m.brokerReconnects, m.brokerLag,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

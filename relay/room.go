@@ -9,7 +9,9 @@ import (
 
 // room is the state of one room: its members in join order, its last seq and
 // its recovery window. Every field is guarded by mu; the rooms registry is
-// locked before a room when both are needed.
+// locked before a room when both are needed. The memory broker uses members,
+// lastSeq, window and expiry; the NATS broker uses members, lastSeq (the last
+// seq delivered here), remote and feed, and keeps the window in JetStream.
 type room struct {
 	name string
 	// epoch names this room's seq space: a new room (after a restart or
@@ -23,6 +25,23 @@ type room struct {
 	// expiry frees the room once its window is empty, while it has no members.
 	expiry *time.Timer
 	freed  bool
+
+	// remote are the room's members connected to other relays (NATS broker).
+	remote []remotePeer
+	// feed delivers the room's msgs from JetStream while the room has
+	// members here (NATS broker).
+	feed *natsFeed
+	// joinedAt is when each member here joined, to merge them with remote
+	// members in join order (NATS broker).
+	joinedAt map[*member]int64
+	// joining counts joins in progress outside the locks; guarded by the
+	// registry's lock, it keeps the room registered (NATS broker).
+	joining int
+	// followMu serializes starting the feed (NATS broker).
+	followMu sync.Mutex
+	// onDrop, when set (NATS broker), announces beyond this relay that a
+	// slow member was dropped by a fan-out.
+	onDrop func(gone *member)
 }
 
 func newRoom(name string, historyLen int, historyAge time.Duration) *room {
@@ -59,6 +78,9 @@ func (r *room) fanOutLocked(frame []byte, except *member) (delivered int) {
 			continue // already dropped by an earlier leave in this cascade
 		}
 		gone.kill(endSlowConsumer, dropSlowConsumer)
+		if r.onDrop != nil {
+			r.onDrop(gone)
+		}
 		for _, m := range r.members {
 			if m.offer(gone.leaveFrame) {
 				delivered++
@@ -68,6 +90,23 @@ func (r *room) fanOutLocked(frame []byte, except *member) (delivered int) {
 		}
 	}
 	return delivered
+}
+
+// offerLocked queues frame for m alone; when m's queue is full m is dropped
+// like any slow member and its leave fanned out. It returns how many
+// objects were queued.
+func (r *room) offerLocked(m *member, frame []byte) (delivered int) {
+	if m.offer(frame) {
+		return 1
+	}
+	if !r.removeLocked(m) {
+		return 0
+	}
+	m.kill(endSlowConsumer, dropSlowConsumer)
+	if r.onDrop != nil {
+		r.onDrop(m)
+	}
+	return r.fanOutLocked(m.leaveFrame, nil)
 }
 
 // removeLocked takes m out of the room and reports whether it was in it.

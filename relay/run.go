@@ -29,6 +29,7 @@ func (s *Server) Run(ctx context.Context) error {
 // waits for them up to Config.ShutdownTimeout and returns nil. It returns an
 // error only when serving fails.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.Start()
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: readHeaderTimeout,

@@ -18,10 +18,12 @@ import (
 //
 //	GET /ws       the chat.v1 WebSocket endpoint (see PROTOCOL.md)
 //	GET /healthz  200 while the relay accepts connections, 503 once shutting down
+//	GET /readyz   200 while the relay can publish, 503 when its broker (NATS) is unreachable
 //	GET /metrics  Prometheus metrics of this server
 //	GET /         the web app in Config.Web, when set
 //
-// Create it with New. It starts no goroutine until a connection arrives.
+// Create it with New. It starts no goroutine until a connection arrives or,
+// with Config.NATS, until Start (which Run and Serve call).
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
@@ -29,6 +31,7 @@ type Server struct {
 	metrics *metrics
 	rooms   *rooms
 	origins originPolicy
+	start   sync.Once
 
 	active atomic.Int64 // WebSocket connections, counted before the upgrade
 
@@ -62,8 +65,17 @@ func New(cfg Config) (*Server, error) {
 			byName:     make(map[string]*room),
 		},
 	}
+	if len(cfg.NATS) > 0 {
+		b := newNATSBroker(s.rooms, cfg)
+		s.rooms.broker, s.rooms.release = b, b.releaseIfIdle
+	} else {
+		b := &memoryBroker{rooms: s.rooms}
+		s.rooms.broker, s.rooms.release = b, b.releaseIfIdle
+		m.brokerConnected.Set(1) // nothing to lose
+	}
 	s.mux.HandleFunc("GET /ws", s.handleWebSocket)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
+	s.mux.HandleFunc("GET /readyz", s.handleReady)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry}))
 	if cfg.Web != "" {
 		s.mux.Handle("/", newWebHandler(cfg.Web))
@@ -89,6 +101,33 @@ func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
 		return
 	}
 	_, _ = w.Write([]byte("ok\n"))
+}
+
+// handleReady answers 200 while the relay can serve and publish, 503 while
+// it shuts down or its broker is unreachable: a load balancer then sends new
+// clients elsewhere, while /healthz keeps the process alive.
+func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	switch {
+	case s.isClosing():
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("shutting down\n"))
+	case !s.rooms.broker.ready():
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("broker unavailable\n"))
+	default:
+		_, _ = w.Write([]byte("ready\n"))
+	}
+}
+
+// Start begins the relay's background work: with Config.NATS, connecting to
+// NATS (retrying until it answers) and heartbeating presence. Run and Serve
+// call it; a program that mounts the Server in its own http.Server calls it
+// once before serving. Later calls do nothing. The in-memory relay needs no
+// Start.
+func (s *Server) Start() {
+	s.start.Do(s.rooms.broker.start)
 }
 
 // Shutdown refuses new connections, closes every connection with 1001 and
