@@ -29,19 +29,23 @@ const (
 // dialer opens connections spread over several loopback source addresses,
 // so that more than one address's ~28000 ephemeral ports are available.
 type dialer struct {
-	proto   string
-	base    *url.URL
-	timeout time.Duration
-	clients []*http.Client // one per source address
-	next    atomic.Uint64
+	proto    string
+	bases    []*url.URL // connections go round-robin to each
+	timeout  time.Duration
+	clients  []*http.Client // one per source address
+	next     atomic.Uint64
+	nextBase atomic.Uint64
 }
 
 func newDialer(c *commonFlags) (*dialer, error) {
-	base, err := url.Parse(c.url)
-	if err != nil {
-		return nil, fmt.Errorf("-url: %w", err)
+	d := &dialer{proto: c.proto, timeout: c.dialTimeout}
+	for _, raw := range c.urls() {
+		base, err := url.Parse(raw)
+		if err != nil {
+			return nil, fmt.Errorf("-url: %w", err)
+		}
+		d.bases = append(d.bases, base)
 	}
-	d := &dialer{proto: c.proto, base: base, timeout: c.dialTimeout}
 	for i := range c.sources {
 		source := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(i+1))}
 		netDialer := &net.Dialer{LocalAddr: source, Timeout: c.dialTimeout}
@@ -54,12 +58,13 @@ func newDialer(c *commonFlags) (*dialer, error) {
 	return d, nil
 }
 
-// url is the URL of one connection: chat connections name their room and cid.
-func (d *dialer) url(room, cid string) string {
+// url is the URL of one connection to base: chat connections name their
+// room and cid.
+func (d *dialer) url(base *url.URL, room, cid string) string {
 	if d.proto != protoChat {
-		return d.base.String()
+		return base.String()
 	}
-	u := *d.base
+	u := *base
 	q := u.Query()
 	q.Set("room", room)
 	q.Set("cid", cid)
@@ -77,7 +82,8 @@ func (d *dialer) dial(ctx context.Context, room, cid string) (*websocket.Conn, e
 	if d.proto == protoChat {
 		opts.Subprotocols = []string{wire.Subprotocol}
 	}
-	conn, resp, err := websocket.Dial(ctx, d.url(room, cid), opts)
+	base := d.bases[(d.nextBase.Add(1)-1)%uint64(len(d.bases))]
+	conn, resp, err := websocket.Dial(ctx, d.url(base, room, cid), opts)
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("dial: HTTP %d: %w", resp.StatusCode, err)

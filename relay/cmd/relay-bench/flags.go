@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -28,9 +30,9 @@ const (
 
 // commonFlags are the flags every command accepts.
 type commonFlags struct {
-	url             string
+	url             string // one URL, or several separated by commas
 	proto           string
-	pid             int
+	pids            pidList
 	jsonOut         bool
 	sources         int
 	dialConcurrency int
@@ -38,13 +40,18 @@ type commonFlags struct {
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.url, "url", DefaultURL, "WebSocket URL of the server (chat: the relay's /ws; the tool adds room= and cid=)")
+	fs.StringVar(&c.url, "url", DefaultURL, "WebSocket URL of the server (chat: the relay's /ws; the tool adds room= and cid=); several, comma-separated, spread the connections round-robin over relays that share rooms (NATS)")
 	fs.StringVar(&c.proto, "proto", protoChat, "protocol: chat (chat.v1 relay) or raw (plain broadcast server)")
-	fs.IntVar(&c.pid, "pid", 0, "server process id, to read its RSS and CPU time from /proc (0: not measured)")
+	fs.Var(&c.pids, "pid", "server process id, to read its RSS and CPU time from /proc (none: not measured); several, comma-separated, are summed")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the result as one JSON object")
 	fs.IntVar(&c.sources, "sources", DefaultSources, "spread connections over source addresses 127.0.0.1..127.0.0.K")
 	fs.IntVar(&c.dialConcurrency, "dial-concurrency", DefaultDialConcurrency, "simultaneous handshakes")
 	fs.DurationVar(&c.dialTimeout, "dial-timeout", DefaultDialTimeout, "timeout of one handshake")
+}
+
+// urls returns the -url list.
+func (c *commonFlags) urls() []string {
+	return strings.Split(c.url, ",")
 }
 
 func (c *commonFlags) validate() error {
@@ -84,4 +91,29 @@ func newFlagSet(name string, output io.Writer, text string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// pidList is the -pid flag: process ids separated by commas.
+type pidList []int
+
+func (p *pidList) String() string {
+	parts := make([]string, len(*p))
+	for i, pid := range *p {
+		parts[i] = strconv.Itoa(pid)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (p *pidList) Set(s string) error {
+	*p = nil
+	for _, part := range strings.Split(s, ",") {
+		pid, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil || pid < 0 {
+			return fmt.Errorf("want process ids separated by commas, got %q", part)
+		}
+		if pid > 0 {
+			*p = append(*p, pid)
+		}
+	}
+	return nil
 }

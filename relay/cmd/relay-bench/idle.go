@@ -88,8 +88,8 @@ func runIdle(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if common.pid != 0 {
-		if res.RSSBeforeKB, err = procStatusKB(common.pid, "VmRSS"); err != nil {
+	if len(common.pids) > 0 {
+		if res.RSSBeforeKB, err = sumStatusKB(common.pids, "VmRSS"); err != nil {
 			return err
 		}
 	}
@@ -127,11 +127,11 @@ func runIdle(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	if common.pid != 0 {
-		if res.RSSAfterKB, err = procStatusKB(common.pid, "VmRSS"); err != nil {
+	if len(common.pids) > 0 {
+		if res.RSSAfterKB, err = sumStatusKB(common.pids, "VmRSS"); err != nil {
 			return err
 		}
-		if res.RSSPeakKB, err = procStatusKB(common.pid, "VmHWM"); err != nil {
+		if res.RSSPeakKB, err = sumStatusKB(common.pids, "VmHWM"); err != nil {
 			return err
 		}
 		res.MemoryMeasured = true

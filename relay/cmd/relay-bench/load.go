@@ -261,7 +261,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		return res, fmt.Errorf("connecting: %w", err)
 	}
 
-	cpuStart, err := readCPU(common.pid)
+	cpuStart, err := readCPU(common.pids)
 	if err != nil {
 		return res, err
 	}
@@ -292,7 +292,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		res.Deliveries += r.delivered.Load()
 	}
 	res.ClientCPUSeconds = (selfCPU() - clientStart).Seconds()
-	cpuEnd, err := readCPU(common.pid)
+	cpuEnd, err := readCPU(common.pids)
 	if err != nil {
 		return res, err
 	}
@@ -342,16 +342,16 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	h := hist.h
 	res.Latency = latencyMS{Count: h.TotalCount(), P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
 		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)), Max: ms(h.Max())}
-	if common.pid != 0 {
+	if len(common.pids) > 0 {
 		res.CPUMeasured = true
 		res.ServerCPUSeconds = (cpuEnd - cpuStart).Seconds()
 		if res.Deliveries > 0 {
 			res.CPUSecPerMillion = res.ServerCPUSeconds / float64(res.Deliveries) * 1e6
 		}
-		if res.ServerRSSKB, err = procStatusKB(common.pid, "VmRSS"); err != nil {
+		if res.ServerRSSKB, err = sumStatusKB(common.pids, "VmRSS"); err != nil {
 			return res, err
 		}
-		if res.ServerPeakRSSKB, err = procStatusKB(common.pid, "VmHWM"); err != nil {
+		if res.ServerPeakRSSKB, err = sumStatusKB(common.pids, "VmHWM"); err != nil {
 			return res, err
 		}
 	}
@@ -423,12 +423,17 @@ func sumUnique(receivers []*receiver) (n uint64) {
 	return n
 }
 
-// readCPU reads the server's CPU time, or 0 without a pid.
-func readCPU(pid int) (time.Duration, error) {
-	if pid == 0 {
-		return 0, nil
+// readCPU reads the servers' CPU time summed, or 0 without pids.
+func readCPU(pids []int) (time.Duration, error) {
+	var total time.Duration
+	for _, pid := range pids {
+		cpu, err := procCPU(pid)
+		if err != nil {
+			return 0, err
+		}
+		total += cpu
 	}
-	return procCPU(pid)
+	return total, nil
 }
 
 func ms(us int64) float64 { return float64(us) / 1000 }

@@ -36,7 +36,10 @@ Commands:
 Run relay-bench COMMAND -h for the flags of a command. With -proto chat (the
 default) the tool speaks chat.v1 (relay/PROTOCOL.md); with -proto raw it
 drives a plain broadcast server: it sends frames and counts what comes back.
-Give -pid to read the server's memory and CPU from /proc.
+Give -pid to read the server's memory and CPU from /proc. idle, fanout and
+rooms accept several comma-separated -url (relays sharing rooms through
+NATS): connections go round-robin over them, and -pid takes every relay's
+pid (memory and CPU are summed).
 `
 
 func main() {

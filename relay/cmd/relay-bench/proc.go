@@ -40,6 +40,20 @@ func procStatusKB(pid int, field string) (int64, error) {
 	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
 
+// sumStatusKB sums one /proc/PID/status field over several processes (the
+// relays of one measurement).
+func sumStatusKB(pids []int, field string) (int64, error) {
+	var total int64
+	for _, pid := range pids {
+		kb, err := procStatusKB(pid, field)
+		if err != nil {
+			return 0, err
+		}
+		total += kb
+	}
+	return total, nil
+}
+
 // procCPU returns the user+system CPU time the process has used so far.
 func procCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))

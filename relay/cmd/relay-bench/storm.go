@@ -94,6 +94,9 @@ func runStorm(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if server == "" {
 		return errors.New("storm needs -server: the command that starts the server")
 	}
+	if len(common.urls()) != 1 || len(common.pids) > 0 {
+		return errors.New("storm takes one -url and no -pid: it starts and restarts that one server itself")
+	}
 	if n < 1 || roomSize < 1 || backoffMin <= 0 || backoffMax < backoffMin {
 		return errors.New("want -n, -room-size ≥ 1 and 0 < -backoff-min ≤ -backoff-max")
 	}
