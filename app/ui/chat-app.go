@@ -293,7 +293,12 @@ func (c *ChatApp) setRelay(ctx app.Context, list string) error {
 	if err != nil {
 		return err
 	}
-	c.prefs.Relay = strings.Join(relays, ", ")
+	joined := strings.Join(relays, ", ")
+	// Enter both submits the form and fires change: reconnect once.
+	if joined == c.prefs.Relay {
+		return nil
+	}
+	c.prefs.Relay = joined
 	c.savePrefs()
 	if c.session != nil {
 		c.openRoom(ctx, c.session.room)

@@ -1,0 +1,111 @@
+//go:build !js
+
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Scenario: several relays, one room, over NATS JetStream. Two relays share a
+// real NATS server. Alice's app lists relay 1 then relay 2 (her relay
+// settings), Bob's uses relay 2 only; they chat across the relays. Relay 1
+// dies with SIGKILL: Alice's app moves to relay 2 by itself, resumes with
+// since= and the conversation goes on both ways. Bob's message written while
+// she was moving and hers written while offline both arrive; both pages show
+// the same messages in the same order, each exactly once, and Alice's old
+// connection leaves Bob's presence list.
+func TestFailover_RelayKilledAppMovesToTheNextRelay(t *testing.T) {
+	requireSuite(t)
+	requireRelayFlag(t, "nats")
+	natsURL := startNATS(t)
+	// Each relay serves the same static site; a page from one origin dials
+	// the other relay too, which that relay must allow.
+	relay1 := startRelay(t, "-nats", natsURL, "-origins", "127.0.0.1:*")
+	relay2 := startRelay(t, "-nats", natsURL, "-origins", "127.0.0.1:*")
+	room := "e2e-failover"
+
+	alice, bob := newPerson(t, "Alice"), newPerson(t, "Bob")
+	alice.open(roomURL(relay1.URL(), room, ""))
+	alice.setRelays(relay1.wsURL() + ", " + relay2.wsURL())
+	alice.waitOnlineVia(waitTimeout, relay1.wsURL())
+	alice.setNick(alice.name)
+	joinRoom(t, relay2.URL(), room, bob)
+	bob.waitOnlineVia(waitTimeout, relay2.wsURL())
+	bob.waitPresence(waitTimeout, "Alice")
+
+	hello := "Hello from relay 1"
+	alice.send(hello)
+	bob.waitMessages(waitTimeout, []string{hello})
+	answer := "Hi Alice, relay 2 here"
+	bob.send(answer)
+	alice.waitMessages(waitTimeout, []string{hello, answer})
+
+	relay1.kill9()
+	// While Alice's app moves, Bob goes on talking and Alice writes into her
+	// outbox: neither message may be lost on the way.
+	duringBob := "Bob while Alice moves"
+	bob.send(duringBob)
+	duringAlice := "Alice while moving"
+	alice.send(duringAlice)
+	alice.waitOnlineVia(reconnectTimeout, relay2.wsURL())
+	alice.waitMessages(reconnectTimeout, []string{duringAlice}, "delivered")
+	alice.waitMessages(waitTimeout, []string{hello, answer, duringBob})
+	bob.waitMessages(waitTimeout, []string{hello, answer, duringBob, duringAlice})
+
+	after := "Still here, now through relay 2"
+	alice.send(after)
+	bob.waitMessages(waitTimeout, []string{after})
+	reply := "Loud and clear"
+	bob.send(reply)
+	alice.waitMessages(waitTimeout, []string{after, reply})
+
+	texts := []string{hello, answer, duringBob, duringAlice, after, reply}
+	assertExactlyOnceAfterBarrier(t, alice, bob, texts, "Barrier after the failover")
+	// One total order per room: both pages list the messages alike.
+	if a, b := shownTexts(alice.Messages()), shownTexts(bob.Messages()); !slices.Equal(a, b) {
+		t.Fatalf("the pages disagree on the order:\nAlice %q\nBob   %q", a, b)
+	}
+	// Alice's connection on the dead relay leaves the room for Bob; her new
+	// one stays: exactly one Alice.
+	bob.poll("exactly one Alice in Bob's presence list", reconnectTimeout,
+		`() => Array.from(document.querySelectorAll('#presence li')).filter(li => li.textContent.includes('Alice')).length === 1`)
+}
+
+// wsURL is the relay's WebSocket endpoint, as a person types it into the
+// relay settings.
+func (r *relayProcess) wsURL() string { return "ws://" + r.addr + "/ws" }
+
+// setRelays types a relay list into the settings (#relay-url) and confirms
+// it with Enter, as a person does; the app reconnects with the list.
+func (p *person) setRelays(list string) {
+	p.t.Helper()
+	p.do("clear #relay-url", chromedp.Focus(chromedp.CSS("#relay-url")),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#relay-url').select()`))
+	p.do("type the relay list", chromedp.SendKeys(chromedp.CSS("#relay-url"), list), pressEnter)
+	p.poll("#relay-url to hold the list without an error", waitTimeout,
+		`(list) => document.querySelector('#relay-url').value === list &&
+			!document.querySelector('#relay-url').closest('form').querySelector('.field-error').textContent`, list)
+}
+
+// waitOnlineVia waits until the page is online through relay (#conn-state's
+// data-relay).
+func (p *person) waitOnlineVia(timeout time.Duration, relay string) {
+	p.t.Helper()
+	p.poll("online via "+relay, timeout,
+		`(relay) => { const e = document.querySelector('#conn-state'); return !!e && e.dataset.state === 'online' && e.dataset.relay === relay; }`,
+		relay)
+}
+
+// shownTexts is the texts of shown messages, in order.
+func shownTexts(msgs []shownMessage) []string {
+	texts := make([]string, len(msgs))
+	for i, m := range msgs {
+		texts[i] = strings.TrimSpace(m.Text)
+	}
+	return texts
+}
