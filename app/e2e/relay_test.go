@@ -57,6 +57,15 @@ type relayProcess struct {
 // ends. Its output joins the test log when the test fails.
 func startRelay(t *testing.T, extra ...string) *relayProcess {
 	t.Helper()
+	r := newRelay(t, extra...)
+	r.start()
+	return r
+}
+
+// newRelay is startRelay without the start: its address is known before it
+// runs, for a site that must name it.
+func newRelay(t *testing.T, extra ...string) *relayProcess {
+	t.Helper()
 	r := &relayProcess{
 		t:    t,
 		addr: freeLoopbackAddr(t),
@@ -72,7 +81,6 @@ func startRelay(t *testing.T, extra ...string) *relayProcess {
 			t.Logf("relay output (%d runs):\n%s", r.runs, r.log.String())
 		}
 	})
-	r.start()
 	return r
 }
 
