@@ -58,6 +58,11 @@ type natsBroker struct {
 
 	presence presence
 
+	// readyMu guards readyCh, closed and replaced whenever the connection
+	// comes or goes, for whoever waits for readiness (tests).
+	readyMu sync.Mutex
+	readyCh chan struct{}
+
 	stop    chan struct{} // closed by close
 	stopped sync.WaitGroup
 	closing atomic.Bool
@@ -74,6 +79,7 @@ func newNATSBroker(h *rooms, cfg Config) *natsBroker {
 		log:      cfg.Logger.With("broker", "nats"),
 		id:       newConnID(),
 		stop:     make(chan struct{}),
+		readyCh:  make(chan struct{}),
 	}
 	b.presence.init(b)
 	return b
@@ -93,6 +99,7 @@ func (b *natsBroker) start() {
 		nats.ReconnectHandler(func(*nats.Conn) { b.connected(true) }),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			b.rooms.metrics.brokerConnected.Set(0)
+			b.readyChanged()
 			if !b.closing.Load() {
 				b.log.Warn("nats disconnected", "err", err)
 			}
@@ -127,6 +134,7 @@ func (b *natsBroker) start() {
 // connected runs when the connection to NATS is (re)established.
 func (b *natsBroker) connected(again bool) {
 	b.rooms.metrics.brokerConnected.Set(1)
+	defer b.readyChanged()
 	if again {
 		b.rooms.metrics.brokerReconnects.Inc()
 		b.log.Info("nats reconnected")
@@ -140,6 +148,21 @@ func (b *natsBroker) connected(again bool) {
 func (b *natsBroker) ready() bool {
 	nc := b.conn.Load()
 	return nc != nil && nc.IsConnected() && !b.closing.Load()
+}
+
+// readyChanged wakes whoever waits in readyNotify.
+func (b *natsBroker) readyChanged() {
+	b.readyMu.Lock()
+	defer b.readyMu.Unlock()
+	close(b.readyCh)
+	b.readyCh = make(chan struct{})
+}
+
+// readyNotify returns a channel closed at the next change of readiness.
+func (b *natsBroker) readyNotify() <-chan struct{} {
+	b.readyMu.Lock()
+	defer b.readyMu.Unlock()
+	return b.readyCh
 }
 
 // jetStream returns the JetStream context once connected.
