@@ -23,16 +23,43 @@ const (
 )
 
 // frameLimits meters what one connection sends. Only its reader uses it.
+// Each limiter is made on first use: most connections are idle and most
+// never earn a strike, and a relay holds tens of thousands of them.
 type frameLimits struct {
+	perSecond float64
+	burst     int
+
 	fanOut      *rate.Limiter // pub and meta frames: both fan out to the room
 	rateStrikes *rate.Limiter
 	badStrikes  *rate.Limiter
 }
 
 func newFrameLimits(perSecond float64, burst int) frameLimits {
-	return frameLimits{
-		fanOut:      rate.NewLimiter(rate.Limit(perSecond), burst),
-		rateStrikes: rate.NewLimiter(rate.Every(rateStrikeForgiveness), rateStrikes),
-		badStrikes:  rate.NewLimiter(rate.Every(badFrameForgiveness), badFrameStrikes),
+	return frameLimits{perSecond: perSecond, burst: burst}
+}
+
+// allowFanOut reports whether a pub or meta frame is within the rate.
+func (l *frameLimits) allowFanOut() bool {
+	if l.fanOut == nil {
+		l.fanOut = rate.NewLimiter(rate.Limit(l.perSecond), l.burst)
 	}
+	return l.fanOut.Allow()
+}
+
+// rateStrike counts a refusal for rate and reports whether the connection
+// has strikes left.
+func (l *frameLimits) rateStrike() bool {
+	if l.rateStrikes == nil {
+		l.rateStrikes = rate.NewLimiter(rate.Every(rateStrikeForgiveness), rateStrikes)
+	}
+	return l.rateStrikes.Allow()
+}
+
+// badStrike counts a bad frame and reports whether the connection has
+// strikes left.
+func (l *frameLimits) badStrike() bool {
+	if l.badStrikes == nil {
+		l.badStrikes = rate.NewLimiter(rate.Every(badFrameForgiveness), badFrameStrikes)
+	}
+	return l.badStrikes.Allow()
 }

@@ -102,7 +102,7 @@ func (s *Server) readLoop(m *member, r *room) error {
 		case wire.TypePing:
 			s.reply(m, r, pongFrame)
 		case wire.TypePub:
-			if !limits.fanOut.Allow() {
+			if !limits.allowFanOut() {
 				if !s.refuseRate(m, r, &limits, frame.ID) {
 					return nil
 				}
@@ -110,7 +110,7 @@ func (s *Server) readLoop(m *member, r *room) error {
 			}
 			s.rooms.publish(m, r, frame.ID, frame.Data)
 		case wire.TypeMeta:
-			if !limits.fanOut.Allow() {
+			if !limits.allowFanOut() {
 				if !s.refuseRate(m, r, &limits, "") {
 					return nil
 				}
@@ -126,7 +126,7 @@ func (s *Server) readLoop(m *member, r *room) error {
 func (s *Server) refuseBadFrame(m *member, r *room, limits *frameLimits, text string) bool {
 	s.metrics.refused[wire.CodeBadFrame].Inc()
 	s.reply(m, r, errorFrame(wire.CodeBadFrame, "", truncateText(text)))
-	if limits.badStrikes.Allow() {
+	if limits.badStrike() {
 		return true
 	}
 	s.drop(m, r, endBadFrames, dropBadFrames)
@@ -138,7 +138,7 @@ func (s *Server) refuseBadFrame(m *member, r *room, limits *frameLimits, text st
 func (s *Server) refuseRate(m *member, r *room, limits *frameLimits, id string) bool {
 	s.metrics.refused[wire.CodeRateLimited].Inc()
 	s.reply(m, r, errorFrame(wire.CodeRateLimited, id, "over the rate limit: resend later with the same id"))
-	if limits.rateStrikes.Allow() {
+	if limits.rateStrike() {
 		return true
 	}
 	s.drop(m, r, endRateAbuse, dropRateAbuse)
