@@ -78,7 +78,7 @@ func TestServe_HelpDocumentsEveryFlagAndEnv(t *testing.T) {
 	}
 	help := stderr.String()
 	for _, name := range []string{"addr", "web", "origins", "secret", "ping-interval", "ping-timeout", "max-message",
-		"rate", "burst", "queue", "history", "history-age", "max-conns", "tls-cert", "tls-key"} {
+		"rate", "burst", "queue", "history", "history-age", "max-conns", "nats", "presence-interval", "broker-timeout", "tls-cert", "tls-key"} {
 		if !strings.Contains(help, "-"+name+" ") || !strings.Contains(help, envName(name)) {
 			t.Errorf("-h does not document -%s and %s", name, envName(name))
 		}

@@ -15,7 +15,7 @@ const serveUsage = `Usage:
   relay token -secret S -room R -ttl 24h [-name N]   print an invite token
 
 The relay speaks chat.v1 on GET /ws (see relay/PROTOCOL.md), answers
-GET /healthz and GET /metrics, and stops gracefully on SIGTERM or SIGINT.
+GET /healthz, GET /readyz and GET /metrics, and stops gracefully on SIGTERM or SIGINT.
 Every flag can also be set with the environment variable shown next to it;
 the command line wins. Prefer RELAY_SECRET to -secret: flags show in ps.
 
@@ -28,6 +28,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	var (
 		cfg       relay.Config
 		origins   commaList
+		natsURLs  commaList
 		logLevel  slog.Level
 		logFormat string
 	)
@@ -47,6 +48,9 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	fs.IntVar(&cfg.History, "history", relay.DefaultHistory, "messages kept per room for recovery (since=) and dedup")
 	fs.DurationVar(&cfg.HistoryAge, "history-age", relay.DefaultHistoryAge, "how long a message is kept for recovery and dedup")
 	fs.IntVar(&cfg.MaxConns, "max-conns", relay.DefaultMaxConns, "simultaneous WebSocket connections; more get HTTP 503")
+	fs.Var(&natsURLs, "nats", "comma-separated NATS URLs (JetStream enabled): share rooms with every relay on the same NATS; none: rooms live in this relay's memory")
+	fs.DurationVar(&cfg.PresenceInterval, "presence-interval", relay.DefaultPresenceInterval, "with -nats: how often relays heartbeat; members of a relay silent for 3 intervals leave")
+	fs.DurationVar(&cfg.BrokerTimeout, "broker-timeout", relay.DefaultBrokerTimeout, "with -nats: how long one NATS JetStream request may take before a pub is refused as unavailable")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate PEM file (with -tls-key: serve HTTPS/WSS)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key PEM file")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
@@ -55,6 +59,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		return err
 	}
 	cfg.Origins = origins
+	cfg.NATS = natsURLs
 
 	opts := &slog.HandlerOptions{Level: logLevel}
 	switch strings.ToLower(logFormat) {
