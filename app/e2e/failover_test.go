@@ -37,6 +37,7 @@ func TestFailover_RelayKilledAppMovesToTheNextRelay(t *testing.T) {
 	joinRoom(t, relay1.URL(), room, alice)
 	alice.waitOnlineVia(waitTimeout, relay1.wsURL())
 	bob.open(roomURL(relay1.URL(), room, ""))
+	bob.waitOnlineVia(waitTimeout, relay1.wsURL()) // the deployer's first relay, until he says otherwise
 	bob.setRelays(relay2.wsURL())
 	bob.waitOnlineVia(waitTimeout, relay2.wsURL())
 	bob.setNick(bob.name)
@@ -92,7 +93,9 @@ func TestFailover_RelayKilledAppMovesToTheNextRelay(t *testing.T) {
 func (r *relayProcess) wsURL() string { return "ws://" + r.addr + "/ws" }
 
 // setRelays types a relay list into the settings (#relay-url) and confirms
-// it with Enter, as a person does; the app reconnects with the list.
+// it with Enter, as a person does; the app reconnects with the list. Wait
+// for the app to be online first: until the wasm has mounted, the page is
+// the pre-rendered HTML, whose nodes the app replaces under the typing.
 func (p *person) setRelays(list string) {
 	p.t.Helper()
 	p.do("clear #relay-url", chromedp.Focus(chromedp.CSS("#relay-url")),
