@@ -5,7 +5,13 @@
 //	GOOS=js GOARCH=wasm go build -o dist/web/app.wasm ./app
 //	go run ./app -out dist -version "$(git describe --always)"
 //
-// build.sh at the top of the repository runs both.
+// build.sh at the top of the repository runs both. By default the app talks
+// to the relay at its own origin; a deployment with several relays lists
+// them for failover, in order, without compiling the wasm again:
+//
+//	go run ./app -out dist -version v2 -relays wss://a.example/ws,wss://b.example/ws
+//
+// (A person can override the list in the app's settings.)
 package main
 
 import (

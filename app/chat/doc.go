@@ -1,6 +1,6 @@
 // Package chat is the client logic of the chat PWA: the connection state
 // machine and reconnect schedule, the persisted outbox and history, dedup,
-// presence and the View the UI renders.
+// presence, failover across several relays and the View the UI renders.
 //
 // Use New to create a Client for one room, run it with Run in its own
 // goroutine, read View whenever Changed signals, and call Send, SetNick,
