@@ -130,7 +130,8 @@ func (m *member) take() [][]byte {
 func (m *member) recycle(batch [][]byte) {
 	clear(batch)
 	m.mu.Lock()
-	if m.spare == nil && cap(batch) <= m.queueLen {
+	// append may round the array up past queueLen; it never needs more.
+	if m.spare == nil && cap(batch) <= 2*m.queueLen {
 		m.spare = batch[:0]
 	}
 	m.mu.Unlock()
