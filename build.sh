@@ -18,11 +18,11 @@ build_wasm() {
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$DIST/web/app.wasm" ./app
 }
 
-# version is a hash of what the browser downloads (the wasm and web/), so an
-# unchanged build keeps its version and installed apps only offer an update
-# when something really changed.
+# version is a hash of what the browser downloads (the wasm, web/ and the
+# relay list), so an unchanged build keeps its version and installed apps
+# only offer an update when something really changed.
 version() {
-	cat "$DIST/web/app.wasm" $(find web -type f | LC_ALL=C sort) | sha256sum | cut -c1-16
+	{ cat "$DIST/web/app.wasm" $(find web -type f | LC_ALL=C sort); echo "${CHAT_RELAYS:-}"; } | sha256sum | cut -c1-16
 }
 
 build_site() {
@@ -31,8 +31,10 @@ build_site() {
 	echo "==> static site (version $v)"
 	# The generator copies web/ into dist/web, writes index.html, app.js,
 	# app-worker.js and the manifest, precompresses app.wasm (.br, .gz) and
-	# prints the three sizes.
-	go run ./app -out "$DIST" -web web -version "$v"
+	# prints the three sizes. CHAT_RELAYS (comma-separated relay URLs) lets the
+	# PWA fail over between several relays; without it, it uses the relay at
+	# its own origin.
+	go run ./app -out "$DIST" -web web -version "$v" ${CHAT_RELAYS:+-relays "$CHAT_RELAYS"}
 }
 
 build_relay() {
