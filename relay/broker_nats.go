@@ -1,7 +1,6 @@
 package relay
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,6 +62,12 @@ type natsBroker struct {
 	readyMu sync.Mutex
 	readyCh chan struct{}
 
+	// pending carries this relay's pubs, in publish order, from the
+	// connections' readers to awaitAcks (nats_publish.go).
+	pending chan pendingPub
+	// duplicates counts the goroutines answering duplicate pubs.
+	duplicates sync.WaitGroup
+
 	stop    chan struct{} // closed by close
 	stopped sync.WaitGroup
 	closing atomic.Bool
@@ -78,6 +83,7 @@ func newNATSBroker(h *rooms, cfg Config) *natsBroker {
 		interval: cfg.PresenceInterval,
 		log:      cfg.Logger.With("broker", "nats"),
 		id:       newConnID(),
+		pending:  make(chan pendingPub, natsMaxPendingPubs),
 		stop:     make(chan struct{}),
 		readyCh:  make(chan struct{}),
 	}
@@ -113,7 +119,9 @@ func (b *natsBroker) start() {
 		b.log.Error("nats connect", "err", err)
 		return
 	}
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc,
+		jetstream.WithPublishAsyncMaxPending(natsMaxPendingPubs),
+		jetstream.WithPublishAsyncTimeout(b.timeout))
 	if err != nil {
 		b.log.Error("jetstream", "err", err)
 		nc.Close()
@@ -127,8 +135,8 @@ func (b *natsBroker) start() {
 	if nc.IsConnected() {
 		b.connected(false)
 	}
-	b.stopped.Add(1)
-	go func() { defer b.stopped.Done(); b.presence.heartbeat(b.stop) }()
+	b.stopped.Go(func() { b.presence.heartbeat(b.stop) })
+	b.stopped.Go(b.awaitAcks)
 }
 
 // connected runs when the connection to NATS is (re)established.
@@ -196,6 +204,14 @@ func (b *natsBroker) close() {
 		_ = nc.FlushTimeout(b.timeout)
 		nc.Close()
 	}
+	if js := b.js.Load(); js != nil {
+		// Fails the acks still awaited at once rather than at their timeout:
+		// every session has ended (Server.Shutdown closes the broker last),
+		// so nobody is left to hear them.
+		(*js).CleanupPublisher()
+	}
+	// After nc.Close: a duplicate's GetMsg fails at once.
+	b.duplicates.Wait()
 }
 
 // newRoomLocked creates and registers the room name. Called with h.mu held.
@@ -277,71 +293,6 @@ func (b *natsBroker) joined(r *room) {
 	h.mu.Unlock()
 	r.mu.Lock()
 	h.unlock(r)
-}
-
-// publish stores a pub in the room's stream, deduplicated by JetStream on
-// (cid, id). The msg reaches every member, m included, through the feeds
-// of every relay. A duplicate's original is re-sent to m alone, unless the
-// feed has not delivered it here yet: then m gets it live, once.
-func (b *natsBroker) publish(m *member, r *room, id string, data json.RawMessage) {
-	h := b.rooms
-	r.mu.Lock()
-	inRoom, feed := m.inRoom, r.feed
-	r.mu.Unlock()
-	if !inRoom {
-		return
-	}
-	js, err := b.jetStream()
-	if err != nil || feed == nil {
-		b.refuse(m, r, id)
-		return
-	}
-	idJSON := encodeString(id)
-	msg := &nats.Msg{
-		Subject: feed.subject,
-		Data:    appendMsgTail(make([]byte, 0, msgTailSize(m.id, m.cid, idJSON, data)), m.id, m.cid, idJSON, data),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-	ack, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(natsMsgID(m.cid, id)), jetstream.WithExpectStream(feed.stream.name))
-	cancel()
-	if err != nil {
-		b.log.Debug("publish failed", "room", r.name, "err", err)
-		b.refuse(m, r, id)
-		return
-	}
-	if !ack.Duplicate {
-		h.metrics.messagesIn.Inc()
-		h.metrics.brokerPublished.Inc()
-		return
-	}
-	frame, err := feed.stream.original(ack.Sequence, b.timeout)
-	if err != nil {
-		// The original left the stream but its id is still in the dedup
-		// window: confirm with what the client resent under the original seq.
-		frame = msgFromTail(ack.Sequence, time.Now().UnixMilli(), msg.Data)
-	}
-	r.mu.Lock()
-	delivered := 0
-	if m.inRoom && ack.Sequence <= r.lastSeq {
-		delivered = r.offerLocked(m, frame)
-	}
-	h.unlock(r)
-	h.metrics.deliveries.Add(float64(delivered))
-}
-
-// refuse answers a pub the broker cannot publish now with error
-// unavailable; the client keeps it and resends it with the same id.
-func (b *natsBroker) refuse(m *member, r *room, id string) {
-	h := b.rooms
-	frame := errorFrame(wire.CodeUnavailable, id, "relay cannot publish now: resend later with the same id")
-	h.metrics.refused[wire.CodeUnavailable].Inc()
-	r.mu.Lock()
-	delivered := 0
-	if m.inRoom {
-		delivered = r.offerLocked(m, frame)
-	}
-	h.unlock(r)
-	h.metrics.deliveries.Add(float64(delivered))
 }
 
 // setMeta records m's metadata, announces it here and to the other relays.
