@@ -80,6 +80,10 @@ var (
 	endBadFrames    = ending{name: "bad frames", code: websocket.StatusPolicyViolation, reason: "too many bad frames", flush: true}
 	endRateAbuse    = ending{name: "rate abuse", code: websocket.StatusPolicyViolation, reason: "sustained rate limit excess", flush: true}
 	endShutdown     = ending{name: "shutdown", code: websocket.StatusGoingAway, reason: "relay shutting down", flush: true}
+	// endMissedMessages: with NATS, the room's stream evicted messages this
+	// relay's feed never delivered (see natsBroker.deliver). Reconnecting
+	// with since makes the gap visible (recovered:false) instead of silent.
+	endMissedMessages = ending{name: "missed messages", code: websocket.StatusTryAgainLater, reason: "relay missed messages: reconnect with since", flush: true}
 )
 
 func newMember(id, cid, name string, conn *websocket.Conn, queueLen int, m *metrics) *member {

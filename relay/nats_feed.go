@@ -171,6 +171,26 @@ func (b *natsBroker) deliver(r *room, feed *natsFeed, msg jetstream.Msg) {
 		r.mu.Unlock() // a stopped feed, or a redelivery after a reset
 		return
 	}
+	if seq > r.lastSeq+1 {
+		// The stream evicted messages before this feed read them: the feed
+		// was away (this relay cut off NATS, or NATS restarted) or fell
+		// behind a burst longer than -history. The members here never got
+		// them; silence would break exactly-once. Send them back to
+		// reconnect with since, which reports the gap (recovered:false).
+		b.log.Warn("feed skipped evicted messages; members reconnect", "room", r.name,
+			"last_delivered", r.lastSeq, "next", seq, "members", len(r.members))
+		r.lastSeq = seq
+		for len(r.members) > 0 {
+			m := r.members[0]
+			r.removeLocked(m)
+			m.kill(endMissedMessages, "")
+			if r.onDrop != nil {
+				r.onDrop(m)
+			}
+		}
+		h.unlock(r)
+		return
+	}
 	r.lastSeq = seq
 	delivered := r.fanOutLocked(frame, nil)
 	h.unlock(r)
