@@ -36,6 +36,8 @@ RELAY_IDLE_FLAGS=${RELAY_IDLE_FLAGS:--max-conns 30000}
 RELAY_FANOUT_FLAGS=${RELAY_FANOUT_FLAGS:--max-conns 30000 -rate 100000 -burst 100000 -queue 4096}
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+# shellcheck source=relay/bench/lib.sh
+source "$root/relay/bench/lib.sh"
 work=$(mktemp -d)
 OUT=${OUT:-$work/results}
 mkdir -p "$OUT"
@@ -50,21 +52,12 @@ trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"
 
 echo "== building relay and relay-bench, installing ws" >&2
-(cd "$root" && go build -o "$work/bin/relay" ./relay/cmd/relay && go build -o "$work/bin/relay-bench" ./relay/cmd/relay-bench)
+build_tools "$work/bin"
 npm install --silent --no-audit --no-fund --prefix "$work/node" ws >&2
 ws_version=$(node -p "require('$work/node/node_modules/ws/package.json').version")
 # The Node server finds ws and its port here, also when storm starts it.
 export NODE_PATH="$work/node/node_modules" PORT=$NODE_PORT
 
-# wait_port waits until something accepts on 127.0.0.1:$1.
-wait_port() {
-	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	echo "nothing listens on port $1" >&2
-	return 1
-}
 
 start_node() {
 	NODE_PATH="$work/node/node_modules" PORT=$NODE_PORT node "$root/relay/bench/ws-broadcast.js" 2>>"$OUT/node.log" &

@@ -20,6 +20,8 @@ NATS_PORT=${NATS_PORT:-18222}
 FLAGS="-max-conns 30000 -rate 100000 -burst 100000 -queue 4096 -log-level warn"
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+# shellcheck source=relay/bench/lib.sh
+source "$root/relay/bench/lib.sh"
 work=$(mktemp -d)
 OUT=${OUT:-$work/results}
 mkdir -p "$OUT"
@@ -34,16 +36,8 @@ ulimit -n "$(ulimit -Hn)"
 command -v nats-server >/dev/null || { echo "multi.sh needs nats-server (apt-get install nats-server)" >&2; exit 1; }
 
 echo "== building relay and relay-bench" >&2
-(cd "$root" && go build -o "$work/bin/relay" ./relay/cmd/relay && go build -o "$work/bin/relay-bench" ./relay/cmd/relay-bench)
+build_tools "$work/bin"
 
-wait_port() {
-	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-		sleep 0.1
-	done
-	echo "nothing listens on port $1" >&2
-	return 1
-}
 
 # fanout NAME URLS PIDS: one closed-loop run.
 fanout() {
