@@ -18,19 +18,15 @@ var pongFrame = mustEncode(wire.Pong{Type: wire.TypePong})
 // wire.ParseClientFrame. The result is byte-for-byte what encoding wire.Msg
 // with encoding/json produces.
 func appendMsg(dst []byte, seq uint64, ts int64, conn, cid string, idJSON, data []byte) []byte {
+	return appendMsgTail(appendMsgHead(dst, seq, ts), conn, cid, idJSON, data)
+}
+
+// appendMsgHead appends the head of a msg object: `{"type":"msg","seq":N,"ts":T`.
+func appendMsgHead(dst []byte, seq uint64, ts int64) []byte {
 	dst = append(dst, `{"type":"msg","seq":`...)
 	dst = strconv.AppendUint(dst, seq, 10)
 	dst = append(dst, `,"ts":`...)
-	dst = strconv.AppendInt(dst, ts, 10)
-	dst = append(dst, `,"conn":"`...)
-	dst = append(dst, conn...)
-	dst = append(dst, `","cid":"`...)
-	dst = append(dst, cid...)
-	dst = append(dst, `","id":`...)
-	dst = append(dst, idJSON...)
-	dst = append(dst, `,"data":`...)
-	dst = append(dst, data...)
-	return append(dst, '}')
+	return strconv.AppendInt(dst, ts, 10)
 }
 
 // msgSize is the length appendMsg will append, so the frame is allocated once.
@@ -56,4 +52,26 @@ func mustEncode(v any) []byte {
 		panic(fmt.Sprintf("relay: encoding %T: %v", v, err))
 	}
 	return b
+}
+
+// appendMsgTail appends the tail of a msg object,
+// `,"conn":CONN,"cid":CID,"id":ID,"data":DATA}`: conn and cid need no
+// escaping, idJSON is already encoded, data is compact. The NATS broker
+// stores only the tail: seq and ts are JetStream's.
+func appendMsgTail(dst []byte, conn, cid string, idJSON, data []byte) []byte {
+	dst = append(dst, `,"conn":"`...)
+	dst = append(dst, conn...)
+	dst = append(dst, `","cid":"`...)
+	dst = append(dst, cid...)
+	dst = append(dst, `","id":`...)
+	dst = append(dst, idJSON...)
+	dst = append(dst, `,"data":`...)
+	dst = append(dst, data...)
+	return append(dst, '}')
+}
+
+// msgTailSize is the length appendMsgTail will append.
+func msgTailSize(conn, cid string, idJSON, data []byte) int {
+	const fixed = len(`,"conn":"","cid":"","id":,"data":}`)
+	return fixed + len(conn) + len(cid) + len(idJSON) + len(data)
 }
