@@ -99,30 +99,11 @@ func (b *memoryBroker) publish(m *member, r *room, id string, data json.RawMessa
 // setMeta records m's presence metadata and announces it to every member,
 // m included (its confirmation).
 func (b *memoryBroker) setMeta(m *member, r *room, meta json.RawMessage) {
-	h := b.rooms
-	frame := mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: m.id, Meta: meta})
-	r.mu.Lock()
-	if !m.inRoom {
-		r.mu.Unlock()
-		return
-	}
-	m.meta = meta
-	delivered := r.fanOutLocked(frame, nil)
-	h.unlock(r)
-	h.metrics.deliveries.Add(float64(delivered))
+	b.rooms.setMetaHere(m, r, meta, nil)
 }
 
 // leave takes m out of its room, if still there, and announces it.
-func (b *memoryBroker) leave(m *member, r *room) {
-	h := b.rooms
-	r.mu.Lock()
-	delivered := 0
-	if r.removeLocked(m) {
-		delivered = r.fanOutLocked(m.leaveFrame, nil)
-	}
-	h.unlock(r)
-	h.metrics.deliveries.Add(float64(delivered))
-}
+func (b *memoryBroker) leave(m *member, r *room) { b.rooms.leaveHere(m, r, nil) }
 
 // start does nothing: the memory broker has no background work.
 func (b *memoryBroker) start() {}

@@ -297,31 +297,12 @@ func (b *natsBroker) joined(r *room) {
 
 // setMeta records m's metadata, announces it here and to the other relays.
 func (b *natsBroker) setMeta(m *member, r *room, meta json.RawMessage) {
-	h := b.rooms
-	frame := mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: m.id, Meta: meta})
-	r.mu.Lock()
-	if !m.inRoom {
-		r.mu.Unlock()
-		return
-	}
-	m.meta = meta
-	delivered := r.fanOutLocked(frame, nil)
-	b.presence.localMeta(r, m)
-	h.unlock(r)
-	h.metrics.deliveries.Add(float64(delivered))
+	b.rooms.setMetaHere(m, r, meta, func() { b.presence.localMeta(r, m) })
 }
 
 // leave takes m out of r and announces it here and to the other relays.
 func (b *natsBroker) leave(m *member, r *room) {
-	h := b.rooms
-	r.mu.Lock()
-	delivered := 0
-	if r.removeLocked(m) {
-		delivered = r.fanOutLocked(m.leaveFrame, nil)
-		b.presence.localLeave(r, m)
-	}
-	h.unlock(r)
-	h.metrics.deliveries.Add(float64(delivered))
+	b.rooms.leaveHere(m, r, func() { b.presence.localLeave(r, m) })
 }
 
 // releaseIfIdle stops r's feed once no member is here, and forgets r once

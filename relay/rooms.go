@@ -93,3 +93,38 @@ func (h *rooms) freeLocked(r *room) {
 		h.onFree(r.name)
 	}
 }
+
+// setMetaHere records m's presence metadata and announces it to r's members
+// on this relay, m included (its confirmation); beyond, when set, announces
+// it further (to other relays) under the same lock, so the order of m's
+// changes is the same everywhere.
+func (h *rooms) setMetaHere(m *member, r *room, meta json.RawMessage, beyond func()) {
+	frame := mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: m.id, Meta: meta})
+	r.mu.Lock()
+	if !m.inRoom {
+		r.mu.Unlock()
+		return
+	}
+	m.meta = meta
+	delivered := r.fanOutLocked(frame, nil)
+	if beyond != nil {
+		beyond()
+	}
+	h.unlock(r)
+	h.metrics.deliveries.Add(float64(delivered))
+}
+
+// leaveHere takes m out of r, if still there, and announces it to r's
+// members on this relay; beyond, when set, announces it further.
+func (h *rooms) leaveHere(m *member, r *room, beyond func()) {
+	r.mu.Lock()
+	delivered := 0
+	if r.removeLocked(m) {
+		delivered = r.fanOutLocked(m.leaveFrame, nil)
+		if beyond != nil {
+			beyond()
+		}
+	}
+	h.unlock(r)
+	h.metrics.deliveries.Add(float64(delivered))
+}
