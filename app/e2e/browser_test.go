@@ -446,10 +446,3 @@ func (p *person) waitText(timeout time.Duration, sel, substr string) {
 		`(sel, sub) => Array.from(document.querySelectorAll(sel)).some(e => e.textContent.includes(sub))`,
 		sel, substr)
 }
-
-// waitCount waits until exactly n elements match sel.
-func (p *person) waitCount(timeout time.Duration, sel string, n int) {
-	p.t.Helper()
-	p.poll(fmt.Sprintf("%d elements matching %s", n, sel), timeout,
-		`(sel, n) => document.querySelectorAll(sel).length === n`, sel, n)
-}

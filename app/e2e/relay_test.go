@@ -246,39 +246,6 @@ func (r *relayProcess) signalAndWait(sig syscall.Signal) error {
 	return nil
 }
 
-// metric returns the sum of every sample of the Prometheus metric name (all
-// label sets) from the relay's /metrics, and whether the metric was present.
-func (r *relayProcess) metric(name string) (float64, bool) {
-	r.t.Helper()
-	resp, err := http.Get(r.URL() + "/metrics")
-	if err != nil {
-		r.t.Fatalf("relay: GET /metrics: %v", err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		r.t.Fatalf("relay: reading /metrics: %v", err)
-	}
-	var sum float64
-	found := false
-	for _, line := range strings.Split(string(body), "\n") {
-		if !strings.HasPrefix(line, name) {
-			continue
-		}
-		rest := line[len(name):]
-		if rest == "" || (rest[0] != ' ' && rest[0] != '{') {
-			continue // another metric whose name starts with name
-		}
-		fields := strings.Fields(line)
-		var v float64
-		if _, err := fmt.Sscan(fields[len(fields)-1], &v); err == nil {
-			sum += v
-			found = true
-		}
-	}
-	return sum, found
-}
-
 // mintToken runs `relay token`, the command an operator uses to make an
 // invite, and returns the JWT it prints.
 func mintToken(t *testing.T, secret, room, name string) string {
