@@ -31,6 +31,7 @@ type Server struct {
 	metrics *metrics
 	rooms   *rooms
 	origins originPolicy
+	output  output // how every member's writer writes, from cfg
 	start   sync.Once
 
 	active atomic.Int64 // WebSocket connections, counted before the upgrade
@@ -54,6 +55,7 @@ func New(cfg Config) (*Server, error) {
 		mux:     http.NewServeMux(),
 		metrics: m,
 		origins: originPolicy{patterns: cfg.Origins},
+		output:  output{limit: int(cfg.MaxMessage), timeout: cfg.WriteTimeout},
 		members: make(map[string]*member),
 		rooms: &rooms{
 			historyLen: cfg.History,

@@ -29,7 +29,7 @@ func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
 	}
 	conn.SetReadLimit(s.cfg.MaxMessage)
 	r := s.rooms.join(m, adm.join)
-	m.startWriter(&output{limit: int(s.cfg.MaxMessage), timeout: s.cfg.WriteTimeout})
+	m.startWriter(&s.output)
 	s.armPing(m, r)
 	go s.readSession(m, r)
 }
