@@ -181,12 +181,7 @@ func (b *natsBroker) deliver(r *room, feed *natsFeed, msg jetstream.Msg) {
 			"last_delivered", r.lastSeq, "next", seq, "members", len(r.members))
 		r.lastSeq = seq
 		for len(r.members) > 0 {
-			m := r.members[0]
-			r.removeLocked(m)
-			m.kill(endMissedMessages, "")
-			if r.onDrop != nil {
-				r.onDrop(m)
-			}
+			r.dropLocked(r.members[0], endMissedMessages, "")
 		}
 		h.unlock(r)
 		return

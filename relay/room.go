@@ -74,12 +74,8 @@ func (r *room) fanOutLocked(frame []byte, except *member) (delivered int) {
 	}
 	for i := 0; i < len(slow); i++ {
 		gone := slow[i]
-		if !r.removeLocked(gone) {
+		if !r.dropLocked(gone, endSlowConsumer, dropSlowConsumer) {
 			continue // already dropped by an earlier leave in this cascade
-		}
-		gone.kill(endSlowConsumer, dropSlowConsumer)
-		if r.onDrop != nil {
-			r.onDrop(gone)
 		}
 		for _, m := range r.members {
 			if m.offer(gone.leaveFrame) {
@@ -99,14 +95,24 @@ func (r *room) offerLocked(m *member, frame []byte) (delivered int) {
 	if m.offer(frame) {
 		return 1
 	}
-	if !r.removeLocked(m) {
+	if !r.dropLocked(m, endSlowConsumer, dropSlowConsumer) {
 		return 0
 	}
-	m.kill(endSlowConsumer, dropSlowConsumer)
+	return r.fanOutLocked(m.leaveFrame, nil)
+}
+
+// dropLocked takes m out of the room, ends its connection with e and tells
+// other relays (onDrop); the caller announces the leave here. It reports
+// whether m was still in the room.
+func (r *room) dropLocked(m *member, e ending, dropReason string) bool {
+	if !r.removeLocked(m) {
+		return false
+	}
+	m.kill(e, dropReason)
 	if r.onDrop != nil {
 		r.onDrop(m)
 	}
-	return r.fanOutLocked(m.leaveFrame, nil)
+	return true
 }
 
 // removeLocked takes m out of the room and reports whether it was in it.
