@@ -156,7 +156,6 @@ func (f *fakeTransport) expectDial(t *testing.T) *dialRequest {
 	}
 }
 
-
 func (r *dialRequest) accept() *fakeRelay {
 	conn := &pipeConn{in: make(chan []byte, 256), out: make(chan []byte, 256), closed: make(chan struct{})}
 	r.reply <- dialReply{conn: conn}
