@@ -59,6 +59,7 @@ func TestMissedMessages_RecoveredAfterCut(t *testing.T) {
 	bob.waitMessages(reconnectTimeout, everything)
 
 	assertExactlyOnceAfterBarrier(t, alice, bob, everything, "Welcome back")
+	relay.assertPublished(len(everything) + 1)
 	if n, want := len(bob.Messages()), len(everything)+1; n != want {
 		t.Errorf("Bob sees %d messages, want %d\n%s", n, want, bob.dump())
 	}
