@@ -6,14 +6,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -255,6 +256,7 @@ type cuttingTransport struct {
 	mu       sync.Mutex
 	conns    int
 	cutID    string // the id of the pub written before the cut
+	cutSent  bool   // that write succeeded: the relay reads the pub before the close
 	hidden   bool   // the relay replayed cutID on the next connection
 	resentID string // the id of the first pub written after the cut
 }
@@ -269,30 +271,52 @@ func (c *cuttingTransport) Dial(ctx context.Context, url string) (Conn, error) {
 	c.conns++
 	switch c.conns {
 	case 1:
-		return &cutAfterPub{Conn: conn, t: c}, nil
+		return &cutAfterPub{Conn: conn, t: c, closed: make(chan struct{})}, nil
 	case 2:
 		return &hideReplay{Conn: conn, t: c}, nil
 	}
 	return conn, nil
 }
 
+// cutAfterPub is the first connection: once a pub is on its way, nothing
+// more is read from it (the echo may come back before the close), and it
+// closes after the write.
 type cutAfterPub struct {
 	Conn
-	t   *cuttingTransport
-	cut sync.Once
+	t      *cuttingTransport
+	cut    atomic.Bool
+	closed chan struct{} // closed after the pub's write and the close
 }
 
+var errLinkCut = errors.New("link cut by the test")
+
 func (c *cutAfterPub) Write(ctx context.Context, frame []byte) error {
-	err := c.Conn.Write(ctx, frame)
-	if id, ok := pubID(frame); ok {
-		c.cut.Do(func() {
-			c.t.mu.Lock()
-			c.t.cutID = id
-			c.t.mu.Unlock()
-			_ = c.Conn.Close()
-		})
+	id, ok := pubID(frame)
+	if !ok || c.cut.Load() {
+		return c.Conn.Write(ctx, frame)
 	}
+	c.t.mu.Lock()
+	c.t.cutID = id
+	c.t.mu.Unlock()
+	c.cut.Store(true) // before the write: its echo must not be read
+	err := c.Conn.Write(ctx, frame)
+	c.t.mu.Lock()
+	c.t.cutSent = err == nil
+	c.t.mu.Unlock()
+	_ = c.Conn.Close()
+	close(c.closed)
 	return err
+}
+
+// Read reports the cut only once the pub's write is over, so that the
+// session ending cannot fail the write.
+func (c *cutAfterPub) Read(ctx context.Context) ([]byte, error) {
+	frame, err := c.Conn.Read(ctx)
+	if c.cut.Load() {
+		<-c.closed
+		return nil, errLinkCut
+	}
+	return frame, err
 }
 
 // hideReplay drops msg objects carrying the cut pub's id from what the
@@ -344,11 +368,13 @@ func pubID(frame []byte) (string, bool) {
 	return f.ID, true
 }
 
-// countingTransport counts, per message id, the msg objects the relay sent.
+// countingTransport counts, per message id, the msg objects the relay sent,
+// and keeps the highest seq.
 type countingTransport struct {
 	Transport
-	mu   sync.Mutex
-	msgs map[string]int
+	mu      sync.Mutex
+	msgs    map[string]int
+	lastSeq uint64
 }
 
 func (c *countingTransport) Dial(ctx context.Context, url string) (Conn, error) {
@@ -363,6 +389,12 @@ func (c *countingTransport) count(id string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.msgs[id]
+}
+
+func (c *countingTransport) seq() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastSeq
 }
 
 type countingConn struct {
@@ -381,31 +413,11 @@ func (c *countingConn) Read(ctx context.Context) ([]byte, error) {
 		var f wire.ServerFrame
 		if json.Unmarshal(object, &f) == nil && f.Type == wire.TypeMsg {
 			c.t.msgs[f.ID]++
+			c.t.lastSeq = max(c.t.lastSeq, f.Seq)
 		}
 		return nil
 	})
 	return frame, nil
-}
-
-// metric reads one unlabelled metric of the relay from GET /metrics.
-func (p *relayProcess) metric(t *testing.T, name string) string {
-	t.Helper()
-	resp, err := http.Get(p.http.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(body)) {
-		if value, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
-			return value
-		}
-	}
-	t.Fatalf("no metric %s", name)
-	return ""
 }
 
 func TestRelayIntegration_LinkCutAfterPubDeliveredExactlyOnce(t *testing.T) {
@@ -422,11 +434,15 @@ func TestRelayIntegration_LinkCutAfterPubDeliveredExactlyOnce(t *testing.T) {
 	}
 	waitReal(t, alice, "delivered after the cut", func(v View) bool { return deliveredOnce(v, "through a cut") })
 	waitReal(t, bob, "bob shows it", func(v View) bool { return countMessages(v, "through a cut") == 1 })
+	// The relay got the pub twice: on the cut connection and again on the
+	// next. (Usually it had stored the first before the second connection
+	// began, and the replay was hidden; if not, the first copy is the
+	// duplicate. Either way one of them must be deduplicated.)
 	cutting.mu.Lock()
-	cutID, hidden, resentID := cutting.cutID, cutting.hidden, cutting.resentID
+	cutID, cutSent, hidden, resentID := cutting.cutID, cutting.cutSent, cutting.hidden, cutting.resentID
 	cutting.mu.Unlock()
-	if cutID == "" || !hidden || resentID != cutID {
-		t.Fatalf("no resend of a stored pub: cut %q, replay seen %v, resent %q", cutID, hidden, resentID)
+	if cutID == "" || !cutSent || resentID != cutID {
+		t.Fatalf("no resend of a sent pub: cut %q (sent %v), replay hidden %v, resent %q", cutID, cutSent, hidden, resentID)
 	}
 
 	// A marker after it: the relay handles a connection's pubs in order, so
@@ -438,8 +454,8 @@ func TestRelayIntegration_LinkCutAfterPubDeliveredExactlyOnce(t *testing.T) {
 	if n := bobSees.count(cutID); n != 1 {
 		t.Fatalf("the relay sent bob the message %d times", n)
 	}
-	if got := r.metric(t, "relay_messages_in_total"); got != "2" {
-		t.Fatalf("relay_messages_in_total %s, want 2 (the message once, the marker)", got)
+	if got := bobSees.seq(); got != 2 {
+		t.Fatalf("the relay numbered the marker %d, want 2: it published the message once, then the marker", got)
 	}
 	if n := countMessages(v, "through a cut"); n != 1 {
 		t.Fatalf("bob shows the message %d times", n)
