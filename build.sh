@@ -74,10 +74,18 @@ main() {
 # missing (Go modules, Debian's chromium when root, wasmbrowsertest from the
 # module proxy), then runs vet for both targets, the native suite under -race,
 # the wasm suite in Chromium and the Chromium end-to-end proof (app/e2e).
-# Without Chromium the browser tests are skipped loudly, except under CI=true,
-# where that is a failure.
+# Without Chromium the browser tests are skipped loudly, except under CI (any
+# true value: true, TRUE, 1, yes, on), where that is a failure.
 # ---------------------------------------------------------------------------
 WASMBROWSERTEST_VERSION=v0.11.0
+
+# is_ci: whether CI names a true value; app/e2e's underCI accepts the same set.
+is_ci() {
+	case "$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]' | tr -d '[:space:]')" in
+	1 | t | true | y | yes | on) return 0 ;;
+	esac
+	return 1
+}
 
 find_chromium() {
 	local name
@@ -125,8 +133,8 @@ run_tests() {
 	go mod download
 	if ! ensure_chromium; then
 		browser=0
-		if [ "${CI:-}" = true ]; then
-			echo "FATAL: CI=true needs Chromium for the browser tests, and it could not be installed" >&2
+		if is_ci; then
+			echo "FATAL: CI=${CI} needs Chromium for the browser tests, and it could not be installed" >&2
 			exit 1
 		fi
 		no_browser_banner

@@ -419,13 +419,16 @@ func TestNATS_PipelinedPubs_NATSStopsMidway_EachAnsweredNoneLost(t *testing.T) {
 	// feeds, resuming after the outage, find everything still kept.
 	cfg := Config{Rate: 100000, Burst: 2000, Queue: 4096, History: 5000, BrokerTimeout: 2 * time.Second}
 	r1, r2 := startNATSRelay(t, n, cfg), startNATSRelay(t, n, cfg)
-	const room, count = "midway", 1000
+	// The first pubs are in flight when NATS stops; the last ones are
+	// written once both relays know it is down, so some are refused for sure.
+	const room, count, afterStop = "midway", 1000, 10
 	ann, _ := joinRoom(t, r1, room, "ann")
 	bob, _ := joinRoom(t, r2, room, "bob")
+	pub := func(i int) error { return ann.write(fmt.Sprintf(`{"type":"pub","id":"a%d","data":%d}`, i, i)) }
 	sent := make(chan error, 1)
 	go func() {
-		for i := range count {
-			if err := ann.write(fmt.Sprintf(`{"type":"pub","id":"a%d","data":%d}`, i, i)); err != nil {
+		for i := range count - afterStop {
+			if err := pub(i); err != nil {
 				sent <- err
 				return
 			}
@@ -435,11 +438,12 @@ func TestNATS_PipelinedPubs_NATSStopsMidway_EachAnsweredNoneLost(t *testing.T) {
 	// Every pub, stored or not, acked or not when NATS stops, is answered:
 	// by its msg or by unavailable.
 	answered := map[string]bool{}
-	var refused []string
+	var accepted, refused []string
 	note := func(f wire.ServerFrame) bool {
 		switch {
 		case f.Type == wire.TypeMsg:
 			answered[f.ID] = true
+			accepted = append(accepted, f.ID)
 		case f.Type == wire.TypeError && f.Code == wire.CodeUnavailable:
 			answered[f.ID] = true
 			refused = append(refused, f.ID)
@@ -455,13 +459,27 @@ func TestNATS_PipelinedPubs_NATSStopsMidway_EachAnsweredNoneLost(t *testing.T) {
 	}
 	r1.waitReady(t, false)
 	r2.waitReady(t, false)
+	for i := count - afterStop; i < count; i++ {
+		if err := pub(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastID := fmt.Sprintf("a%d", count-1)
+	ann.until(func(f wire.ServerFrame) bool { note(f); return f.ID == lastID })
+	for i := count - afterStop; i < count; i++ {
+		if id := fmt.Sprintf("a%d", i); !slices.Contains(refused, id) {
+			t.Fatalf("%s, written while NATS was down, was not refused (refused: %v)", id, refused)
+		}
+	}
 	n.restart()
 	r1.waitReady(t, true)
 	if len(answered) < count {
 		ann.until(note)
 	}
-	// The client resends what was refused; dedup keeps each pub once.
-	for _, id := range refused {
+	// The client resends what was refused; dedup keeps each pub once. A
+	// last pub after them is the barrier: one connection's pubs keep their
+	// order, so bob has had every msg of ann's when he has the barrier.
+	for _, id := range append(slices.Clone(refused), "barrier") {
 		if err := ann.write(fmt.Sprintf(`{"type":"pub","id":%q,"data":0}`, id)); err != nil {
 			t.Fatal(err)
 		}
@@ -476,8 +494,21 @@ func TestNATS_PipelinedPubs_NATSStopsMidway_EachAnsweredNoneLost(t *testing.T) {
 			t.Fatalf("bob got %s at seq %d after seq %d: twice, or a gap", f.ID, f.Seq, last)
 		}
 		seen[f.ID], last = true, f.Seq
-		return len(seen) == count
+		return f.ID == "barrier"
 	})
 	bob.quiet()
-	t.Logf("%d of %d pubs refused around the outage", len(refused), count)
+	for _, id := range accepted {
+		if !seen[id] {
+			t.Errorf("%s was accepted (echoed to ann) but never delivered to bob", id)
+		}
+	}
+	for _, id := range refused {
+		if !seen[id] {
+			t.Errorf("%s was refused and resent but never delivered to bob", id)
+		}
+	}
+	if len(seen) != count+1 {
+		t.Errorf("bob got %d msgs, want %d and the barrier", len(seen)-1, count)
+	}
+	t.Logf("%d of %d pubs refused around the outage, %d accepted", len(refused), count, len(accepted))
 }

@@ -71,6 +71,12 @@ type Client struct {
 	idCounter uint64
 	lineCount uint64 // numbers system line keys
 
+	// onWait, nil outside tests, learns under mu when Run starts (true) and
+	// stops (false) waiting for a backoff timer or RetryNow. Whatever ends
+	// the wait reports false before Run can act on it, so a test that sees
+	// true knows no dial is due without further input.
+	onWait func(waiting bool)
+
 	sess         *session           // the current connection, nil when none
 	myConn       string             // my conn id on the current connection
 	members      map[string]*member // by conn, me included
@@ -249,6 +255,7 @@ func (c *Client) RetryNow() {
 	case c.retry <- struct{}{}:
 	default:
 	}
+	c.reportWait(false) // after the send: see reportWait
 }
 
 // SetVisible tells the client whether the person can see the room: while

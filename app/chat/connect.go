@@ -41,8 +41,7 @@ func (c *Client) Run(ctx context.Context) {
 				return
 			}
 			if state, detail, final := refusal(err); final {
-				c.setState(state, time.Time{}, detail)
-				if !c.waitForRetry(ctx) {
+				if !c.waitForRetry(ctx, state, detail) {
 					return
 				}
 				continue
@@ -145,8 +144,13 @@ func (c *Client) backoff(ctx context.Context, attempt int, detail string) bool {
 // waitWithState arms the timer before publishing the state, so whoever sees
 // the state (a test advancing a manual clock) finds the timer in place.
 func (c *Client) waitWithState(ctx context.Context, delay time.Duration, state ConnState, retryAt time.Time, detail string) bool {
+	c.reportWait(true)
+	defer c.reportWait(false)
 	fired := make(chan struct{})
-	stop := c.clock.AfterFunc(delay, func() { close(fired) })
+	stop := c.clock.AfterFunc(delay, func() {
+		c.reportWait(false)
+		close(fired)
+	})
 	defer stop()
 	c.setState(state, retryAt, detail)
 	select {
@@ -159,14 +163,29 @@ func (c *Client) waitWithState(ctx context.Context, delay time.Duration, state C
 	}
 }
 
-// waitForRetry blocks until RetryNow or ctx: no timer at all.
-func (c *Client) waitForRetry(ctx context.Context) bool {
+// waitForRetry shows state and blocks until RetryNow or ctx: no timer at all.
+func (c *Client) waitForRetry(ctx context.Context, state ConnState, detail string) bool {
+	c.reportWait(true)
+	defer c.reportWait(false)
+	c.setState(state, time.Time{}, detail)
 	select {
 	case <-ctx.Done():
 		return false
 	case <-c.retry:
 		return true
 	}
+}
+
+// reportWait tells the test hook Client.onWait whether Run waits with
+// nothing due. A RetryNow already queued is due; RetryNow reports false after
+// queueing, and both report under mu, so the last report is always right.
+func (c *Client) reportWait(waiting bool) {
+	if c.onWait == nil {
+		return
+	}
+	c.mu.Lock()
+	c.onWait(waiting && len(c.retry) == 0)
+	c.mu.Unlock()
 }
 
 func (c *Client) setState(state ConnState, retryAt time.Time, detail string) {

@@ -133,14 +133,14 @@ func TestClient_Refused_DeniedAndInvalidStopRetrying(t *testing.T) {
 				t.Errorf("RetryAt %v: no retry is scheduled", v.RetryAt)
 			}
 			h.clock.Advance(time.Hour)
-			h.transport.expectNoDial(t)
+			h.expectNoDial()
 
 			// RetryNow tries exactly once and falls back to the same state.
 			h.client.RetryNow()
 			h.transport.expectDial(t).refuse(&DialError{Status: tc.status})
 			h.waitView("refused again", func(v View) bool { return v.State == tc.state })
 			h.clock.Advance(time.Hour)
-			h.transport.expectNoDial(t)
+			h.expectNoDial()
 		})
 	}
 }

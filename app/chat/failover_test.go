@@ -155,7 +155,7 @@ func TestClient_Failover_FinalRefusalDoesNotMove(t *testing.T) {
 		req.refuse(&DialError{Status: 401})
 		h.waitView("denied", func(v View) bool { return v.State == StateDenied })
 		h.clock.Advance(time.Hour)
-		h.transport.expectNoDial(t)
+		h.expectNoDial()
 		h.client.RetryNow()
 	}
 }

@@ -156,18 +156,6 @@ func (f *fakeTransport) expectDial(t *testing.T) *dialRequest {
 	}
 }
 
-// expectNoDial checks that no dial is pending right now. The client dials
-// only from Run's goroutine after it published a state, so callers first
-// wait for the state they expect.
-func (f *fakeTransport) expectNoDial(t *testing.T) {
-	t.Helper()
-	select {
-	case req := <-f.dials:
-		t.Fatalf("unexpected dial %s", req.url)
-	default:
-	}
-}
-
 func (r *dialRequest) accept() *fakeRelay {
 	conn := &pipeConn{in: make(chan []byte, 256), out: make(chan []byte, 256), closed: make(chan struct{})}
 	r.reply <- dialReply{conn: conn}
@@ -189,7 +177,15 @@ type pipeConn struct {
 
 var _ Conn = (*pipeConn)(nil)
 
+// Read returns the frames the relay sent before the link was cut, in order,
+// before it reports the cut: a select over both would pick at random and
+// skip frames a test relies on.
 func (p *pipeConn) Read(ctx context.Context) ([]byte, error) {
+	select {
+	case f := <-p.in:
+		return f, nil
+	default:
+	}
 	select {
 	case f := <-p.in:
 		return f, nil
@@ -200,17 +196,21 @@ func (p *pipeConn) Read(ctx context.Context) ([]byte, error) {
 	}
 }
 
+// Write after the link is cut loses the frame without an error, as a write
+// into a cut TCP connection does: only Read reports the cut, after the
+// frames still buffered, so a failed write cannot end the session before
+// the reader has handled them.
 func (p *pipeConn) Write(ctx context.Context, frame []byte) error {
 	select {
 	case <-p.closed:
-		return errPipeClosed
+		return nil
 	default:
 	}
 	select {
 	case p.out <- slices.Clone(frame):
 		return nil
 	case <-p.closed:
-		return errPipeClosed
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -336,6 +336,47 @@ type harness struct {
 	store     Store
 	done      chan struct{}
 	cancel    context.CancelFunc
+	wait      runWait
+}
+
+// runWait follows Client.onWait: whether Run waits with nothing due.
+type runWait struct {
+	mu      sync.Mutex
+	waiting bool
+	changed chan struct{} // capacity 1
+}
+
+func (w *runWait) report(waiting bool) {
+	w.mu.Lock()
+	w.waiting = waiting
+	w.mu.Unlock()
+	select {
+	case w.changed <- struct{}{}:
+	default:
+	}
+}
+
+func (w *runWait) idle() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.waiting
+}
+
+// expectNoDial waits until Run waits for a timer or RetryNow with nothing
+// due, failing on any dial before that: a dial that an Advance or a stray
+// RetryNow set off cannot slip past it.
+func (h *harness) expectNoDial() {
+	h.t.Helper()
+	deadline := time.After(waitTimeout)
+	for !h.wait.idle() {
+		select {
+		case req := <-h.transport.dials:
+			h.t.Fatalf("unexpected dial %s", req.url)
+		case <-h.wait.changed:
+		case <-deadline:
+			h.t.Fatal("Run never came to wait for a timer or RetryNow")
+		}
+	}
 }
 
 func defaultOptions() Options {
@@ -360,6 +401,8 @@ func newHarness(t *testing.T, o Options) *harness {
 	}
 	o.Transport, o.Store, o.Clock = h.transport, h.store, h.clock
 	h.client = New(o)
+	h.wait.changed = make(chan struct{}, 1)
+	h.client.onWait = h.wait.report
 	return h
 }
 
@@ -391,6 +434,25 @@ func (h *harness) connect(w wire.Welcome) (*fakeRelay, *dialRequest) {
 	relay.welcome(h.t, w)
 	h.waitView("online", func(v View) bool { return v.State == StateOnline })
 	return relay, req
+}
+
+// sessionAlive reports whether the client still runs its session on
+// relay's connection and never closed it.
+func (h *harness) sessionAlive(relay *fakeRelay) bool {
+	h.client.mu.Lock()
+	s := h.client.sess
+	h.client.mu.Unlock()
+	if s == nil || s.conn != Conn(relay.conn) {
+		return false
+	}
+	select {
+	case <-s.dead:
+		return false
+	default:
+	}
+	relay.conn.mu.Lock()
+	defer relay.conn.mu.Unlock()
+	return relay.conn.closes == 0
 }
 
 // waitView waits, on Changed, until cond holds for the View.

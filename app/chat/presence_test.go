@@ -86,8 +86,11 @@ func TestClient_Presence_WelcomeJoinLeaveRename(t *testing.T) {
 		t.Fatalf("rename meta %s", meta.Data)
 	}
 	// The relay may announce my meta back to me: no second line.
-	relay.send(t, wire.MetaChange{Type: wire.TypeMeta, Conn: "c-me", Meta: json.RawMessage(`{"nick":"calm fox"}`)}, wire.Pong{Type: wire.TypePong})
-	v = h.waitView("meta echo applied", func(View) bool { return true })
+	// The relay handles a connection's frames in order: once the message
+	// sent after the echo shows, the echo has been applied.
+	relay.send(t, wire.MetaChange{Type: wire.TypeMeta, Conn: "c-me", Meta: json.RawMessage(`{"nick":"calm fox"}`)})
+	relay.send(t, msg(1, "zed-cid", "barrier-1", "zed", "after the echo"))
+	v = h.waitView("meta echo applied", func(v View) bool { return len(messageLines(v)) == 1 })
 	if n := countLines(v, LineSystem, "brave-otter is now calm fox"); n != 1 {
 		t.Fatalf("%d rename lines", n)
 	}
@@ -106,8 +109,11 @@ func TestClient_WelcomeLineOncePerConnection(t *testing.T) {
 	h := start(t, defaultOptions())
 	relay, _ := h.connect(wire.Welcome{})
 	relay.welcome(t, wire.Welcome{}) // a stray second welcome
-	relay.send(t, wire.Pong{Type: wire.TypePong})
-	v := h.waitView("frames handled", func(View) bool { return true })
+	relay.send(t, msg(1, "other", "barrier-1", "calm-fox", "after the stray welcome"))
+	v := h.waitView("stray welcome handled", func(v View) bool { return len(messageLines(v)) == 1 })
+	if n := countLines(v, LineSystem, "You joined #lobby as brave-otter"); n != 1 {
+		t.Fatalf("%d welcome lines for one connection: %v", n, texts(v.Lines))
+	}
 	relay.drop()
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()

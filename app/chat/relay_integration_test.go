@@ -3,7 +3,10 @@
 package chat
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -11,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,13 +245,20 @@ func TestRelayIntegration_FailoverToTheNextRelay(t *testing.T) {
 	}
 }
 
-// cuttingTransport wraps the real transport and, on the first connection,
-// cuts the link right after the first pub is written, before its echo can
-// be read: the relay may have accepted it, so the resend must be deduplicated.
+// cuttingTransport wraps the real transport. On the first connection it
+// cuts the link right after the first pub is written, before its echo can be
+// read: the relay has stored it, but the client cannot know. On the next
+// connection it hides the replay of that pub until the client has written it
+// again, so that the client really resends it and only the relay's dedup
+// stands between the resend and a second publication.
 type cuttingTransport struct {
 	Transport
-	mu   sync.Mutex
-	cuts int
+	mu       sync.Mutex
+	conns    int
+	cutID    string // the id of the pub written before the cut
+	cutSent  bool   // that write succeeded: the relay reads the pub before the close
+	hidden   bool   // the relay replayed cutID on the next connection
+	resentID string // the id of the first pub written after the cut
 }
 
 func (c *cuttingTransport) Dial(ctx context.Context, url string) (Conn, error) {
@@ -257,30 +268,164 @@ func (c *cuttingTransport) Dial(ctx context.Context, url string) (Conn, error) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.cuts > 0 {
-		return conn, nil
+	c.conns++
+	switch c.conns {
+	case 1:
+		return &cutAfterPub{Conn: conn, t: c, closed: make(chan struct{})}, nil
+	case 2:
+		return &hideReplay{Conn: conn, t: c}, nil
 	}
-	c.cuts++
-	return &cutAfterPub{Conn: conn}, nil
+	return conn, nil
 }
 
+// cutAfterPub is the first connection: once a pub is on its way, nothing
+// more is read from it (the echo may come back before the close), and it
+// closes after the write.
 type cutAfterPub struct {
 	Conn
-	cut sync.Once
+	t      *cuttingTransport
+	cut    atomic.Bool
+	closed chan struct{} // closed after the pub's write and the close
 }
 
+var errLinkCut = errors.New("link cut by the test")
+
 func (c *cutAfterPub) Write(ctx context.Context, frame []byte) error {
-	err := c.Conn.Write(ctx, frame)
-	if strings.Contains(string(frame), `"type":"`+wire.TypePub+`"`) {
-		c.cut.Do(func() { _ = c.Conn.Close() })
+	id, ok := pubID(frame)
+	if !ok || c.cut.Load() {
+		return c.Conn.Write(ctx, frame)
 	}
+	c.t.mu.Lock()
+	c.t.cutID = id
+	c.t.mu.Unlock()
+	c.cut.Store(true) // before the write: its echo must not be read
+	err := c.Conn.Write(ctx, frame)
+	c.t.mu.Lock()
+	c.t.cutSent = err == nil
+	c.t.mu.Unlock()
+	_ = c.Conn.Close()
+	close(c.closed)
 	return err
+}
+
+// Read reports the cut only once the pub's write is over, so that the
+// session ending cannot fail the write.
+func (c *cutAfterPub) Read(ctx context.Context) ([]byte, error) {
+	frame, err := c.Conn.Read(ctx)
+	if c.cut.Load() {
+		<-c.closed
+		return nil, errLinkCut
+	}
+	return frame, err
+}
+
+// hideReplay drops msg objects carrying the cut pub's id from what the
+// client reads until the client has written a pub again.
+type hideReplay struct {
+	Conn
+	t *cuttingTransport
+}
+
+func (h *hideReplay) Write(ctx context.Context, frame []byte) error {
+	if id, ok := pubID(frame); ok {
+		h.t.mu.Lock()
+		if h.t.resentID == "" {
+			h.t.resentID = id // before the write: the relay may answer at once
+		}
+		h.t.mu.Unlock()
+	}
+	return h.Conn.Write(ctx, frame)
+}
+
+func (h *hideReplay) Read(ctx context.Context) ([]byte, error) {
+	frame, err := h.Conn.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.t.mu.Lock()
+	defer h.t.mu.Unlock()
+	if h.t.resentID != "" {
+		return frame, nil
+	}
+	var kept [][]byte
+	_ = wire.Split(frame, func(object []byte) error {
+		var f wire.ServerFrame
+		if json.Unmarshal(object, &f) == nil && f.Type == wire.TypeMsg && f.ID == h.t.cutID {
+			h.t.hidden = true
+			return nil
+		}
+		kept = append(kept, slices.Clone(object))
+		return nil
+	})
+	return bytes.Join(kept, []byte("\n")), nil
+}
+
+func pubID(frame []byte) (string, bool) {
+	var f wire.ClientFrame
+	if json.Unmarshal(frame, &f) != nil || f.Type != wire.TypePub {
+		return "", false
+	}
+	return f.ID, true
+}
+
+// countingTransport counts, per message id, the msg objects the relay sent,
+// and keeps the highest seq.
+type countingTransport struct {
+	Transport
+	mu      sync.Mutex
+	msgs    map[string]int
+	lastSeq uint64
+}
+
+func (c *countingTransport) Dial(ctx context.Context, url string) (Conn, error) {
+	conn, err := c.Transport.Dial(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: conn, t: c}, nil
+}
+
+func (c *countingTransport) count(id string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.msgs[id]
+}
+
+func (c *countingTransport) seq() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastSeq
+}
+
+type countingConn struct {
+	Conn
+	t *countingTransport
+}
+
+func (c *countingConn) Read(ctx context.Context) ([]byte, error) {
+	frame, err := c.Conn.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.t.mu.Lock()
+	defer c.t.mu.Unlock()
+	_ = wire.Split(frame, func(object []byte) error {
+		var f wire.ServerFrame
+		if json.Unmarshal(object, &f) == nil && f.Type == wire.TypeMsg {
+			c.t.msgs[f.ID]++
+			c.t.lastSeq = max(c.t.lastSeq, f.Seq)
+		}
+		return nil
+	})
+	return frame, nil
 }
 
 func TestRelayIntegration_LinkCutAfterPubDeliveredExactlyOnce(t *testing.T) {
 	r := startRelay(t, "")
-	alice := runRealClient(t, r.url(), "alice-cid", "alice", &cuttingTransport{Transport: NewWebSocketTransport()})
-	bob := runRealClient(t, r.url(), "bob-cid", "bob", nil)
+	cutting := &cuttingTransport{Transport: NewWebSocketTransport()}
+	alice := runRealClient(t, r.url(), "alice-cid", "alice", cutting)
+	bobSees := &countingTransport{Transport: NewWebSocketTransport(), msgs: map[string]int{}}
+	bob := runRealClient(t, r.url(), "bob-cid", "bob", bobSees)
 	waitReal(t, alice, "alice online", func(v View) bool { return v.State == StateOnline })
 	waitReal(t, bob, "bob online", func(v View) bool { return v.State == StateOnline })
 
@@ -289,12 +434,29 @@ func TestRelayIntegration_LinkCutAfterPubDeliveredExactlyOnce(t *testing.T) {
 	}
 	waitReal(t, alice, "delivered after the cut", func(v View) bool { return deliveredOnce(v, "through a cut") })
 	waitReal(t, bob, "bob shows it", func(v View) bool { return countMessages(v, "through a cut") == 1 })
+	// The relay got the pub twice: on the cut connection and again on the
+	// next. (Usually it had stored the first before the second connection
+	// began, and the replay was hidden; if not, the first copy is the
+	// duplicate. Either way one of them must be deduplicated.)
+	cutting.mu.Lock()
+	cutID, cutSent, hidden, resentID := cutting.cutID, cutting.cutSent, cutting.hidden, cutting.resentID
+	cutting.mu.Unlock()
+	if cutID == "" || !cutSent || resentID != cutID {
+		t.Fatalf("no resend of a sent pub: cut %q (sent %v), replay hidden %v, resent %q", cutID, cutSent, hidden, resentID)
+	}
 
-	// A marker after it proves bob had every chance to see a duplicate.
+	// A marker after it: the relay handles a connection's pubs in order, so
+	// once bob has the marker he has every msg the resend made.
 	if err := alice.Send("marker"); err != nil {
 		t.Fatal(err)
 	}
 	v := waitReal(t, bob, "marker", func(v View) bool { return countMessages(v, "marker") == 1 })
+	if n := bobSees.count(cutID); n != 1 {
+		t.Fatalf("the relay sent bob the message %d times", n)
+	}
+	if got := bobSees.seq(); got != 2 {
+		t.Fatalf("the relay numbered the marker %d, want 2: it published the message once, then the marker", got)
+	}
 	if n := countMessages(v, "through a cut"); n != 1 {
 		t.Fatalf("bob shows the message %d times", n)
 	}

@@ -13,9 +13,9 @@
 // TestMain builds the relay (./relay/cmd/relay) and, unless CHAT_DIST names an
 // already built site, the site with the repository's build.sh. Chromium comes
 // from CHROMIUM, /usr/bin/chromium or the PATH; without it every test skips
-// loudly, except under CI=true where that is a failure. Scenario 1 saves
-// desktop and phone screenshots to CHAT_SCREENSHOTS (or a temporary
-// directory the test log names).
+// loudly, except under CI (CI=true, 1, yes…) where that is a failure, as is
+// every other skip. Scenario 1 saves desktop and phone screenshots to
+// CHAT_SCREENSHOTS (or a temporary directory the test log names).
 //
 // The package holds only tests; this file exists for its documentation.
 package e2e

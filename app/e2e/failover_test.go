@@ -28,7 +28,11 @@ func TestFailover_RelayKilledAppMovesToTheNextRelay(t *testing.T) {
 	// Pages from relay 1's origin dial relay 2 too, which must allow them.
 	relay1 := newRelay(t, "-nats", natsURL, "-origins", "127.0.0.1:*")
 	relay2 := startRelay(t, "-nats", natsURL, "-origins", "127.0.0.1:*")
-	site := siteWithRelays(t, relay1.wsURL(), relay2.wsURL())
+	// The site reaches relay 2 through a link, which records Alice's
+	// handshakes there: her resume point.
+	link2 := newLink(t, relay2.addr)
+	link2WS := "ws://" + link2.ln.Addr().String() + "/ws"
+	site := siteWithRelays(t, relay1.wsURL(), link2WS)
 	relay1.args = append(relay1.args, "-web", site) // the last -web wins
 	relay1.start()
 	room := "e2e-failover"
@@ -44,6 +48,8 @@ func TestFailover_RelayKilledAppMovesToTheNextRelay(t *testing.T) {
 	bob.waitPresence(waitTimeout, "Alice")
 	alice.waitPresence(waitTimeout, "Bob")
 
+	// Two messages before the kill: the room's stream numbers them seq 1
+	// and 2, so Alice's resume point is known without reading her storage.
 	hello := "Hello from relay 1"
 	alice.send(hello)
 	bob.waitMessages(waitTimeout, []string{hello})
@@ -58,7 +64,8 @@ func TestFailover_RelayKilledAppMovesToTheNextRelay(t *testing.T) {
 	bob.send(duringBob)
 	duringAlice := "Alice while moving"
 	alice.send(duringAlice)
-	alice.waitOnlineVia(reconnectTimeout, relay2.wsURL())
+	alice.waitOnlineVia(reconnectTimeout, link2WS)
+	resumed := link2.Handshakes() // up to the one relay 2 welcomed
 	alice.waitMessages(reconnectTimeout, []string{duringAlice}, "delivered")
 	alice.waitMessages(waitTimeout, []string{hello, answer, duringBob})
 	bob.waitMessages(waitTimeout, []string{hello, answer, duringBob, duringAlice})
@@ -72,6 +79,8 @@ func TestFailover_RelayKilledAppMovesToTheNextRelay(t *testing.T) {
 
 	texts := []string{hello, answer, duringBob, duringAlice, after, reply}
 	assertExactlyOnceAfterBarrier(t, alice, bob, texts, "Barrier after the failover")
+	// Alice resumed on relay 2 from her last seq on relay 1, not from 0.
+	assertResumedFrom(t, "Alice", resumed, 2)
 	// Relay 2 serves Alice's since= from JetStream: nothing to warn about.
 	var gaps int
 	alice.eval(`document.querySelectorAll('#messages li.gap').length`, &gaps)

@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"io"
 	"net"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +21,9 @@ import (
 // test cut that person's connection — and only theirs — the way a train
 // tunnel does, freeze it so that packets vanish without any close (only
 // keepalive can notice), hold their WebSocket handshakes so that the page has
-// to start without the network, and see their dial attempts.
+// to start without the network, and see their dial attempts; it can also
+// hold back only the relay's answers, and rewrite the resume point of the
+// next handshakes.
 type link struct {
 	t        *testing.T
 	ln       net.Listener
@@ -29,6 +33,8 @@ type link struct {
 	cut        bool                  // refuse everything: close every new connection at once
 	holdWS     chan struct{}         // non-nil: WebSocket handshakes wait until it is closed
 	frozen     chan struct{}         // non-nil: no byte moves until it is closed
+	replies    chan struct{}         // non-nil: no byte moves to the browser until it is closed
+	resumeFrom string                // non-empty: handshakes go upstream with since= this
 	conns      map[net.Conn]struct{} // open connections, both ends, to close on a cut
 	handshakes []string              // request lines of the /ws handshakes seen, held or not
 	closed     bool
@@ -116,6 +122,40 @@ func (l *link) Thaw() {
 	}
 }
 
+// FreezeReplies holds every byte from the relay to the browser, while the
+// browser's bytes still reach the relay: what the page sends arrives, and
+// no answer comes back, until ThawReplies (or a Cut, which drops them).
+func (l *link) FreezeReplies() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.replies == nil {
+		l.replies = make(chan struct{})
+	}
+}
+
+// ThawReplies lets the relay's held bytes go on; after a Cut they have
+// nowhere to go and are dropped.
+func (l *link) ThawReplies() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.replies != nil {
+		close(l.replies)
+		l.replies = nil
+	}
+}
+
+// ResumeFrom makes every later /ws handshake reach the relay with
+// since=seq instead of the page's own resume point: the relay then replays
+// nothing up to seq. Handshakes records what the page sent.
+func (l *link) ResumeFrom(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.resumeFrom = strconv.FormatUint(seq, 10)
+}
+
+// sinceParam is the since= parameter of a handshake's request line.
+var sinceParam = regexp.MustCompile(`([?&])since=[0-9]*`)
+
 // Handshakes returns the request lines of the /ws handshakes the browser
 // started so far ("GET /ws?room=…&since=… HTTP/1.1").
 func (l *link) Handshakes() []string {
@@ -190,6 +230,7 @@ func (l *link) serve(client net.Conn) {
 	if err != nil {
 		return // the browser closed a speculative connection without a request
 	}
+	resumeFrom := ""
 	if string(head) == wsRequestPrefix {
 		line, err := reader.Peek(min(reader.Buffered(), 4096))
 		if err != nil {
@@ -201,6 +242,7 @@ func (l *link) serve(client net.Conn) {
 		l.mu.Lock()
 		l.handshakes = append(l.handshakes, string(line))
 		hold := l.holdWS
+		resumeFrom = l.resumeFrom
 		l.mu.Unlock()
 		if hold != nil {
 			select {
@@ -221,14 +263,24 @@ func (l *link) serve(client net.Conn) {
 	}
 	defer l.untrack(upstream)
 	defer upstream.Close()
+	if resumeFrom != "" {
+		requestLine, err := reader.ReadString('\n')
+		if err != nil {
+			return
+		}
+		requestLine = sinceParam.ReplaceAllString(requestLine, "${1}since="+resumeFrom)
+		if _, err := io.WriteString(upstream, requestLine); err != nil {
+			return
+		}
+	}
 
 	done := make(chan struct{}, 2)
 	go func() {
-		l.forward(upstream, reader)
+		l.forward(upstream, reader, false)
 		done <- struct{}{}
 	}()
 	go func() {
-		l.forward(client, upstream)
+		l.forward(client, upstream, true)
 		done <- struct{}{}
 	}()
 	<-done // one direction ended: end both, as a cut cable does
@@ -238,18 +290,24 @@ func (l *link) serve(client net.Conn) {
 }
 
 // forward copies src to dst until either fails, holding each chunk while the
-// link is frozen.
-func (l *link) forward(dst io.Writer, src io.Reader) {
+// link is frozen (or, toBrowser, while the replies are).
+func (l *link) forward(dst io.Writer, src io.Reader, toBrowser bool) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
 			l.mu.Lock()
-			frozen := l.frozen
+			holds := []chan struct{}{l.frozen}
+			if toBrowser {
+				holds = append(holds, l.replies)
+			}
 			l.mu.Unlock()
-			if frozen != nil {
+			for _, hold := range holds {
+				if hold == nil {
+					continue
+				}
 				select {
-				case <-frozen:
+				case <-hold:
 				case <-l.done:
 					return
 				}

@@ -59,6 +59,7 @@ func TestMissedMessages_RecoveredAfterCut(t *testing.T) {
 	bob.waitMessages(reconnectTimeout, everything)
 
 	assertExactlyOnceAfterBarrier(t, alice, bob, everything, "Welcome back")
+	relay.assertPublished(len(everything) + 1)
 	if n, want := len(bob.Messages()), len(everything)+1; n != want {
 		t.Errorf("Bob sees %d messages, want %d\n%s", n, want, bob.dump())
 	}
@@ -68,22 +69,28 @@ func TestMissedMessages_RecoveredAfterCut(t *testing.T) {
 		t.Errorf("Bob sees a \"messages may be missing\" divider although the relay kept every message\n%s", bob.dump())
 	}
 
-	// The reconnect asked for what was missed, not for the whole window: since=
-	// is Bob's last seq (3), or one less when the client asks for one message
-	// of overlap to detect a restarted relay.
-	handshakes := bobLink.Handshakes()[handshakesBefore:]
+	// The reconnect asked for what was missed, not for the whole window.
+	assertResumedFrom(t, "Bob", bobLink.Handshakes()[handshakesBefore:], uint64(len(before)))
+}
+
+// assertResumedFrom checks that every reconnect handshake asks for what was
+// missed, not for the whole window: since= is lastSeen, the last seq the
+// person saw, or one less when the client asks for one message of overlap to
+// detect a restarted relay.
+func assertResumedFrom(t *testing.T, who string, handshakes []string, lastSeen uint64) {
+	t.Helper()
 	if len(handshakes) == 0 {
-		t.Fatal("Bob's page reconnected without a handshake through his link")
+		t.Fatalf("%s's page reconnected without a handshake through the link", who)
 	}
 	for _, line := range handshakes {
 		since, err := handshakeSince(line)
 		if err != nil {
-			t.Errorf("Bob's reconnect handshake %q: %v", line, err)
+			t.Errorf("%s's reconnect handshake %q: %v", who, line, err)
 			continue
 		}
-		if lastSeen := uint64(len(before)); since+1 < lastSeen || since > lastSeen {
-			t.Errorf("Bob's reconnect handshake %q asks for since=%d, want %d (or %d for overlap) after seeing seq 1..%d",
-				line, since, lastSeen, lastSeen-1, lastSeen)
+		if since+1 < lastSeen || since > lastSeen {
+			t.Errorf("%s's reconnect handshake %q asks for since=%d, want %d (or %d for overlap) after seeing seq 1..%d",
+				who, line, since, lastSeen, lastSeen-1, lastSeen)
 		}
 	}
 }

@@ -2,7 +2,13 @@
 
 package e2e
 
-import "testing"
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
 
 // Connection states that mean "not connected right now".
 var notOnline = []string{"connecting", "offline", "reconnecting"}
@@ -40,6 +46,7 @@ func TestOutbox_SurvivesRelayOutage(t *testing.T) {
 	bob.waitMessages(reconnectTimeout, append([]string{before}, outbox...))
 
 	assertExactlyOnceAfterBarrier(t, alice, bob, append([]string{before}, outbox...), "After the outage")
+	relay.assertPublished(len(outbox) + 1) // this run of the relay: the outbox and the barrier
 }
 
 // Scenario 4. The relay dies with SIGKILL in the middle of a conversation and
@@ -77,6 +84,80 @@ func TestReconnect_AfterRelayKill9(t *testing.T) {
 	bob.waitMessages(waitTimeout, []string{reply}, "delivered")
 
 	assertExactlyOnceAfterBarrier(t, alice, bob, []string{question, answer, after, reply}, "Barrier after the crash")
+	relay.assertPublished(3) // this run of the relay: after, reply and the barrier
+}
+
+// Scenario: the echo is lost. Alice's message reaches the relay (Bob gets
+// it), but her link dies before its echo reaches her, and she comes back with
+// a resume point past it, so the relay's replay does not carry it: her page
+// must resend it, and the relay's dedup must answer her alone with the
+// original. The pages show it once (their own dedup would hide a second
+// publication), so the relay's count says it published it once.
+func TestOutbox_LostEchoResentPublishedOnce(t *testing.T) {
+	requireSuite(t)
+	relay := startRelay(t)
+	room := "e2e-lost-echo"
+
+	alice, bob := newPerson(t, "Alice"), newPerson(t, "Bob")
+	aliceLink := newLink(t, relay.addr)
+	joinRoom(t, aliceLink.URL(), room, alice)
+	joinRoom(t, relay.URL(), room, bob)
+
+	before := "Before the lost echo"
+	alice.send(before)
+	bob.waitMessages(waitTimeout, []string{before})
+	alice.waitMessages(waitTimeout, []string{before}, "delivered") // seq 1
+
+	aliceLink.FreezeReplies()
+	lost := "Its echo gets lost"
+	alice.send(lost)
+	bob.waitMessages(waitTimeout, []string{lost}) // the relay has it: seq 2
+	if m, _ := find(alice.Messages(), lost); m.Status == "delivered" {
+		t.Fatalf("Alice's message is delivered although its echo is held\n%s", alice.dump())
+	}
+	aliceLink.ResumeFrom(2)
+	handshakesBefore := len(aliceLink.Handshakes())
+	aliceLink.Cut()
+	aliceLink.ThawReplies() // the held echo has no connection left to go to
+	alice.waitState(waitTimeout, notOnline...)
+	aliceLink.Restore()
+	alice.waitState(reconnectTimeout, "online")
+	// The replay skipped seq 2: only the relay's answer to her resend can
+	// deliver it.
+	alice.waitMessages(reconnectTimeout, []string{lost}, "delivered")
+	if len(aliceLink.Handshakes()) == handshakesBefore {
+		t.Fatal("Alice's page reconnected without a handshake through her link")
+	}
+
+	assertExactlyOnceAfterBarrier(t, alice, bob, []string{before, lost}, "After the lost echo")
+	relay.assertPublished(3) // before, lost (once) and the barrier
+}
+
+// assertPublished checks what the relay itself did: relay_messages_in_total
+// (messages published, deduplicated resends excluded) of its current run is
+// want. The pages' own dedup by (cid, id) would hide a message the relay
+// published twice; this does not.
+func (r *relayProcess) assertPublished(want int) {
+	r.t.Helper()
+	resp, err := http.Get(r.URL() + "/metrics")
+	if err != nil {
+		r.t.Fatalf("relay: GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		r.t.Fatalf("relay: reading /metrics: %v", err)
+	}
+	const name = "relay_messages_in_total"
+	for line := range strings.Lines(string(body)) {
+		if value, ok := strings.CutPrefix(strings.TrimSpace(line), name+" "); ok {
+			if got, err := strconv.ParseFloat(value, 64); err != nil || got != float64(want) {
+				r.t.Fatalf("relay: %s %s, want %d: the relay published a message more (or less) than once", name, value, want)
+			}
+			return
+		}
+	}
+	r.t.Fatalf("relay: no %s in /metrics", name)
 }
 
 // joinRoom opens room at origin for each person, waits until they are online

@@ -90,8 +90,16 @@ func loadText(w io.Writer, r loadResult) {
 	}
 	fmt.Fprintf(w, "  duration           %.2fs, %d published\n", r.DurationSeconds, r.Published)
 	fmt.Fprintf(w, "  deliveries         %d (%.0f/s)\n", r.Deliveries, r.DeliveriesPerSec)
-	fmt.Fprintf(w, "  latency ms         p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (%d samples)\n",
-		r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.P999, r.Latency.Max, r.Latency.Count)
+	since := "write"
+	if r.Mode == "open" {
+		since = "scheduled send"
+	}
+	fmt.Fprintf(w, "  latency ms         p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (%d samples, from the %s)\n",
+		r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.P999, r.Latency.Max, r.Latency.Count, since)
+	if l := r.SendLag; l != nil {
+		fmt.Fprintf(w, "  send lag ms        p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (this tool: scheduled → written)\n",
+			l.P50, l.P90, l.P99, l.P999, l.Max)
+	}
 	fmt.Fprintf(w, "  lost / duplicate   %d / %d of %d expected", r.Lost, r.Duplicates, r.Expected)
 	if r.Errors > 0 || r.ClosedEarly > 0 {
 		fmt.Fprintf(w, " (%d error frames, %d connections closed by the server)", r.Errors, r.ClosedEarly)

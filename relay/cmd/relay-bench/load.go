@@ -56,33 +56,40 @@ type latencyMS struct {
 
 // loadResult is the report of fanout and rooms.
 type loadResult struct {
-	Command          string    `json:"command"`
-	Proto            string    `json:"proto"`
-	URL              string    `json:"url"`
-	Rooms            int       `json:"rooms"`
-	SubsPerRoom      int       `json:"subs_per_room"`
-	PubsPerRoom      int       `json:"pubs_per_room"`
-	Conns            int       `json:"conns"`
-	Mode             string    `json:"mode"` // "closed" (window) or "open" (rate)
-	Window           int       `json:"window,omitempty"`
-	Rate             float64   `json:"rate,omitempty"`
-	DurationSeconds  float64   `json:"duration_seconds"`
-	Published        uint64    `json:"published"`
-	Deliveries       uint64    `json:"deliveries"` // objects received by all members during the duration
-	DeliveriesPerSec float64   `json:"deliveries_per_sec"`
-	Expected         uint64    `json:"expected"` // published × members per room, summed over rooms
-	Received         uint64    `json:"received"` // distinct deliveries, in flight ones included
-	Lost             uint64    `json:"lost"`
-	Duplicates       uint64    `json:"duplicates"`
-	Errors           uint64    `json:"error_frames"`
-	ClosedEarly      int       `json:"closed_early"` // connections the server ended during the run
-	Latency          latencyMS `json:"latency_ms"`
-	CPUMeasured      bool      `json:"cpu_measured"`
-	ServerCPUSeconds float64   `json:"server_cpu_seconds,omitempty"`
-	CPUSecPerMillion float64   `json:"server_cpu_seconds_per_million_deliveries,omitempty"`
-	ServerRSSKB      int64     `json:"server_rss_kb,omitempty"`
-	ServerPeakRSSKB  int64     `json:"server_peak_rss_kb,omitempty"`
-	ClientProcs      int       `json:"client_gomaxprocs"`
+	Command          string  `json:"command"`
+	Proto            string  `json:"proto"`
+	URL              string  `json:"url"`
+	Rooms            int     `json:"rooms"`
+	SubsPerRoom      int     `json:"subs_per_room"`
+	PubsPerRoom      int     `json:"pubs_per_room"`
+	Conns            int     `json:"conns"`
+	Mode             string  `json:"mode"` // "closed" (window) or "open" (rate)
+	Window           int     `json:"window,omitempty"`
+	Rate             float64 `json:"rate,omitempty"`
+	DurationSeconds  float64 `json:"duration_seconds"`
+	Published        uint64  `json:"published"`
+	Deliveries       uint64  `json:"deliveries"` // distinct messages received by all members during the duration (duplicates excluded)
+	DeliveriesPerSec float64 `json:"deliveries_per_sec"`
+	Expected         uint64  `json:"expected"` // published × members per room, summed over rooms
+	Received         uint64  `json:"received"` // distinct deliveries, in flight ones included
+	Lost             uint64  `json:"lost"`
+	Duplicates       uint64  `json:"duplicates"`
+	Errors           uint64  `json:"error_frames"`
+	ClosedEarly      int     `json:"closed_early"` // connections the server ended during the run
+	// Latency runs from the time a message was due to the time a member
+	// received it: in open loop the scheduled send time, so that a backlog
+	// behind a late timer or a blocked write counts; in closed loop the write.
+	Latency latencyMS `json:"latency_ms"`
+	// SendLag (open loop only) is this tool's own delay, from a message's
+	// scheduled send time to the end of its write: on a busy machine a load
+	// tool's timers wake late, and this tells that delay from the relay's.
+	SendLag          *latencyMS `json:"send_lag_ms,omitempty"`
+	CPUMeasured      bool       `json:"cpu_measured"`
+	ServerCPUSeconds float64    `json:"server_cpu_seconds,omitempty"`
+	CPUSecPerMillion float64    `json:"server_cpu_seconds_per_million_deliveries,omitempty"`
+	ServerRSSKB      int64      `json:"server_rss_kb,omitempty"`
+	ServerPeakRSSKB  int64      `json:"server_peak_rss_kb,omitempty"`
+	ClientProcs      int        `json:"client_gomaxprocs"`
 	// ClientCPUSeconds is this tool's own CPU time while publishing: on a
 	// small machine the load generator competes with the server for cores.
 	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
@@ -115,6 +122,18 @@ type receiver struct {
 type sharedHistogram struct {
 	mu sync.Mutex
 	h  *hdrhistogram.Histogram
+}
+
+func newSharedHistogram() *sharedHistogram {
+	return &sharedHistogram{h: hdrhistogram.New(minLatencyUS, maxLatencyUS, latencyDigits)}
+}
+
+func (s *sharedHistogram) percentiles() latencyMS {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.h
+	return latencyMS{Count: h.TotalCount(), P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
+		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)), Max: ms(h.Max())}
 }
 
 func (s *sharedHistogram) record(values []int64) {
@@ -168,11 +187,11 @@ func (r *receiver) handle(object []byte) {
 	if !ok || local < 0 || local >= len(r.next) {
 		return
 	}
-	r.delivered.Add(1)
 	if n < r.next[local] {
 		r.duplicates.Add(1)
 		return
 	}
+	r.delivered.Add(1)
 	r.next[local] = n + 1
 	r.unique.Add(1)
 	r.latencies = append(r.latencies, (time.Now().UnixNano()-sentNS)/1000)
@@ -211,7 +230,11 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	if err != nil {
 		return res, err
 	}
-	hist := &sharedHistogram{h: hdrhistogram.New(minLatencyUS, maxLatencyUS, latencyDigits)}
+	hist := newSharedHistogram()
+	var lag *sharedHistogram // open loop: scheduled → written
+	if plan.rate > 0 {
+		lag = newSharedHistogram()
+	}
 	members := plan.membersPerRoom()
 	receivers := make([]*receiver, res.Conns)
 	var stopping atomic.Bool
@@ -278,7 +301,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 			publishers.Add(1)
 			go func() {
 				defer publishers.Done()
-				publish(stop, r, global, plan, &sent[global])
+				publish(stop, r, global, plan, &sent[global], lag)
 			}()
 		}
 	}
@@ -339,9 +362,11 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 
 	res.DurationSeconds = elapsed.Seconds()
 	res.DeliveriesPerSec = float64(res.Deliveries) / elapsed.Seconds()
-	h := hist.h
-	res.Latency = latencyMS{Count: h.TotalCount(), P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
-		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)), Max: ms(h.Max())}
+	res.Latency = hist.percentiles()
+	if lag != nil {
+		sendLag := lag.percentiles()
+		res.SendLag = &sendLag
+	}
 	if len(common.pids) > 0 {
 		res.CPUMeasured = true
 		res.ServerCPUSeconds = (cpuEnd - cpuStart).Seconds()
@@ -360,38 +385,68 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 
 // publish sends messages from one publisher until stop closes: closed loop
 // with plan.window messages in flight (a credit comes back with each echo),
-// or open loop at its share of plan.rate.
-func publish(stop <-chan struct{}, r *receiver, global int, plan loadPlan, sent *atomic.Uint64) {
-	var frame []byte
-	send := func(n uint64) bool {
-		now := time.Now().UnixNano()
-		if r.proto == protoRaw {
-			frame = appendPayload(frame[:0], global, n, now)
-		} else {
-			frame = appendPub(frame[:0], global, n, now)
-		}
+// or open loop at its share of plan.rate. lag, in open loop, gets each
+// message's send lag.
+func publish(stop <-chan struct{}, r *receiver, global int, plan loadPlan, sent *atomic.Uint64, lag *sharedHistogram) {
+	write := func(frame []byte) error {
 		// Not canceled by stop: coder/websocket closes a connection whose
 		// write is canceled, and the messages in flight must still arrive.
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		err := r.conn.Write(ctx, websocket.MessageText, frame)
-		cancel()
-		if err != nil {
+		defer cancel()
+		return r.conn.Write(ctx, websocket.MessageText, frame)
+	}
+	sender{proto: r.proto, global: global, write: write, sent: sent, lag: lag}.run(stop, plan, r.credits)
+}
+
+// sender is one publisher's send loop, apart from its connection.
+type sender struct {
+	proto  string
+	global int
+	write  func(frame []byte) error
+	sent   *atomic.Uint64
+	lag    *sharedHistogram // open loop; nil in closed loop
+}
+
+func (s sender) run(stop <-chan struct{}, plan loadPlan, credits chan struct{}) {
+	var frame []byte
+	var lags []int64
+	defer func() {
+		if s.lag != nil {
+			s.lag.record(lags)
+		}
+	}()
+	// send writes message n stamped with due, the time it was due: a
+	// receiver's latency runs from there.
+	send := func(n uint64, due time.Time) bool {
+		if s.proto == protoRaw {
+			frame = appendPayload(frame[:0], s.global, n, due.UnixNano())
+		} else {
+			frame = appendPub(frame[:0], s.global, n, due.UnixNano())
+		}
+		if err := s.write(frame); err != nil {
 			return false
 		}
-		sent.Add(1)
+		s.sent.Add(1)
+		if s.lag != nil {
+			lags = append(lags, time.Since(due).Microseconds())
+			if len(lags) == latencyBatch {
+				s.lag.record(lags)
+				lags = lags[:0]
+			}
+		}
 		return true
 	}
 	if plan.rate <= 0 {
 		for range plan.window {
-			r.credits <- struct{}{}
+			credits <- struct{}{}
 		}
 		for n := uint64(0); ; n++ {
 			select {
-			case <-r.credits:
+			case <-credits:
 			case <-stop:
 				return
 			}
-			if !send(n) {
+			if !send(n, time.Now()) {
 				return
 			}
 		}
@@ -404,7 +459,7 @@ func publish(stop <-chan struct{}, r *receiver, global int, plan loadPlan, sent 
 	for {
 		due := uint64(time.Since(start).Seconds() * perPublisher)
 		for ; n < due; n++ {
-			if !send(n) {
+			if !send(n, scheduledAt(start, n, perPublisher)) {
 				return
 			}
 		}
@@ -414,6 +469,13 @@ func publish(stop <-chan struct{}, r *receiver, global int, plan loadPlan, sent 
 			return
 		}
 	}
+}
+
+// scheduledAt is when message n (from 0) of an open loop started at start
+// is due at perSecond messages per second: the loop sends it once
+// perSecond × elapsed reaches n+1.
+func scheduledAt(start time.Time, n uint64, perSecond float64) time.Time {
+	return start.Add(time.Duration(float64(n+1) / perSecond * float64(time.Second)))
 }
 
 func sumUnique(receivers []*receiver) (n uint64) {
