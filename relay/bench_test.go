@@ -57,7 +57,7 @@ func BenchmarkEncodeMsg(b *testing.B) {
 const fanOutMembers = 1000
 
 // BenchmarkFanOut1000 publishes into a room of 1000 members through
-// rooms.publish: dedup lookup, seq, encoding, the window, and an offer to
+// hub.publish: dedup lookup, seq, encoding, the window, and an offer to
 // each member's queue, all under the room's lock. The members have no
 // connection: what it excludes is the writers' work (batching and the
 // socket writes), which relay-bench fanout measures. The queues are drained
@@ -67,12 +67,12 @@ func BenchmarkFanOut1000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.rooms.close()
+	defer s.hub.close()
 	members := make([]*member, fanOutMembers)
 	var r *room
 	for i := range members {
 		members[i] = newMember(fmt.Sprintf("%016x", i), "cid-"+strconv.Itoa(i), "", nil, s.cfg.Queue, s.metrics)
-		r = s.rooms.join(members[i], joinRequest{room: "bench"})
+		r = s.hub.join(members[i], joinRequest{room: "bench"})
 		drainQueues(members[:i+1]) // the join announcements
 	}
 	publisher := members[0]
@@ -88,7 +88,7 @@ func BenchmarkFanOut1000(b *testing.B) {
 	b.ResetTimer()
 	published := 0
 	for b.Loop() {
-		s.rooms.publish(publisher, r, ids[published%len(ids)], data)
+		s.hub.publish(publisher, r, ids[published%len(ids)], data)
 		published++
 		if published%s.cfg.Queue == 0 {
 			b.StopTimer()

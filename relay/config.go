@@ -51,11 +51,63 @@ const (
 	// and its members leave every room. Also how often a relay checks
 	// that the others' presence matches its own view.
 	DefaultPresenceInterval = time.Second
+	// DefaultHistoryBytes bounds the sum of every room's recovery window in
+	// memory (256 MiB); past it the oldest messages of the least recently
+	// active rooms are evicted.
+	DefaultHistoryBytes = 256 << 20
+	// DefaultRoomHistoryBytes bounds one room's recovery window (4 MiB).
+	DefaultRoomHistoryBytes = 4 << 20
+	// DefaultMaxRooms is the number of rooms held in memory above which a
+	// handshake into a new room is answered 503.
+	DefaultMaxRooms = 100_000
+
 	// DefaultBrokerTimeout bounds one request to NATS JetStream (publish,
 	// stream lookup, replay); a pub that times out is refused with
 	// error unavailable.
 	DefaultBrokerTimeout = 5 * time.Second
 )
+
+// Defaults of the HTTP edge: per-address limits and the http.Server's
+// timeouts. A relay on the open internet meets clients that open many
+// connections from one address, or open sockets and send nothing.
+const (
+	// DefaultMaxConnsPerIP is how many WebSocket connections one client
+	// address (an IPv4 address, an IPv6 /64) may hold at once; one more gets
+	// 429. A household or office behind one NAT stays well below it.
+	DefaultMaxConnsPerIP = 256
+	// DefaultHandshakesPerIP is the sustained number of /ws requests
+	// (handshakes and diagnoses) per second one client address may make.
+	DefaultHandshakesPerIP = 20.0
+	// DefaultHandshakeBurst is how many /ws requests one client address may
+	// make at once above DefaultHandshakesPerIP: a page that reconnects
+	// several rooms, or everyone behind a NAT after a relay restart.
+	DefaultHandshakeBurst = 50
+
+	// DefaultReadHeaderTimeout bounds how long a client may take to send its
+	// request headers: a socket that sends nothing, or half a header, is
+	// closed after it (slowloris).
+	DefaultReadHeaderTimeout = 10 * time.Second
+	// DefaultHTTPReadTimeout bounds reading a whole request, headers included.
+	DefaultHTTPReadTimeout = 30 * time.Second
+	// DefaultHTTPWriteTimeout bounds writing the answer to a plain HTTP
+	// request (pages, app.wasm, metrics), counted from the end of its
+	// headers; long enough for app.wasm over a slow mobile link. WebSocket
+	// connections are not bound by it: net/http clears a connection's
+	// deadlines when the relay hijacks it for the upgrade.
+	DefaultHTTPWriteTimeout = 60 * time.Second
+	// DefaultHTTPIdleTimeout is how long a keep-alive connection may wait
+	// for its next request.
+	DefaultHTTPIdleTimeout = 60 * time.Second
+)
+
+// DefaultTrustedProxies are the peers whose X-Forwarded-For or Forwarded
+// header names the client address: the loopback addresses, where the
+// README's proxies (Caddy, nginx) run next to the relay.
+var DefaultTrustedProxies = []string{"127.0.0.0/8", "::1/128"}
+
+// Unlimited, in MaxConnsPerIP or HandshakesPerIP, turns that limit off
+// (benchmarks and tests that open many connections from one address).
+const Unlimited = -1
 
 // minMaxMessage is the smallest MaxMessage that still fits a pub frame with
 // a maximal id and a few bytes of data.
@@ -110,6 +162,18 @@ type Config struct {
 	HistoryAge time.Duration
 	// MaxConns caps simultaneous WebSocket connections (DefaultMaxConns).
 	MaxConns int
+	// HistoryBytes bounds the sum of every room's recovery window in
+	// memory, in bytes (DefaultHistoryBytes). Past it the oldest messages
+	// of the least recently active rooms are evicted, rooms without
+	// members first; a since= into what was evicted gets recovered:false.
+	HistoryBytes int64
+	// RoomHistoryBytes bounds one room's recovery window in bytes
+	// (DefaultRoomHistoryBytes), in memory and, with NATS, the MaxBytes of
+	// each room's stream.
+	RoomHistoryBytes int
+	// MaxRooms caps the rooms held in memory (DefaultMaxRooms): a handshake
+	// into a new room beyond it gets 503 "too many rooms".
+	MaxRooms int
 
 	// NATS lists the URLs of a NATS server (or cluster) with JetStream. When
 	// set, rooms are shared by every relay connected to it: seq, recovery
@@ -124,6 +188,46 @@ type Config struct {
 	// BrokerTimeout bounds one request to NATS JetStream
 	// (DefaultBrokerTimeout). Unused without NATS.
 	BrokerTimeout time.Duration
+
+	// MaxConnsPerIP caps the WebSocket connections of one client address,
+	// IPv6 counted per /64 (DefaultMaxConnsPerIP); Unlimited (any negative
+	// value) turns the cap off. More get 429 before the upgrade.
+	MaxConnsPerIP int
+	// HandshakesPerIP is the sustained /ws requests per second of one client
+	// address (DefaultHandshakesPerIP); Unlimited (any negative value) turns
+	// the limit off. More get 429 before any other check.
+	HandshakesPerIP float64
+	// HandshakeBurst is the /ws burst per client address above
+	// HandshakesPerIP (DefaultHandshakeBurst).
+	HandshakeBurst int
+	// TrustedProxies lists the peers, as CIDRs or single addresses, from
+	// which X-Forwarded-For (or, without it, Forwarded) names the client
+	// address that the per-address limits count: its rightmost hop that is
+	// not itself trusted. nil means DefaultTrustedProxies; an empty non-nil
+	// slice trusts no peer. Trusting a peer that does not overwrite or append
+	// to the header lets any client choose its own address.
+	TrustedProxies []string
+
+	// RequireCKey refuses connections that name their cid with cid= instead
+	// of proving it with ckey= (400 "ckey required"), so that nobody can
+	// connect as someone else's cid. See PROTOCOL.md, "Client keys".
+	RequireCKey bool
+
+	// MetricsAddr, when set, is a second listen address of Run and Serve that
+	// serves GET /metrics alone; the main listener then has no /metrics.
+	// Empty: /metrics is on the main listener, for loopback clients only.
+	MetricsAddr string
+
+	// ReadHeaderTimeout bounds reading request headers (DefaultReadHeaderTimeout).
+	ReadHeaderTimeout time.Duration
+	// HTTPReadTimeout bounds reading a whole request (DefaultHTTPReadTimeout).
+	HTTPReadTimeout time.Duration
+	// HTTPWriteTimeout bounds writing a plain HTTP answer
+	// (DefaultHTTPWriteTimeout); WebSocket connections are not bound by it.
+	HTTPWriteTimeout time.Duration
+	// HTTPIdleTimeout bounds a keep-alive connection's wait for its next
+	// request (DefaultHTTPIdleTimeout).
+	HTTPIdleTimeout time.Duration
 
 	// TLSCert and TLSKey are PEM files; when both are set Run serves TLS.
 	TLSCert string
@@ -149,6 +253,16 @@ func (c Config) Validate() error {
 	positive("history age", c.HistoryAge)
 	positive("presence interval", c.PresenceInterval)
 	positive("broker timeout", c.BrokerTimeout)
+	positive("read header timeout", c.ReadHeaderTimeout)
+	positive("http read timeout", c.HTTPReadTimeout)
+	positive("http write timeout", c.HTTPWriteTimeout)
+	positive("http idle timeout", c.HTTPIdleTimeout)
+	if c.HandshakeBurst < 0 {
+		errs = append(errs, fmt.Errorf("handshake burst must not be negative, got %d", c.HandshakeBurst))
+	}
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	if c.MaxMessage < 0 || (c.MaxMessage > 0 && c.MaxMessage < minMaxMessage) {
 		errs = append(errs, fmt.Errorf("max message must be at least %d bytes, got %d", minMaxMessage, c.MaxMessage))
 	}
@@ -158,10 +272,14 @@ func (c Config) Validate() error {
 	for _, f := range []struct {
 		name string
 		n    int
-	}{{"burst", c.Burst}, {"queue", c.Queue}, {"history", c.History}, {"max conns", c.MaxConns}} {
+	}{{"burst", c.Burst}, {"queue", c.Queue}, {"history", c.History}, {"max conns", c.MaxConns},
+		{"room history bytes", c.RoomHistoryBytes}, {"max rooms", c.MaxRooms}} {
 		if f.n < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative, got %d", f.name, f.n))
 		}
+	}
+	if c.HistoryBytes < 0 {
+		errs = append(errs, fmt.Errorf("history bytes must not be negative, got %d", c.HistoryBytes))
 	}
 	for _, p := range c.Origins {
 		if _, err := path.Match(p, ""); err != nil {
@@ -200,8 +318,21 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.History, DefaultHistory)
 	setDefault(&c.HistoryAge, DefaultHistoryAge)
 	setDefault(&c.MaxConns, DefaultMaxConns)
+	setDefault(&c.HistoryBytes, DefaultHistoryBytes)
+	setDefault(&c.RoomHistoryBytes, DefaultRoomHistoryBytes)
+	setDefault(&c.MaxRooms, DefaultMaxRooms)
 	setDefault(&c.PresenceInterval, DefaultPresenceInterval)
 	setDefault(&c.BrokerTimeout, DefaultBrokerTimeout)
+	setDefault(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)
+	setDefault(&c.HandshakesPerIP, DefaultHandshakesPerIP)
+	setDefault(&c.HandshakeBurst, DefaultHandshakeBurst)
+	setDefault(&c.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	setDefault(&c.HTTPReadTimeout, DefaultHTTPReadTimeout)
+	setDefault(&c.HTTPWriteTimeout, DefaultHTTPWriteTimeout)
+	setDefault(&c.HTTPIdleTimeout, DefaultHTTPIdleTimeout)
+	if c.TrustedProxies == nil {
+		c.TrustedProxies = DefaultTrustedProxies
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

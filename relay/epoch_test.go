@@ -35,7 +35,7 @@ func TestServer_Epoch_StableWhileRoomLives(t *testing.T) {
 func TestServer_Epoch_NewAfterRoomFreed(t *testing.T) {
 	tr := startRelay(t, Config{HistoryAge: 50 * time.Millisecond})
 	freed := make(chan string, 4)
-	tr.rooms.onFree = func(name string) { freed <- name }
+	tr.memoryLogs().onFree = func(name string) { freed <- name }
 	keeper := tr.dial(t, query("f", "keeper")) // no freeing before we read the epoch
 	before := keeper.expect(wire.TypeWelcome).Epoch
 	fillRoom(t, tr, "f", 1)

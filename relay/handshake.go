@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -28,51 +30,81 @@ type admission struct {
 }
 
 // handleWebSocket serves GET /ws. The checks run in the documented order:
-// 400 (room, cid, since, epoch), 403 (origin), 401 (token), 503 (capacity).
+// 429 (handshakes per address), 400 (room, cid or ckey, since, epoch),
+// 403 (origin), 401 (token), 429 (connections per address), 503 (capacity).
 //
 // A GET without upgrade headers gets the same checks and status, or 426 when
 // they all pass: the "handshake diagnosis" extension. Browsers hide why a
 // WebSocket handshake failed, so a client fetches the same URL to learn
-// whether to retry (426, 503) or to give up (400, 401, 403).
+// whether to retry (426, 429, 503) or to give up (400, 401, 403).
 func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
-	adm, rej := s.checkHandshake(r)
+	// Tokens and ckeys travel in this URL: no page it links to may learn it.
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	addr, hasAddr := s.proxies.clientAddr(r)
+	key := addressKey(addr)
+	adm, rej := s.checkHandshake(r, key, hasAddr)
 	if !isWebSocketUpgrade(r) {
+		if rej == nil {
+			rej = s.checkCapacity(key, hasAddr, adm.join.room)
+		}
 		s.diagnose(w, r, rej)
 		return
 	}
-	if rej == nil && !s.reserveConn() {
-		rej = &rejection{http.StatusServiceUnavailable, "too many connections", rejectCapacity}
+	releaseAddr := func() {}
+	if rej == nil {
+		releaseAddr, rej = s.reserveCapacity(key, hasAddr, adm.join.room)
 	}
 	if rej != nil {
 		s.metrics.rejected[rej.metric].Inc()
-		s.log.Debug("handshake refused", "status", rej.status, "reason", rej.reason, "remote", r.RemoteAddr)
+		s.log.Debug("handshake refused", "status", rej.status, "reason", rej.reason, "remote", r.RemoteAddr, "client", addr)
+		if rej.status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", "1")
+		}
 		http.Error(w, rej.reason, rej.status)
 		return
 	}
 	// Small hijacked buffers: coder/websocket keeps them for the
-	// connection's life (see hijack.go).
-	conn, err := websocket.Accept(withSmallHijackBuffers(w), r, &websocket.AcceptOptions{
+	// connection's life (see hijack.go). The address's slot is given back
+	// when the connection is closed, however the session ends.
+	conn, err := websocket.Accept(withSmallHijackBuffers(w, releaseAddr), r, &websocket.AcceptOptions{
 		Subprotocols: []string{wire.Subprotocol},
 		// checkHandshake has already applied the origin policy.
 		InsecureSkipVerify: true,
 	})
 	if err != nil {
 		s.releaseConn()
+		releaseAddr() // a no-op when Accept has closed the hijacked connection
 		s.log.Debug("websocket accept failed", "err", err, "remote", r.RemoteAddr)
 		return // Accept has answered the request
 	}
 	s.serveSession(conn, adm) // returns at once: the session goes on in its own goroutine
 }
 
-// checkHandshake applies every check but capacity.
-func (s *Server) checkHandshake(r *http.Request) (admission, *rejection) {
+// Answers of the per-address limits.
+var (
+	rejectTooManyHandshakes = &rejection{http.StatusTooManyRequests, "too many handshakes", rejectHandshakeRate}
+	rejectTooManyAddrConns  = &rejection{http.StatusTooManyRequests, "too many connections from this address", rejectAddressConns}
+	rejectTooManyConns      = &rejection{http.StatusServiceUnavailable, "too many connections", rejectCapacity}
+	rejectShuttingDown      = &rejection{http.StatusServiceUnavailable, errShuttingDown.Error(), rejectCapacity}
+	rejectTooManyRooms      = &rejection{http.StatusServiceUnavailable, "too many rooms", rejectRooms}
+)
+
+// checkHandshake applies every check up to the token: the ones that do not
+// depend on what the relay holds.
+func (s *Server) checkHandshake(r *http.Request, addr netip.Prefix, hasAddr bool) (admission, *rejection) {
+	var adm admission
+	// First, before any work: a flood of handshakes from one address costs
+	// the relay a map lookup each.
+	if hasAddr && !s.addrLimits.allowHandshake(addr) {
+		return adm, rejectTooManyHandshakes
+	}
 	q := r.URL.Query()
-	adm := admission{join: joinRequest{room: q.Get("room")}, cid: q.Get("cid")}
+	adm.join.room = q.Get("room")
 	if !wire.ValidRoom(adm.join.room) {
 		return adm, &rejection{http.StatusBadRequest, "invalid room: want 1-64 characters of A-Za-z0-9._-", rejectBadRequest}
 	}
-	if !wire.ValidCID(adm.cid) {
-		return adm, &rejection{http.StatusBadRequest, "invalid cid: want 1-64 characters of A-Za-z0-9_-", rejectBadRequest}
+	if rej := s.checkIdentity(q, &adm); rej != nil {
+		return adm, rej
 	}
 	if q.Has("since") {
 		since, err := strconv.ParseUint(q.Get("since"), 10, 64)
@@ -92,20 +124,86 @@ func (s *Server) checkHandshake(r *http.Request) (admission, *rejection) {
 	}
 	if s.cfg.Secret != "" {
 		claims, err := VerifyToken(s.cfg.Secret, q.Get("token"), adm.join.room)
+		if err == nil {
+			err = claims.AllowsCID(adm.cid)
+		}
 		if err != nil {
 			return adm, &rejection{http.StatusUnauthorized, tokenReason(err), rejectToken}
 		}
 		adm.name = claims.Name
 	}
-	if s.isClosing() {
-		return adm, &rejection{http.StatusServiceUnavailable, errShuttingDown.Error(), rejectCapacity}
-	}
 	return adm, nil
+}
+
+// checkIdentity sets adm.cid from cid= or, with the client keys extension,
+// from ckey= (see ckey.go).
+func (s *Server) checkIdentity(q url.Values, adm *admission) *rejection {
+	switch {
+	case q.Has("ckey") && q.Has("cid"):
+		return &rejection{http.StatusBadRequest, "invalid cid: give cid or ckey, not both", rejectBadRequest}
+	case q.Has("ckey"):
+		if !wire.ValidCKey(q.Get("ckey")) {
+			return &rejection{http.StatusBadRequest, "invalid ckey: want 22-64 characters of A-Za-z0-9_-", rejectBadRequest}
+		}
+		adm.cid = wire.CIDFromKey(q.Get("ckey"))
+	case s.cfg.RequireCKey:
+		return &rejection{http.StatusBadRequest, "ckey required", rejectBadRequest}
+	default:
+		adm.cid = q.Get("cid")
+		if !wire.ValidCID(adm.cid) {
+			return &rejection{http.StatusBadRequest, "invalid cid: want 1-64 characters of A-Za-z0-9_-", rejectBadRequest}
+		}
+	}
+	return nil
+}
+
+// checkCapacity is the diagnosis's snapshot of reserveCapacity: it reserves
+// nothing, so 426 does not promise a slot.
+func (s *Server) checkCapacity(addr netip.Prefix, hasAddr bool, room string) *rejection {
+	switch {
+	case hasAddr && !s.addrLimits.hasConnRoom(addr):
+		return rejectTooManyAddrConns
+	case s.isClosing():
+		return rejectShuttingDown
+	case s.active.Load() >= int64(s.cfg.MaxConns):
+		return rejectTooManyConns
+	case s.hub.full(room):
+		return rejectTooManyRooms
+	}
+	return nil
+}
+
+// reserveCapacity takes a slot of the client's address and one of the
+// relay's, and checks that the room is held or there is space for one more
+// (-max-rooms: checked last, it is the one a client can do least about). release gives the address's slot back (the relay's goes back
+// with releaseConn); it is never nil and may be called more than once.
+func (s *Server) reserveCapacity(addr netip.Prefix, hasAddr bool, room string) (release func(), rej *rejection) {
+	release = func() {}
+	if hasAddr {
+		var ok bool
+		if release, ok = s.addrLimits.reserveConn(addr); !ok {
+			return func() {}, rejectTooManyAddrConns
+		}
+	}
+	if s.isClosing() {
+		release()
+		return func() {}, rejectShuttingDown
+	}
+	if !s.reserveConn() {
+		release()
+		return func() {}, rejectTooManyConns
+	}
+	if s.hub.full(room) {
+		s.releaseConn()
+		release()
+		return func() {}, rejectTooManyRooms
+	}
+	return release, nil
 }
 
 // tokenReason names a token failure without echoing library details.
 func tokenReason(err error) string {
-	for _, known := range []error{ErrTokenMissing, ErrTokenExpired, ErrTokenRoom} {
+	for _, known := range []error{ErrTokenMissing, ErrTokenExpired, ErrTokenRoom, ErrTokenCID} {
 		if errors.Is(err, known) {
 			return known.Error()
 		}
@@ -125,10 +223,10 @@ func (s *Server) diagnose(w http.ResponseWriter, r *http.Request, rej *rejection
 		(s.origins.allows(origin, r.Host) || (rej != nil && rej.status == http.StatusForbidden)) {
 		h.Set("Access-Control-Allow-Origin", origin)
 	}
-	if rej == nil && s.active.Load() >= int64(s.cfg.MaxConns) {
-		rej = &rejection{http.StatusServiceUnavailable, "too many connections", rejectCapacity}
-	}
 	if rej != nil {
+		if rej.status == http.StatusTooManyRequests {
+			h.Set("Retry-After", "1")
+		}
 		http.Error(w, rej.reason, rej.status)
 		return
 	}

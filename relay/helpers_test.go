@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,10 @@ func startRelayOn(t *testing.T, cfg Config, wrap func(net.Listener) net.Listener
 		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 		defer cancel()
 		if err := s.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
+			// What a session waits on is the whole story of a stuck shutdown.
+			var stacks strings.Builder
+			_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+			t.Errorf("Shutdown: %v\n%s", err, stacks.String())
 		}
 		ts.Close()
 	})

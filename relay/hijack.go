@@ -30,11 +30,26 @@ const (
 type smallBufferHijacker struct {
 	http.ResponseWriter
 	readSize, writeSize int
+	onClose             func() // called when the hijacked connection is closed
 }
 
-// withSmallHijackBuffers wraps w for websocket.Accept.
-func withSmallHijackBuffers(w http.ResponseWriter) *smallBufferHijacker {
-	return &smallBufferHijacker{ResponseWriter: w, readSize: DefaultHijackReadBuffer, writeSize: DefaultHijackWriteBuffer}
+// withSmallHijackBuffers wraps w for websocket.Accept. onClose (never nil)
+// runs when the hijacked connection is closed, however its session ends.
+func withSmallHijackBuffers(w http.ResponseWriter, onClose func()) *smallBufferHijacker {
+	return &smallBufferHijacker{ResponseWriter: w, readSize: DefaultHijackReadBuffer, writeSize: DefaultHijackWriteBuffer, onClose: onClose}
+}
+
+// closeNotifyingConn runs onClose after the connection is closed. Close may
+// be called more than once; onClose must tolerate that.
+type closeNotifyingConn struct {
+	net.Conn
+	onClose func()
+}
+
+func (c closeNotifyingConn) Close() error {
+	err := c.Conn.Close()
+	c.onClose()
+	return err
 }
 
 // Unwrap lets http.ResponseController reach the wrapped writer.
@@ -46,6 +61,8 @@ func (w *smallBufferHijacker) Flush() {
 }
 
 // Hijack takes over the connection and returns it with small buffers.
+// net/http has cleared the connection's deadlines (the http.Server's
+// ReadTimeout and WriteTimeout end with the upgrade).
 //
 // Bytes the client sent right after its request (a pipelined first frame)
 // may already sit in net/http's reader. They are copied and end up buffered
@@ -53,10 +70,11 @@ func (w *smallBufferHijacker) Flush() {
 // only what is buffered (it Peeks Buffered() and resets the reader onto the
 // raw connection, golang/go#32314).
 func (w *smallBufferHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	conn, old, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	raw, old, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	var conn net.Conn = closeNotifyingConn{Conn: raw, onClose: w.onClose}
 	if old.Writer.Buffered() > 0 { // net/http flushes the 101 itself; be safe
 		if err := old.Writer.Flush(); err != nil {
 			conn.Close()

@@ -58,7 +58,7 @@ func TestSmallBufferHijacker_KeepsPipelinedBytes(t *testing.T) {
 			}
 			got := make(chan hijacked, 1)
 			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				conn, brw, err := withSmallHijackBuffers(w).Hijack()
+				conn, brw, err := withSmallHijackBuffers(w, func() {}).Hijack()
 				if err != nil {
 					got <- hijacked{err: err}
 					return
@@ -108,7 +108,7 @@ func TestSmallBufferHijacker_KeepsPipelinedBytes(t *testing.T) {
 // frames larger than both buffers, reach the server and come back intact.
 func TestSmallBufferHijacker_AcceptEchoesPipelinedFrame(t *testing.T) {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := websocket.Accept(withSmallHijackBuffers(w), r, nil)
+		c, err := websocket.Accept(withSmallHijackBuffers(w, func() {}), r, nil)
 		if err != nil {
 			return
 		}

@@ -36,9 +36,13 @@ type member struct {
 	// when the member is dropped as a slow consumer.
 	leaveFrame []byte
 
-	// Guarded by the lock of the room.
+	// Guarded by the lock of the room. A member belongs to one room; when
+	// it may belong to several, these become per-room state.
 	meta   json.RawMessage
 	inRoom bool
+	// joinedAt is when the member joined (Unix ns): welcome lists members
+	// of every relay in that order.
+	joinedAt int64
 
 	metrics *metrics
 	once    sync.Once

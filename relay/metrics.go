@@ -23,6 +23,10 @@ const (
 	rejectOrigin     = "origin"      // 403
 	rejectToken      = "token"       // 401
 	rejectCapacity   = "capacity"    // 503
+	rejectRooms      = "rooms"       // 503 too many rooms (-max-rooms)
+
+	rejectHandshakeRate = "handshake_rate" // 429 too many handshakes
+	rejectAddressConns  = "address_conns"  // 429 too many connections from this address
 )
 
 // metrics are the relay's Prometheus metrics, in a registry owned by one
@@ -45,6 +49,16 @@ type metrics struct {
 	brokerReceived   prometheus.Counter
 	brokerReconnects prometheus.Counter
 	brokerLag        prometheus.Histogram
+
+	// Bounds of memory and storage (hub.go, log_memory.go).
+	historyBytes     prometheus.Gauge
+	historyEvictions prometheus.Counter
+	// brokerInvalid counts what was read from NATS and dropped as invalid.
+	brokerInvalid prometheus.Counter
+	// brokerStreamsRemoved counts the idle room streams this relay removed.
+	brokerStreamsRemoved prometheus.Counter
+	// brokerFeedResumes counts room feeds restarted after they stalled.
+	brokerFeedResumes prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -91,6 +105,26 @@ func newMetrics() *metrics {
 			Help:    "Time from the broker storing a message to this relay fanning it out to its members.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
 		}),
+		historyBytes: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "relay_history_bytes",
+			Help: "Bytes held by the recovery windows of every room in memory (bounded by -history-bytes).",
+		}),
+		historyEvictions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_history_evictions_total",
+			Help: "Messages evicted from recovery windows for lack of space (-history-bytes, -room-history-bytes) before their count or age limit.",
+		}),
+		brokerInvalid: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_broker_invalid_total",
+			Help: "Messages and presence events read from the broker (NATS) that were invalid and dropped.",
+		}),
+		brokerStreamsRemoved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_broker_streams_removed_total",
+			Help: "Room streams this relay removed from NATS JetStream because their room was idle past -history-age.",
+		}),
+		brokerFeedResumes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_broker_feed_resumes_total",
+			Help: "Room feeds this relay restarted because they stopped delivering a stream that had moved on (after NATS restarts).",
+		}),
 	}
 	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "relay_dropped_total",
@@ -107,13 +141,15 @@ func newMetrics() *metrics {
 	// Resolving every label value up front makes each series visible at 0
 	// and keeps the label lookup off the hot path.
 	m.dropped = curry(dropped, dropSlowConsumer, dropWriteTimeout, dropPingTimeout, dropTooBig, dropBadFrames, dropRateAbuse)
-	m.rejected = curry(rejected, rejectBadRequest, rejectOrigin, rejectToken, rejectCapacity)
+	m.rejected = curry(rejected, rejectBadRequest, rejectOrigin, rejectToken, rejectCapacity, rejectRooms,
+		rejectHandshakeRate, rejectAddressConns)
 	m.refused = curry(refused, wire.CodeBadFrame, wire.CodeRateLimited, wire.CodeUnavailable)
 
 	m.registry.MustRegister(
 		m.connections, m.rooms, m.messagesIn, m.deliveries, m.pingTimeouts,
 		dropped, rejected, refused,
 		m.brokerConnected, m.brokerPublished, m.brokerReceived, m.brokerReconnects, m.brokerLag,
+		m.historyBytes, m.historyEvictions, m.brokerInvalid, m.brokerStreamsRemoved, m.brokerFeedResumes,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

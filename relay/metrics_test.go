@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatpwa/chat/relay/wire"
 )
@@ -27,6 +28,26 @@ func scrape(t *testing.T, tr *testRelay) string {
 
 // metricValue returns the value of one series, e.g. `relay_rooms` or
 // `relay_dropped_total{reason="too_big"}`, or "" when absent.
+// waitMetric scrapes the relay until series has the value want, for a
+// counter that moves after an event the test cannot observe otherwise.
+func waitMetric(t *testing.T, tr *testRelay, series, want string) {
+	t.Helper()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(waitTimeout)
+	for {
+		got := metricValue(t, tr, series)
+		if got == want {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s = %q after %v, want %q", series, got, waitTimeout, want)
+		}
+	}
+}
+
 func metricValue(t *testing.T, tr *testRelay, series string) string {
 	t.Helper()
 	sc := bufio.NewScanner(strings.NewReader(scrape(t, tr)))

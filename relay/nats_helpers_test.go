@@ -85,13 +85,13 @@ func startNATSRelay(t *testing.T, n *testNATS, cfg Config) *testRelay {
 	return tr
 }
 
-// natsBroker returns the relay's NATS broker.
-func (tr *testRelay) natsBroker() *natsBroker { return tr.rooms.broker.(*natsBroker) }
+// natsConn returns the relay's connection to NATS.
+func (tr *testRelay) natsConn() *natsConn { return tr.hub.logs.(*natsLogs).conn }
 
 // waitReady waits until the relay's broker readiness is want.
 func (tr *testRelay) waitReady(t *testing.T, want bool) {
 	t.Helper()
-	b := tr.natsBroker()
+	b := tr.natsConn()
 	deadline := time.After(waitTimeout)
 	for {
 		changed := b.readyNotify()
@@ -125,7 +125,7 @@ func (tr *testRelay) readyz(t *testing.T) int {
 // silence.
 func (tr *testRelay) crash(t *testing.T) {
 	t.Helper()
-	tr.natsBroker().conn.Load().Close()
+	tr.natsConn().nc.Load().Close()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	if err := tr.Shutdown(ctx); err != nil {

@@ -85,7 +85,7 @@ func TestServer_Since_ZeroRecoversWholeRoom(t *testing.T) {
 func TestServer_Since_AgeBoundsWindow(t *testing.T) {
 	tr := startRelay(t, Config{HistoryAge: time.Minute})
 	clock := newFakeClock()
-	tr.rooms.now = clock.now
+	tr.memoryLogs().now = clock.now
 	keeper := tr.dial(t, query("aged", "keeper"))
 	keeper.expect(wire.TypeWelcome)
 	keeper.pub("old", 1)
@@ -147,7 +147,7 @@ func TestServer_Since_ReplayThenLiveNoGapNoDuplicate(t *testing.T) {
 func TestServer_Window_EmptyRoomFreedAfterAge(t *testing.T) {
 	tr := startRelay(t, Config{HistoryAge: 50 * time.Millisecond})
 	freed := make(chan string, 4)
-	tr.rooms.onFree = func(name string) { freed <- name }
+	tr.memoryLogs().onFree = func(name string) { freed <- name }
 
 	silent := tr.dial(t, query("silent", "a"))
 	silent.expect(wire.TypeWelcome)
@@ -187,11 +187,11 @@ func TestServer_Window_RoomKeptWhileWindowLives(t *testing.T) {
 	}
 }
 
-func roomCount(tr *testRelay) int {
-	tr.rooms.mu.Lock()
-	defer tr.rooms.mu.Unlock()
-	return len(tr.rooms.byName)
-}
+// roomCount is how many rooms the relay holds in memory (relay_rooms).
+func roomCount(tr *testRelay) int { return int(tr.hub.held.n.Load()) }
+
+// memoryLogs returns the relay's memory log store.
+func (tr *testRelay) memoryLogs() *memoryLogs { return tr.hub.logs.(*memoryLogs) }
 
 // fakeClock is a settable clock for the recovery window's age.
 type fakeClock struct {

@@ -3,49 +3,42 @@ package relay
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"sync"
-	"time"
+
+	"github.com/chatpwa/chat/relay/wire"
 )
 
-// room is the state of one room: its members in join order, its last seq and
-// its recovery window. Every field is guarded by mu; the rooms registry is
-// locked before a room when both are needed. The memory broker uses members,
-// lastSeq, window and expiry; the NATS broker uses members, lastSeq (the last
-// seq delivered here), remote and feed, and keeps the window in JetStream.
+// room is the hub's state of one room: its members here in join order,
+// its members on other relays, and its position in the log it follows.
+// Every field is guarded by mu (see the lock order next to hub), but
+// joining, guarded by the hub's lock.
 type room struct {
 	name string
-	// epoch names this room's seq space: a new room (after a restart or
-	// once freed) counts seq from 1 again under a new epoch.
-	epoch string
+	hub  *hub
 
 	mu      sync.Mutex
 	members []*member
+	// elsewhere are the room's members connected to other relays, as
+	// presence reports them.
+	elsewhere []remotePeer
+	// epoch names the seq space of the log; lastSeq is the last seq
+	// delivered here (welcome.seq).
+	epoch   string
 	lastSeq uint64
-	window  window
-	// expiry frees the room once its window is empty, while it has no members.
-	expiry *time.Timer
-	freed  bool
+	// log is the room's log while the room has members here, and feed
+	// the sink it delivers to; a late delivery of a released log finds
+	// another feed and is ignored.
+	log  roomLog
+	feed *roomFeed
+	// freed: the hub forgot the room; a new one takes its name.
+	freed bool
 
-	// remote are the room's members connected to other relays (NATS broker).
-	remote []remotePeer
-	// feed delivers the room's msgs from JetStream while the room has
-	// members here (NATS broker).
-	feed *natsFeed
-	// joinedAt is when each member here joined, to merge them with remote
-	// members in join order (NATS broker).
-	joinedAt map[*member]int64
-	// joining counts joins in progress outside the locks; guarded by the
-	// registry's lock, it keeps the room registered (NATS broker).
+	// joining counts joins in progress outside the locks; it keeps the
+	// room registered and its log followed. Guarded by the hub's lock.
 	joining int
-	// followMu serializes starting the feed (NATS broker).
-	followMu sync.Mutex
-	// onDrop, when set (NATS broker), announces beyond this relay that a
-	// slow member was dropped by a fan-out.
-	onDrop func(gone *member)
-}
-
-func newRoom(name string, historyLen int, historyAge time.Duration) *room {
-	return &room{name: name, epoch: newEpoch(), window: newWindow(historyLen, historyAge)}
+	// openMu serializes opening the log.
+	openMu sync.Mutex
 }
 
 // newEpoch returns a random 64-bit seq epoch in hex. Being random rather
@@ -101,18 +94,25 @@ func (r *room) offerLocked(m *member, frame []byte) (delivered int) {
 	return r.fanOutLocked(m.leaveFrame, nil)
 }
 
-// dropLocked takes m out of the room, ends its connection with e and tells
-// other relays (onDrop); the caller announces the leave here. It reports
-// whether m was still in the room.
+// dropLocked takes m out of the room, ends its connection with e and
+// tells other relays; the caller announces the leave here. It reports
+// whether m was still in the room. The member's session still calls
+// hub.leave, which settles the room.
 func (r *room) dropLocked(m *member, e ending, dropReason string) bool {
 	if !r.removeLocked(m) {
 		return false
 	}
 	m.kill(e, dropReason)
-	if r.onDrop != nil {
-		r.onDrop(m)
-	}
+	r.hub.presence.leave(r.name, m.id)
 	return true
+}
+
+// dropAllLocked ends every member here with e: what they hold no longer
+// continues the room's log.
+func (r *room) dropAllLocked(e ending) {
+	for len(r.members) > 0 {
+		r.dropLocked(r.members[0], e, "")
+	}
 }
 
 // removeLocked takes m out of the room and reports whether it was in it.
@@ -131,4 +131,119 @@ func (r *room) removeLocked(m *member) bool {
 	}
 	m.inRoom = false
 	return true
+}
+
+// roomFeed is the logSink of one opening of a room's log.
+type roomFeed struct{ r *room }
+
+var _ logSink = (*roomFeed)(nil)
+
+// reset moves the room to the log's position. Members here hold msgs of
+// the position they joined at: if any, they are closed with 1013 and
+// resync with since=, which reports what was lost (recovered:false).
+func (f *roomFeed) reset(last uint64, epoch string) {
+	r := f.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.feed != f {
+		return
+	}
+	if len(r.members) > 0 {
+		r.hub.log.Warn("room log reset; members resync", "room", r.name,
+			"epoch", r.epoch, "new_epoch", epoch, "last_delivered", r.lastSeq, "last", last, "members", len(r.members))
+		r.dropAllLocked(endMissedMessages)
+	}
+	r.lastSeq, r.epoch = last, epoch
+}
+
+// deliver fans msg seq out to the members here; a nil frame (an invalid
+// msg the log dropped) only moves the room past seq.
+func (f *roomFeed) deliver(seq uint64, frame []byte) {
+	r := f.r
+	r.mu.Lock()
+	if r.feed != f || seq <= r.lastSeq {
+		r.mu.Unlock() // a released log, or a redelivery
+		return
+	}
+	if seq > r.lastSeq+1 {
+		// The log evicted msgs before delivering them here: the members
+		// never got them, and silence would break exactly-once. They
+		// reconnect with since=, which reports the gap (recovered:false).
+		r.hub.log.Warn("log skipped evicted messages; members resync", "room", r.name,
+			"last_delivered", r.lastSeq, "next", seq, "members", len(r.members))
+		r.lastSeq = seq
+		r.dropAllLocked(endMissedMessages)
+		r.mu.Unlock()
+		return
+	}
+	r.lastSeq = seq
+	if frame == nil {
+		r.mu.Unlock() // a seq the log holds nothing deliverable for
+		return
+	}
+	delivered := r.fanOutLocked(frame, nil)
+	r.mu.Unlock()
+	r.hub.metrics.deliveries.Add(float64(delivered))
+}
+
+// appended answers the publisher of a pub whose append was pending: a
+// duplicate gets its original unless the feed has not delivered it here
+// yet (then it arrives live, once); a failure gets error unavailable.
+func (f *roomFeed) appended(p publication, res appendResult) {
+	m, _ := p.origin.(*member)
+	if m == nil {
+		return
+	}
+	h := f.r.hub
+	switch res.status {
+	case appendDuplicate:
+		r := f.r
+		r.mu.Lock()
+		delivered := 0
+		if m.inRoom && res.seq <= r.lastSeq {
+			delivered = r.offerLocked(m, res.frame)
+		}
+		r.mu.Unlock()
+		h.metrics.deliveries.Add(float64(delivered))
+	case appendFailed:
+		h.refuse(m, f.r, p.id)
+	}
+}
+
+// remotePeer is a member connected to another relay.
+type remotePeer struct {
+	relay      string
+	peer       peerAt
+	leaveFrame []byte
+}
+
+// peersLocked appends every member of r, here and on other relays, in join
+// order (by each relay's clock) to dst.
+func (r *room) peersLocked(dst []wire.Peer) []wire.Peer {
+	if len(r.elsewhere) == 0 {
+		for _, m := range r.members {
+			dst = append(dst, m.peer())
+		}
+		return dst
+	}
+	all := make([]peerAt, 0, len(r.members)+len(r.elsewhere))
+	for _, m := range r.members {
+		all = append(all, peerAt{Peer: m.peer(), At: m.joinedAt})
+	}
+	for _, rp := range r.elsewhere {
+		all = append(all, rp.peer)
+	}
+	slices.SortStableFunc(all, func(a, b peerAt) int {
+		switch {
+		case a.At < b.At:
+			return -1
+		case a.At > b.At:
+			return 1
+		}
+		return 0
+	})
+	for _, p := range all {
+		dst = append(dst, p.Peer)
+	}
+	return dst
 }

@@ -7,12 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 )
-
-// readHeaderTimeout bounds how long a client may take to send request
-// headers, against slowloris-style connection hoarding.
-const readHeaderTimeout = 10 * time.Second
 
 // Run listens on Config.Addr and serves until ctx is canceled; see Serve.
 func (s *Server) Run(ctx context.Context) error {
@@ -28,13 +23,21 @@ func (s *Server) Run(ctx context.Context) error {
 // connection with 1001 (going away: clients reconnect elsewhere or later),
 // waits for them up to Config.ShutdownTimeout and returns nil. It returns an
 // error only when serving fails.
+//
+// Every plain HTTP request is bounded by Config's HTTP timeouts; WebSocket
+// connections are not, because net/http clears a connection's deadlines
+// when it is hijacked for the upgrade. With Config.MetricsAddr, Serve also
+// listens there and serves GET /metrics alone (plain HTTP).
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	s.Start()
-	hs := &http.Server{
-		Handler:           s,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	var metricsLn net.Listener
+	if s.cfg.MetricsAddr != "" {
+		var err error
+		if metricsLn, err = net.Listen("tcp", s.cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("relay metrics listen: %w", err)
+		}
 	}
+	s.Start()
+	hs := s.newHTTPServer(s)
 	served := make(chan error, 1)
 	go func() {
 		if s.cfg.TLSCert != "" {
@@ -44,6 +47,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		}
 	}()
 	s.log.Info("relay listening", "addr", ln.Addr().String(), "tls", s.cfg.TLSCert != "", "web", s.cfg.Web)
+	if metricsLn != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.MetricsHandler())
+		metricsServer := s.newHTTPServer(mux)
+		metricsDone := make(chan struct{})
+		go func() {
+			defer close(metricsDone)
+			_ = metricsServer.Serve(metricsLn) // ends with Close below
+		}()
+		defer func() {
+			_ = metricsServer.Close()
+			<-metricsDone
+		}()
+		s.log.Info("relay metrics listening", "addr", metricsLn.Addr().String())
+	}
 
 	var serveErr error
 	select {
@@ -72,4 +90,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return fmt.Errorf("relay serve: %w", serveErr)
+}
+
+// newHTTPServer is an http.Server for h with the relay's timeouts.
+func (s *Server) newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		ReadTimeout:       s.cfg.HTTPReadTimeout,
+		WriteTimeout:      s.cfg.HTTPWriteTimeout,
+		IdleTimeout:       s.cfg.HTTPIdleTimeout,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/coder/websocket"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -19,20 +18,23 @@ import (
 //	GET /ws       the chat.v1 WebSocket endpoint (see PROTOCOL.md)
 //	GET /healthz  200 while the relay accepts connections, 503 once shutting down
 //	GET /readyz   200 while the relay can publish, 503 when its broker (NATS) is unreachable
-//	GET /metrics  Prometheus metrics of this server
+//	GET /metrics  Prometheus metrics of this server, to loopback clients only
+//	              (or on Config.MetricsAddr, see Serve)
 //	GET /         the web app in Config.Web, when set
 //
 // Create it with New. It starts no goroutine until a connection arrives or,
 // with Config.NATS, until Start (which Run and Serve call).
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	mux     *http.ServeMux
-	metrics *metrics
-	rooms   *rooms
-	origins originPolicy
-	output  output // how every member's writer writes, from cfg
-	start   sync.Once
+	cfg        Config
+	log        *slog.Logger
+	mux        *http.ServeMux
+	metrics    *metrics
+	hub        *hub
+	origins    originPolicy
+	proxies    proxyPolicy    // who may name the client address
+	addrLimits *addressLimits // per client address: handshakes, connections
+	output     output         // how every member's writer writes, from cfg
+	start      sync.Once
 
 	active atomic.Int64 // WebSocket connections, counted before the upgrade
 
@@ -48,41 +50,50 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("relay config: %w", err)
 	}
 	cfg = cfg.withDefaults()
+	trusted, _ := parseTrustedProxies(cfg.TrustedProxies) // checked by Validate
 	m := newMetrics()
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		mux:     http.NewServeMux(),
-		metrics: m,
-		origins: originPolicy{patterns: cfg.Origins},
-		output:  output{limit: int(cfg.MaxMessage), timeout: cfg.WriteTimeout},
-		members: make(map[string]*member),
-		rooms: &rooms{
-			historyLen: cfg.History,
-			historyAge: cfg.HistoryAge,
-			pingMS:     cfg.PingInterval.Milliseconds(),
-			maxMessage: cfg.MaxMessage,
-			metrics:    m,
-			now:        time.Now,
-			byName:     make(map[string]*room),
-		},
-	}
-	if len(cfg.NATS) > 0 {
-		b := newNATSBroker(s.rooms, cfg)
-		s.rooms.broker, s.rooms.release = b, b.releaseIfIdle
-	} else {
-		b := &memoryBroker{rooms: s.rooms}
-		s.rooms.broker, s.rooms.release = b, b.releaseIfIdle
-		m.brokerConnected.Set(1) // nothing to lose
+		cfg:        cfg,
+		log:        cfg.Logger,
+		mux:        http.NewServeMux(),
+		metrics:    m,
+		origins:    originPolicy{patterns: cfg.Origins},
+		proxies:    proxyPolicy{trusted: trusted},
+		addrLimits: newAddressLimits(cfg),
+		output:     output{limit: int(cfg.MaxMessage), timeout: cfg.WriteTimeout},
+		members:    make(map[string]*member),
+		hub:        newHub(cfg, m),
 	}
 	s.mux.HandleFunc("GET /ws", s.handleWebSocket)
 	s.mux.HandleFunc("GET /healthz", s.handleHealth)
 	s.mux.HandleFunc("GET /readyz", s.handleReady)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{Registry: m.registry}))
+	if cfg.MetricsAddr == "" {
+		s.mux.Handle("GET /metrics", loopbackOnly(s.MetricsHandler()))
+	}
 	if cfg.Web != "" {
 		s.mux.Handle("/", newWebHandler(cfg.Web))
 	}
 	return s, nil
+}
+
+// MetricsHandler serves the Prometheus metrics of this server to anyone: Serve
+// mounts it on Config.MetricsAddr, a program that mounts the Server in its
+// own http.Server may mount it where it likes.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{Registry: s.metrics.registry})
+}
+
+// loopbackOnly answers 403 to every request but one made from this host
+// without a proxy: metrics tell the world how busy the relay is and which
+// rooms' limits bite, and most deployments scrape them locally.
+func loopbackOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isLoopbackPeer(r) {
+			http.Error(w, "metrics are served to loopback clients only (see -metrics-addr)", http.StatusForbidden)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP routes a request to the WebSocket endpoint, the health check,
@@ -115,7 +126,7 @@ func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
 	case s.isClosing():
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("shutting down\n"))
-	case !s.rooms.broker.ready():
+	case !s.hub.ready():
 		w.WriteHeader(http.StatusServiceUnavailable)
 		_, _ = w.Write([]byte("broker unavailable\n"))
 	default:
@@ -129,7 +140,7 @@ func (s *Server) handleReady(w http.ResponseWriter, _ *http.Request) {
 // once before serving. Later calls do nothing. The in-memory relay needs no
 // Start.
 func (s *Server) Start() {
-	s.start.Do(s.rooms.broker.start)
+	s.start.Do(s.hub.start)
 }
 
 // Shutdown refuses new connections, closes every connection with 1001 and
@@ -161,7 +172,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		<-done
 	}
-	s.rooms.close()
+	s.hub.close()
 	return err
 }
 

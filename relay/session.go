@@ -28,7 +28,7 @@ func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
 		return
 	}
 	conn.SetReadLimit(s.cfg.MaxMessage)
-	r := s.rooms.join(m, adm.join)
+	r := s.hub.join(m, adm.join)
 	m.startWriter(&s.output)
 	s.armPing(m, r)
 	go s.readSession(m, r)
@@ -45,7 +45,7 @@ func (s *Server) readSession(m *member, r *room) {
 	} else {
 		m.kill(endPeerGone, "")
 	}
-	s.rooms.leave(m, r)
+	s.hub.leave(m, r)
 	m.awaitClosed()
 
 	log := s.log.With("conn", m.id, "room", r.name, "cid", m.cid)
@@ -108,7 +108,7 @@ func (s *Server) readLoop(m *member, r *room) error {
 				}
 				continue
 			}
-			s.rooms.publish(m, r, frame.ID, frame.Data)
+			s.hub.publish(m, r, frame.ID, frame.Data)
 		case wire.TypeMeta:
 			if !limits.allowFanOut() {
 				if !s.refuseRate(m, r, &limits, "") {
@@ -116,7 +116,7 @@ func (s *Server) readLoop(m *member, r *room) error {
 				}
 				continue
 			}
-			s.rooms.setMeta(m, r, frame.Data)
+			s.hub.setMeta(m, r, frame.Data)
 		}
 	}
 }
@@ -157,7 +157,7 @@ func (s *Server) reply(m *member, r *room, frame []byte) {
 // drop ends m and announces its leave at once.
 func (s *Server) drop(m *member, r *room, e ending, reason string) {
 	m.kill(e, reason)
-	s.rooms.leave(m, r)
+	s.hub.leave(m, r)
 }
 
 // armPing schedules m's next keepalive ping, unless m has ended. A timer,

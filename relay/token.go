@@ -22,6 +22,8 @@ var (
 	ErrTokenInvalid = errors.New("invalid token")
 	ErrTokenExpired = errors.New("token expired")
 	ErrTokenRoom    = errors.New("token not valid for this room")
+	// ErrTokenCID: the token is bound to another cid (Claims.CID).
+	ErrTokenCID = errors.New("token not valid for this cid")
 )
 
 // Claims are the claims of a relay token: an HS256 JWT granting entry to one
@@ -31,13 +33,25 @@ type Claims struct {
 	Room string `json:"room"`
 	// Name, when set, is shown to the room's peers as the member's name.
 	Name string `json:"name,omitempty"`
+	// CID, when set, binds the token to one cid: the relay refuses it with
+	// any other (see AllowsCID). Bind the cid a client derives from its ckey,
+	// and start the relay with RequireCKey, and only that client can use it.
+	CID string `json:"cid,omitempty"`
 	jwt.RegisteredClaims
 }
 
 // IssueToken returns a token for room (a room name or AnyRoom), valid for
 // ttl, signed with secret. Invite links carry it. name may be empty.
 func IssueToken(secret, room, name string, ttl time.Duration) (string, error) {
+	return IssueBoundToken(secret, room, name, "", ttl)
+}
+
+// IssueBoundToken is IssueToken for one cid only: the relay refuses the
+// token with any other cid. cid empty: any cid, as IssueToken.
+func IssueBoundToken(secret, room, name, cid string, ttl time.Duration) (string, error) {
 	switch {
+	case cid != "" && !wire.ValidCID(cid):
+		return "", fmt.Errorf("issue token: invalid cid %q", cid)
 	case secret == "":
 		return "", errors.New("issue token: empty secret")
 	case room != AnyRoom && !wire.ValidRoom(room):
@@ -51,6 +65,7 @@ func IssueToken(secret, room, name string, ttl time.Duration) (string, error) {
 	claims := Claims{
 		Room: room,
 		Name: name,
+		CID:  cid,
 		RegisteredClaims: jwt.RegisteredClaims{
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
@@ -85,4 +100,14 @@ func VerifyToken(secret, token, room string) (*Claims, error) {
 		return nil, ErrTokenRoom
 	}
 	return &claims, nil
+}
+
+// AllowsCID returns ErrTokenCID when the token is bound to a cid other than
+// cid. VerifyToken does not check it: the cid is not known until the
+// handshake has derived it.
+func (c *Claims) AllowsCID(cid string) error {
+	if c.CID != "" && c.CID != cid {
+		return ErrTokenCID
+	}
+	return nil
 }

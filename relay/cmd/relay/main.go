@@ -4,8 +4,8 @@
 //
 // Usage:
 //
-//	relay [flags]                                      serve
-//	relay token -secret S -room R -ttl 24h [-name N]   print an invite token
+//	relay [flags]                                               serve
+//	relay token -secret S -room R -ttl 24h [-name N] [-cid C]   print an invite token
 //
 // Every flag can also be set with the environment variable RELAY_<NAME>
 // (dashes become underscores), e.g. RELAY_PING_INTERVAL=30s; a flag on the

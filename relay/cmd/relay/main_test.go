@@ -78,8 +78,11 @@ func TestServe_HelpDocumentsEveryFlagAndEnv(t *testing.T) {
 	}
 	help := stderr.String()
 	for _, name := range []string{"addr", "web", "origins", "secret", "ping-interval", "ping-timeout", "max-message",
-		"rate", "burst", "queue", "history", "history-age", "max-conns", "nats", "presence-interval", "broker-timeout", "tls-cert", "tls-key"} {
-		if !strings.Contains(help, "-"+name+" ") || !strings.Contains(help, envName(name)) {
+		"rate", "burst", "queue", "history", "history-age", "max-conns", "nats", "presence-interval", "broker-timeout", "tls-cert", "tls-key",
+		"max-conns-per-ip", "handshakes-per-ip", "handshake-burst", "trusted-proxies", "require-ckey", "metrics-addr",
+		"read-header-timeout", "http-read-timeout", "http-write-timeout", "http-idle-timeout"} {
+		documented := strings.Contains(help, "-"+name+" ") || strings.Contains(help, "-"+name+"\n") // bool flags show no type
+		if !documented || !strings.Contains(help, envName(name)) {
 			t.Errorf("-h does not document -%s and %s", name, envName(name))
 		}
 	}
@@ -168,5 +171,52 @@ func TestMain_SIGTERM_Closes1001AndExits0(t *testing.T) {
 	<-logDone
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("relay exited with %v, want status 0", err)
+	}
+}
+
+func TestToken_CIDBindsTheToken(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"token", "-secret", "S", "-room", "R", "-cid", "alice"}, noEnv, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	claims, err := relay.VerifyToken("S", strings.TrimSpace(stdout.String()), "R")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if claims.CID != "alice" || claims.AllowsCID("bob") == nil || claims.AllowsCID("alice") != nil {
+		t.Fatalf("claims %+v: want bound to alice only", claims)
+	}
+	if code := run(context.Background(), []string{"token", "-secret", "S", "-room", "R", "-cid", "a.b"}, noEnv, io.Discard, io.Discard); code != 1 {
+		t.Fatalf("invalid -cid: exit %d, want 1", code)
+	}
+}
+
+// TestApplyAddressFlags: the per-address flags say 0 for unlimited (the
+// flag shows its default); Config says Unlimited, because its zero means
+// the default. "none" trusts no proxy.
+func TestApplyAddressFlags(t *testing.T) {
+	cfg := relay.Config{MaxConnsPerIP: 0, HandshakesPerIP: 0}
+	if err := applyAddressFlags(&cfg, commaList{"none"}); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.MaxConnsPerIP != relay.Unlimited || cfg.HandshakesPerIP != relay.Unlimited {
+		t.Fatalf("0 flags = %d, %v; want Unlimited", cfg.MaxConnsPerIP, cfg.HandshakesPerIP)
+	}
+	if cfg.TrustedProxies == nil || len(cfg.TrustedProxies) != 0 {
+		t.Fatalf("none = %#v, want an empty non-nil list", cfg.TrustedProxies)
+	}
+	cfg = relay.Config{MaxConnsPerIP: 7, HandshakesPerIP: 2}
+	if err := applyAddressFlags(&cfg, commaList{"10.0.0.0/8"}); err != nil || cfg.MaxConnsPerIP != 7 || cfg.HandshakesPerIP != 2 {
+		t.Fatalf("explicit limits changed: %+v %v", cfg, err)
+	}
+	if err := applyAddressFlags(&relay.Config{MaxConnsPerIP: -1}, nil); err == nil {
+		t.Fatal("a negative flag was accepted")
+	}
+	if code := run(context.Background(), []string{"-trusted-proxies", "not-an-ip"}, noEnv, io.Discard, io.Discard); code != 1 {
+		t.Fatalf("bad -trusted-proxies: exit %d, want 1", code)
+	}
+	if relay.DefaultTrustedProxies[0] != "127.0.0.0/8" {
+		t.Fatalf("parsing flags changed relay.DefaultTrustedProxies: %v", relay.DefaultTrustedProxies)
 	}
 }

@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/chatpwa/chat/relay"
 )
 
 const serveUsage = `Usage:
-  relay [flags]                                      serve rooms (and the web app with -web)
-  relay token -secret S -room R -ttl 24h [-name N]   print an invite token
+  relay [flags]                                               serve rooms (and the web app with -web)
+  relay token -secret S -room R -ttl 24h [-name N] [-cid C]   print an invite token
 
 The relay speaks chat.v1 on GET /ws (see relay/PROTOCOL.md), answers
 GET /healthz, GET /readyz and GET /metrics, and stops gracefully on SIGTERM or SIGINT.
@@ -29,6 +32,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		cfg       relay.Config
 		origins   commaList
 		natsURLs  commaList
+		trusted   = commaList(slices.Clone(relay.DefaultTrustedProxies)) // Set reuses the array
 		logLevel  slog.Level
 		logFormat string
 	)
@@ -51,8 +55,22 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	fs.Var(&natsURLs, "nats", "comma-separated NATS URLs (JetStream enabled): share rooms with every relay on the same NATS; none: rooms live in this relay's memory")
 	fs.DurationVar(&cfg.PresenceInterval, "presence-interval", relay.DefaultPresenceInterval, "with -nats: how often relays heartbeat; members of a relay silent for 3 intervals leave")
 	fs.DurationVar(&cfg.BrokerTimeout, "broker-timeout", relay.DefaultBrokerTimeout, "with -nats: how long one NATS JetStream request may take before a pub is refused as unavailable")
+	fs.IntVar(&cfg.MaxConnsPerIP, "max-conns-per-ip", relay.DefaultMaxConnsPerIP, "WebSocket connections per client address (IPv6: per /64); more get HTTP 429; 0 = unlimited")
+	fs.Float64Var(&cfg.HandshakesPerIP, "handshakes-per-ip", relay.DefaultHandshakesPerIP, "sustained /ws requests per second per client address; more get HTTP 429; 0 = unlimited")
+	fs.IntVar(&cfg.HandshakeBurst, "handshake-burst", relay.DefaultHandshakeBurst, "/ws requests a client address may make at once above -handshakes-per-ip")
+	fs.Var(&trusted, "trusted-proxies", "comma-separated CIDRs or addresses of proxies whose X-Forwarded-For (or Forwarded) names the client address; none: trust no proxy")
+	fs.BoolVar(&cfg.RequireCKey, "require-ckey", false, "refuse cid= (HTTP 400 ckey required): every client must prove its cid with ckey=")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve GET /metrics on this address only (none: on the main listener, to loopback clients only)")
+	fs.DurationVar(&cfg.ReadHeaderTimeout, "read-header-timeout", relay.DefaultReadHeaderTimeout, "how long a client may take to send its request headers")
+	fs.DurationVar(&cfg.HTTPReadTimeout, "http-read-timeout", relay.DefaultHTTPReadTimeout, "how long reading a whole HTTP request may take")
+	fs.DurationVar(&cfg.HTTPWriteTimeout, "http-write-timeout", relay.DefaultHTTPWriteTimeout, "how long writing a plain HTTP answer may take (not WebSocket connections)")
+	fs.DurationVar(&cfg.HTTPIdleTimeout, "http-idle-timeout", relay.DefaultHTTPIdleTimeout, "how long a keep-alive connection may wait for its next request")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate PEM file (with -tls-key: serve HTTPS/WSS)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key PEM file")
+	// Bounds of memory and storage (issue 10, section 1).
+	fs.Int64Var(&cfg.HistoryBytes, "history-bytes", relay.DefaultHistoryBytes, "bytes of every room's recovery window together, in memory; past it the oldest messages of the least recently active rooms are evicted")
+	fs.IntVar(&cfg.RoomHistoryBytes, "room-history-bytes", relay.DefaultRoomHistoryBytes, "bytes of one room's recovery window (with -nats: each room stream's MaxBytes)")
+	fs.IntVar(&cfg.MaxRooms, "max-rooms", relay.DefaultMaxRooms, "rooms held in memory; a handshake into one more gets HTTP 503 too many rooms")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	if err := parseFlags(fs, args, lookupEnv); err != nil {
@@ -60,6 +78,9 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	cfg.Origins = origins
 	cfg.NATS = natsURLs
+	if err := applyAddressFlags(&cfg, trusted); err != nil {
+		return err
+	}
 
 	opts := &slog.HandlerOptions{Level: logLevel}
 	switch strings.ToLower(logFormat) {
@@ -75,5 +96,46 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	if err != nil {
 		return err
 	}
+	setMemoryLimit(cfg, lookupEnv)
 	return srv.Run(ctx)
+}
+
+// memoryHeadroom is what the relay's heap may use besides its recovery windows
+// (-history-bytes) before its garbage collector works harder: connections,
+// buffers, and the garbage of the messages passing through; 16 MiB more of
+// the issue's 128 MiB budget are left to stacks and the runtime.
+const memoryHeadroom = 112 << 20
+
+// setMemoryLimit gives the Go runtime a soft memory limit of
+// -history-bytes plus memoryHeadroom, unless GOMEMLIMIT sets one. Without
+// it, a relay whose windows hold -history-bytes lets garbage grow to as
+// much again before collecting (GOGC=100), and its RSS doubles.
+func setMemoryLimit(cfg relay.Config, lookupEnv func(string) (string, bool)) {
+	if _, set := lookupEnv("GOMEMLIMIT"); set {
+		return
+	}
+	history := cfg.HistoryBytes
+	if history == 0 {
+		history = relay.DefaultHistoryBytes
+	}
+	debug.SetMemoryLimit(history + memoryHeadroom)
+}
+
+// applyAddressFlags maps the per-address flags, where 0 means unlimited
+// (the flag shows its default), onto Config, where 0 means the default.
+func applyAddressFlags(cfg *relay.Config, trusted commaList) error {
+	if cfg.MaxConnsPerIP < 0 || cfg.HandshakesPerIP < 0 {
+		return errors.New("-max-conns-per-ip and -handshakes-per-ip must not be negative (0 = unlimited)")
+	}
+	if cfg.MaxConnsPerIP == 0 {
+		cfg.MaxConnsPerIP = relay.Unlimited
+	}
+	if cfg.HandshakesPerIP == 0 {
+		cfg.HandshakesPerIP = relay.Unlimited
+	}
+	cfg.TrustedProxies = []string(trusted)
+	if len(trusted) == 1 && strings.EqualFold(trusted[0], "none") {
+		cfg.TrustedProxies = []string{} // non-nil: trust nobody
+	}
+	return nil
 }

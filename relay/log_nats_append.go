@@ -1,13 +1,12 @@
 package relay
 
+// The append path of natsLogs.
+
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/chatpwa/chat/relay/wire"
 )
 
 // natsMaxPendingPubs bounds the pubs a relay has sent to JetStream and not
@@ -47,111 +46,79 @@ const natsMaxPendingPubs = 4096
 
 // pendingPub is a pub sent to JetStream whose ack is awaited.
 type pendingPub struct {
-	ack  jetstream.PubAckFuture
-	m    *member
-	r    *room
-	id   string
-	feed *natsFeed
+	ack jetstream.PubAckFuture
+	pub publication
+	log *natsFollow
 }
 
-// publish sends a pub to the room's stream, deduplicated by JetStream on
-// (cid, id), and returns without waiting for JetStream's ack: awaitAcks
-// handles it. The msg reaches every member, m included, through the feeds
-// of every relay.
-func (b *natsBroker) publish(m *member, r *room, id string, data json.RawMessage) {
-	r.mu.Lock()
-	inRoom, feed := m.inRoom, r.feed
-	r.mu.Unlock()
-	if !inRoom {
-		return
+// append sends p to the room's stream, deduplicated by JetStream on
+// (cid, id), and returns appendPending without waiting for JetStream's
+// ack: awaitAcks handles it. The msg reaches every member, the publisher
+// included, through the feeds of every relay.
+func (f *natsFollow) append(p publication) appendResult {
+	s := f.store
+	js, err := s.conn.jetStream()
+	if err != nil || f.stopped.Load() {
+		return appendResult{status: appendFailed}
 	}
-	js, err := b.jetStream()
-	if err != nil || feed == nil {
-		b.refuse(m, r, id)
-		return
-	}
-	idJSON := encodeString(id)
 	msg := &nats.Msg{
-		Subject: feed.subject,
-		Data:    appendMsgTail(make([]byte, 0, msgTailSize(m.id, m.cid, idJSON, data)), m.id, m.cid, idJSON, data),
+		Subject: f.subject,
+		Data:    appendMsgTail(make([]byte, 0, msgTailSize(p.conn, p.cid, p.idJSON, p.data)), p.conn, p.cid, p.idJSON, p.data),
 	}
 	ack, err := js.PublishMsgAsync(msg,
-		jetstream.WithMsgID(natsMsgID(m.cid, id)),
-		jetstream.WithExpectStream(feed.stream.name),
+		jetstream.WithMsgID(natsMsgID(p.cid, p.id)),
+		jetstream.WithExpectStream(f.streamName),
 		jetstream.WithRetryAttempts(0),
-		jetstream.WithStallWait(b.timeout))
+		jetstream.WithStallWait(s.conn.timeout))
 	if err != nil {
-		b.log.Debug("publish failed", "room", r.name, "err", err)
-		b.refuse(m, r, id)
-		return
+		s.conn.log.Debug("publish failed", "room", f.room, "err", err)
+		return appendResult{status: appendFailed}
 	}
 	select {
-	case b.pending <- pendingPub{ack: ack, m: m, r: r, id: id, feed: feed}:
-	case <-b.stop:
-		b.refuse(m, r, id)
+	case s.pending <- pendingPub{ack: ack, pub: p, log: f}:
+		return appendResult{status: appendPending}
+	case <-s.stop:
+		return appendResult{status: appendFailed}
 	}
 }
 
 // awaitAcks handles the acks of the relay's pubs, in publish order, until
-// the broker closes.
-func (b *natsBroker) awaitAcks() {
+// the store closes.
+func (s *natsLogs) awaitAcks() {
 	for {
 		select {
-		case p := <-b.pending:
+		case p := <-s.pending:
 			select {
 			case ack := <-p.ack.Ok():
-				b.published(p, ack)
+				s.published(p, ack)
 			case err := <-p.ack.Err():
-				b.log.Debug("publish failed", "room", p.r.name, "err", err)
-				b.refuse(p.m, p.r, p.id)
-			case <-b.stop:
+				s.conn.log.Debug("publish failed", "room", p.log.room, "err", err)
+				p.log.sink.appended(p.pub, appendResult{status: appendFailed})
+			case <-s.stop:
 				return
 			}
-		case <-b.stop:
+		case <-s.stop:
 			return
 		}
 	}
 }
 
-// published counts a stored pub, or answers a duplicate: its original is
-// re-sent to m alone, unless the feed has not delivered it here yet: then
-// m gets it live, once.
-func (b *natsBroker) published(p pendingPub, ack *jetstream.PubAck) {
-	h := b.rooms
+// published counts a stored pub, or answers a duplicate with its original,
+// read from the stream in a goroutine of its own so that it does not hold
+// up the others' acks.
+func (s *natsLogs) published(p pendingPub, ack *jetstream.PubAck) {
 	if !ack.Duplicate {
-		h.metrics.messagesIn.Inc()
-		h.metrics.brokerPublished.Inc()
+		s.metrics.messagesIn.Inc()
+		s.metrics.brokerPublished.Inc()
 		return
 	}
-	b.duplicates.Go(func() {
-		frame, err := p.feed.stream.original(ack.Sequence, b.timeout)
+	s.duplicates.Go(func() {
+		frame, err := p.log.original(ack.Sequence)
 		if err != nil {
 			// The original left the stream but its id is still in the dedup
 			// window: confirm with what the client resent under the original seq.
 			frame = msgFromTail(ack.Sequence, time.Now().UnixMilli(), p.ack.Msg().Data)
 		}
-		r := p.r
-		r.mu.Lock()
-		delivered := 0
-		if p.m.inRoom && ack.Sequence <= r.lastSeq {
-			delivered = r.offerLocked(p.m, frame)
-		}
-		h.unlock(r)
-		h.metrics.deliveries.Add(float64(delivered))
+		p.log.sink.appended(p.pub, appendResult{status: appendDuplicate, seq: ack.Sequence, frame: frame})
 	})
-}
-
-// refuse answers a pub the broker cannot publish now with error
-// unavailable; the client keeps it and resends it with the same id.
-func (b *natsBroker) refuse(m *member, r *room, id string) {
-	h := b.rooms
-	frame := errorFrame(wire.CodeUnavailable, id, "relay cannot publish now: resend later with the same id")
-	h.metrics.refused[wire.CodeUnavailable].Inc()
-	r.mu.Lock()
-	delivered := 0
-	if m.inRoom {
-		delivered = r.offerLocked(m, frame)
-	}
-	h.unlock(r)
-	h.metrics.deliveries.Add(float64(delivered))
 }
