@@ -1,39 +1,54 @@
 #!/usr/bin/env bash
-# compare.sh runs the same relay-bench load against the seed-style Node ws
-# broadcast server (ws-broadcast.js, -proto raw) and against our relay
-# (-proto chat), one after the other on a fresh server process each time, and
-# prints both and their ratio.
+# compare.sh runs the same relay-bench loads against three servers, one after
+# the other on a fresh server process each time, and prints one table:
+#   - our relay (-proto chat),
+#   - the seeds' own stack: a Socket.IO 4 chat server with rooms
+#     (socketio-chat.js, -proto socketio, WebSocket transport),
+#   - the seed-style Node ws broadcast server (ws-broadcast.js, -proto raw).
 #
 # Usage: relay/bench/compare.sh            (from anywhere inside the repository)
-# It measures, for each server: idle (RSS per connection), fanout closed loop
-# (the maximum deliveries/s), fanout open loop at half that maximum (latency
-# at a sustainable rate), and storm (reconnect after a restart); and rooms
-# for the relay alone (a broadcast server has no rooms).
+# For each server: idle (RSS per connection); fanout closed loop with 4 and
+# with 16 messages in flight per publisher (the maximum deliveries/s: batching
+# grows with what is in flight); fanout open loop at half the server's own
+# maximum and at the SAME offered load for every server (half of Node ws's
+# maximum), for latency at a sustainable rate; storm (reconnect after a
+# restart). Rooms for the relay and Socket.IO (a broadcast server has none).
+# And one row with the relay's default flags, at an offered load its default
+# rate limit allows. Every fanout row gives deliveries/s, frames/s (the
+# WebSocket messages the members read, i.e. the server's writes), deliveries
+# per frame (batching) and server CPU per delivery.
 #
-# Knobs (environment): IDLE_N=5000 SUBS=1000 PUBS=4 WINDOW=16 DURATION=10s
-#   ROOMS=500 MEMBERS=10 STORM_N=15000 (0 skips storm)
-#   RELAY_PORT=18080 NODE_PORT=18090 OUT=DIR (keeps the JSON results there)
+# Knobs (environment): IDLE_N=5000 SUBS=1000 PUBS=4 DURATION=10s
+#   ROOMS=500 MEMBERS=10 STORM_N=15000 (0 skips storm) DEFAULT_RATE=32
+#   RELAY_PORT=18080 NODE_PORT=18090 SIO_PORT=18100 OUT=DIR (keeps the JSON there)
 #   RELAY_IDLE_FLAGS, RELAY_FANOUT_FLAGS: the relay's flags for each measurement
 # idle runs the relay with its default queue: the queue channel is allocated
 # when a member joins (24 bytes a slot), so -queue 4096 alone costs ~96 KB per
 # connection. fanout raises the rate limit (the default 10/s per connection
 # would refuse the load) and the queue (the 1000 joins announced while the
-# room fills must not drop a member as a slow consumer).
-# Needs: go, node and npm (ws is installed into a temporary directory).
+# room fills must not drop a member as a slow consumer). Both lift the
+# per-address limits (PER_IP_FLAGS): every client is on 127.0.0.1.
+# Needs: go, node and npm (ws and socket.io are installed into a temporary
+# directory).
 set -euo pipefail
 
 IDLE_N=${IDLE_N:-5000}
 SUBS=${SUBS:-1000}
 PUBS=${PUBS:-4}
-WINDOW=${WINDOW:-16}
 DURATION=${DURATION:-10s}
 ROOMS=${ROOMS:-500}
 MEMBERS=${MEMBERS:-10}
 STORM_N=${STORM_N:-15000}
 RELAY_PORT=${RELAY_PORT:-18080}
 NODE_PORT=${NODE_PORT:-18090}
-RELAY_IDLE_FLAGS=${RELAY_IDLE_FLAGS:--max-conns 30000}
-RELAY_FANOUT_FLAGS=${RELAY_FANOUT_FLAGS:--max-conns 30000 -rate 100000 -burst 100000 -queue 4096}
+SIO_PORT=${SIO_PORT:-18100}
+DEFAULT_RATE=${DEFAULT_RATE:-32}
+# Every connection of relay-bench comes from 127.0.0.1: the relay's
+# per-address limits (256 connections, 20 handshakes/s) are lifted so that
+# the load measures the relay, not its defence.
+PER_IP_FLAGS="-max-conns-per-ip 0 -handshakes-per-ip 0"
+RELAY_IDLE_FLAGS=${RELAY_IDLE_FLAGS:--max-conns 30000 $PER_IP_FLAGS}
+RELAY_FANOUT_FLAGS=${RELAY_FANOUT_FLAGS:--max-conns 30000 -rate 100000 -burst 100000 -queue 4096 $PER_IP_FLAGS}
 
 root=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 # shellcheck source=relay/bench/lib.sh
@@ -51,18 +66,25 @@ trap cleanup EXIT
 # Both servers and the tool inherit the hard open-files limit.
 ulimit -n "$(ulimit -Hn)"
 
-echo "== building relay and relay-bench, installing ws" >&2
+echo "== building relay and relay-bench, installing ws and socket.io" >&2
 build_tools "$work/bin"
-npm install --silent --no-audit --no-fund --prefix "$work/node" ws >&2
+npm install --silent --no-audit --no-fund --prefix "$work/node" ws socket.io >&2
 ws_version=$(node -p "require('$work/node/node_modules/ws/package.json').version")
-# The Node server finds ws and its port here, also when storm starts it.
-export NODE_PATH="$work/node/node_modules" PORT=$NODE_PORT
+sio_version=$(node -p "require('$work/node/node_modules/socket.io/package.json').version")
+# The Node servers find their packages here, also when storm starts them.
+export NODE_PATH="$work/node/node_modules"
 
 
 start_node() {
-	NODE_PATH="$work/node/node_modules" PORT=$NODE_PORT node "$root/relay/bench/ws-broadcast.js" 2>>"$OUT/node.log" &
+	PORT=$NODE_PORT node "$root/relay/bench/ws-broadcast.js" 2>>"$OUT/node.log" &
 	server_pid=$!
 	wait_port "$NODE_PORT"
+}
+
+start_sio() {
+	PORT=$SIO_PORT node "$root/relay/bench/socketio-chat.js" 2>>"$OUT/socketio.log" &
+	server_pid=$!
+	wait_port "$SIO_PORT"
 }
 
 # start_relay FLAGS: FLAGS is one word-split string.
@@ -79,28 +101,40 @@ stop_server() {
 	server_pid=""
 }
 
+# fanout NAME START URL PROTO FLAGS OUTNAME ARGS...: one fanout run on a
+# fresh server.
+fanout() {
+	local name=$1 start=$2 url=$3 proto=$4 flags=$5 out=$6
+	shift 6
+	echo "== $name: fanout $* ($out)" >&2
+	$start "$flags"
+	"$work/bin/relay-bench" fanout -url "$url" -proto "$proto" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
+		-duration "$DURATION" "$@" -json >"$OUT/$name-$out.json"
+	stop_server
+}
+
+# half NAME: half the closed-loop maximum (16 in flight) of NAME, in
+# messages per second over all publishers.
+half() {
+	node -p "const r = require('$OUT/$1-w16.json'); Math.max(1, Math.round(r.deliveries_per_sec / (r.subs_per_room + r.pubs_per_room) / 2))"
+}
+
 # measure NAME START URL PROTO IDLE_FLAGS FANOUT_FLAGS SERVER_CMD: idle, then
-# fanout closed and open loop, each on a fresh server started with START and
-# its flags; then storm, which starts SERVER_CMD itself.
+# fanout closed loop (4 and 16 in flight), open loop at half its own maximum
+# and at the same offered load as every server ($SAME_RATE, once known),
+# each on a fresh server started with START and its flags; then storm,
+# which starts SERVER_CMD itself.
 measure() {
 	local name=$1 start=$2 url=$3 proto=$4
 	echo "== $name: idle -n $IDLE_N" >&2
 	$start "$5"
 	"$work/bin/relay-bench" idle -url "$url" -proto "$proto" -pid "$server_pid" -n "$IDLE_N" -json >"$OUT/$name-idle.json"
 	stop_server
-	echo "== $name: fanout -subs $SUBS -pubs $PUBS -window $WINDOW -duration $DURATION" >&2
-	$start "$6"
-	"$work/bin/relay-bench" fanout -url "$url" -proto "$proto" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
-		-window "$WINDOW" -duration "$DURATION" -json >"$OUT/$name-fanout.json"
-	stop_server
-	# Half the closed-loop maximum, in messages per second over all publishers.
-	local rate
-	rate=$(node -p "const r = require('$OUT/$name-fanout.json'); Math.max(1, Math.round(r.deliveries_per_sec / (r.subs_per_room + r.pubs_per_room) / 2))")
-	echo "== $name: fanout -rate $rate (half the maximum)" >&2
-	$start "$6"
-	"$work/bin/relay-bench" fanout -url "$url" -proto "$proto" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
-		-rate "$rate" -duration "$DURATION" -json >"$OUT/$name-open.json"
-	stop_server
+	fanout "$name" "$start" "$url" "$proto" "$6" w4 -window 4
+	fanout "$name" "$start" "$url" "$proto" "$6" w16 -window 16
+	fanout "$name" "$start" "$url" "$proto" "$6" open -rate "$(half "$name")"
+	SAME_RATE=${SAME_RATE:-$(half "$name")} # the first server measured is Node ws
+	fanout "$name" "$start" "$url" "$proto" "$6" same -rate "$SAME_RATE"
 	if [[ $STORM_N -gt 0 ]]; then
 		echo "== $name: storm -n $STORM_N" >&2
 		"$work/bin/relay-bench" storm -url "$url" -proto "$proto" -n "$STORM_N" -server "$7" -json \
@@ -108,46 +142,69 @@ measure() {
 	fi
 }
 
-measure node start_node "ws://127.0.0.1:$NODE_PORT/" raw "" "" "node $root/relay/bench/ws-broadcast.js"
+SAME_RATE=""
+measure node start_node "ws://127.0.0.1:$NODE_PORT/" raw "" "" "env PORT=$NODE_PORT node $root/relay/bench/ws-broadcast.js"
+measure socketio start_sio "ws://127.0.0.1:$SIO_PORT/" socketio "" "" "env PORT=$SIO_PORT node $root/relay/bench/socketio-chat.js"
 measure relay start_relay "ws://127.0.0.1:$RELAY_PORT/ws" chat "$RELAY_IDLE_FLAGS" "$RELAY_FANOUT_FLAGS" \
-	"$work/bin/relay -addr 127.0.0.1:$RELAY_PORT -max-conns 30000 -log-level warn"
-echo "== relay: rooms -rooms $ROOMS -members $MEMBERS" >&2
-start_relay "$RELAY_FANOUT_FLAGS"
-"$work/bin/relay-bench" rooms -url "ws://127.0.0.1:$RELAY_PORT/ws" -pid "$server_pid" -rooms "$ROOMS" -members "$MEMBERS" \
-	-window "$WINDOW" -duration "$DURATION" -json >"$OUT/relay-rooms.json"
-stop_server
+	"$work/bin/relay -addr 127.0.0.1:$RELAY_PORT -max-conns 30000 $PER_IP_FLAGS -log-level warn"
+# The relay as shipped: only the per-address limits lifted (every client is
+# on 127.0.0.1), at a load its default rate limit (10/s per connection)
+# allows.
+fanout relay start_relay "ws://127.0.0.1:$RELAY_PORT/ws" chat "$PER_IP_FLAGS" defaults -rate "$DEFAULT_RATE"
+for peer in relay socketio; do
+	echo "== $peer: rooms -rooms $ROOMS -members $MEMBERS" >&2
+	if [[ $peer == relay ]]; then start_relay "$RELAY_FANOUT_FLAGS"; url="ws://127.0.0.1:$RELAY_PORT/ws" proto=chat
+	else start_sio ""; url="ws://127.0.0.1:$SIO_PORT/" proto=socketio; fi
+	"$work/bin/relay-bench" rooms -url "$url" -proto "$proto" -pid "$server_pid" -rooms "$ROOMS" -members "$MEMBERS" \
+		-window 16 -duration "$DURATION" -json >"$OUT/$peer-rooms.json"
+	stop_server
+done
 
 echo "== results (JSON in $OUT)" >&2
-OUT=$OUT WS_VERSION=$ws_version node - <<'JS'
+OUT=$OUT WS_VERSION=$ws_version SIO_VERSION=$sio_version node - <<'JS'
 const fs = require('fs');
-const r = (n) => JSON.parse(fs.readFileSync(`${process.env.OUT}/${n}.json`, 'utf8'));
-const [ni, nf, no, ri, rf, ro, rr] = ['node-idle', 'node-fanout', 'node-open', 'relay-idle', 'relay-fanout', 'relay-open', 'relay-rooms'].map(r);
-const storm = fs.existsSync(`${process.env.OUT}/relay-storm.json`) ? ['node-storm', 'relay-storm'].map(r) : null;
-const row = (label, ours, node, digits, better) => {
-  const ratio = ours / node;
-  console.log(`| ${label} | ${ours.toFixed(digits)} | ${node.toFixed(digits)} | ${ratio.toFixed(2)}× (${better}) |`);
-};
-const lat = (l) => `${l.p50.toFixed(1)} / ${l.p99.toFixed(1)} / ${l.p999.toFixed(1)} / ${l.max.toFixed(1)}`;
-console.log(`machine: ${require('os').cpus().length} CPUs, ${(require('os').totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}, ws ${process.env.WS_VERSION}`);
-console.log(`idle: ${ri.conns} relay / ${ni.conns} node connections; fanout: ${rf.subs_per_room} subscribers + ${rf.pubs_per_room} publishers, window ${rf.window}, ${rf.duration_seconds.toFixed(1)}s`);
+const out = process.env.OUT;
+const r = (n) => JSON.parse(fs.readFileSync(`${out}/${n}.json`, 'utf8'));
+const peers = ['relay', 'socketio', 'node'];
+const get = (kind) => peers.map((p) => r(`${p}-${kind}`));
+const os = require('os');
+console.log(`machine: ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}, ws ${process.env.WS_VERSION}, socket.io ${process.env.SIO_VERSION}`);
+const w16 = r('relay-w16');
+console.log(`fanout: ${w16.subs_per_room} subscribers + ${w16.pubs_per_room} publishers in one room, ${w16.duration_seconds.toFixed(1)}s per row`);
 console.log('');
-console.log('| metric | our relay (chat) | Node ws (raw) | ours / Node |');
-console.log('|---|---|---|---|');
-row('idle RSS per connection, KB', ri.rss_per_conn_kb, ni.rss_per_conn_kb, 2, 'lower is better');
-row('fanout deliveries/s (closed loop)', rf.deliveries_per_sec, nf.deliveries_per_sec, 0, 'higher is better');
-row('fanout p99 latency, ms (closed loop: queueing)', rf.latency_ms.p99, nf.latency_ms.p99, 2, 'lower is better');
-row('server CPU s per million deliveries', rf.server_cpu_seconds_per_million_deliveries, nf.server_cpu_seconds_per_million_deliveries, 2, 'lower is better');
-console.log(`| client (relay-bench) CPU s during fanout | ${rf.client_cpu_seconds.toFixed(2)} | ${nf.client_cpu_seconds.toFixed(2)} | |`);
-console.log(`| fanout lost / duplicate | ${rf.lost} / ${rf.duplicates} | ${nf.lost} / ${nf.duplicates} | |`);
-console.log(`| open loop at half the maximum: msg/s | ${ro.rate} | ${no.rate} | |`);
-console.log(`| open loop p50 / p99 / p99.9 / max, ms (from the scheduled send) | ${lat(ro.latency_ms)} | ${lat(no.latency_ms)} | |`);
-console.log(`| open loop relay-bench send lag p50 / p99 / p99.9 / max, ms | ${lat(ro.send_lag_ms)} | ${lat(no.send_lag_ms)} | |`);
-console.log(`| open loop server CPU s per million deliveries | ${ro.server_cpu_seconds_per_million_deliveries.toFixed(2)} | ${no.server_cpu_seconds_per_million_deliveries.toFixed(2)} | |`);
-console.log(`| open loop lost / duplicate | ${ro.lost} / ${ro.duplicates} | ${no.lost} / ${no.duplicates} | |`);
-console.log(`| rooms ${rr.rooms} × ${rr.subs_per_room + rr.pubs_per_room}: deliveries/s, p99 ms | ${rr.deliveries_per_sec.toFixed(0)}, ${rr.latency_ms.p99.toFixed(1)} | n/a (no rooms) | |`);
-if (storm) {
-  const [ns, rs] = storm;
-  console.log(`| storm ${rs.conns}: all back after restart, s | ${rs.all_back_seconds.toFixed(2)} | ${ns.all_back_seconds.toFixed(2)} | |`);
-  console.log(`| storm: restarted server's peak RSS, MB | ${(rs.restart_peak_rss_kb / 1024).toFixed(0)} | ${(ns.restart_peak_rss_kb / 1024).toFixed(0)} | |`);
+console.log('| metric | our relay (chat.v1) | Socket.IO 4 (rooms) | Node ws (broadcast) | relay / Socket.IO | relay / Node ws |');
+console.log('|---|---|---|---|---|---|');
+const f = (v, d) => (typeof v === 'number' ? v.toFixed(d) : String(v));
+const row = (label, vals, d, ratio) => {
+  const cells = vals.map((v) => f(v, d));
+  const ratios = ratio ? [vals[0] / vals[1], vals[0] / vals[2]].map((x) => `${x.toFixed(2)}×`) : ['', ''];
+  console.log(`| ${label} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+};
+const lat = (l) => `${l.p50.toFixed(1)} / ${l.p99.toFixed(1)} / ${l.p999.toFixed(1)}`;
+row('idle RSS per connection, KB', get('idle').map((x) => x.rss_per_conn_kb), 2, true);
+for (const [kind, label] of [['w4', 'closed loop, 4 in flight'], ['w16', 'closed loop, 16 in flight'], ['open', 'open loop at half its own maximum'], ['same', 'open loop at the same offered load (half of Node ws\'s maximum)']]) {
+  const xs = get(kind);
+  const rate = kind === 'open' || kind === 'same' ? ` (${xs.map((x) => x.rate).join(' / ')} msg/s)` : '';
+  console.log(`| **${label}**${rate} | | | | | |`);
+  row('deliveries/s', xs.map((x) => x.deliveries_per_sec), 0, true);
+  row('frames/s (server writes)', xs.map((x) => x.frames_per_sec), 0, true);
+  row('deliveries per frame', xs.map((x) => x.deliveries_per_frame), 2, false);
+  row('server CPU µs per delivery', xs.map((x) => x.server_cpu_seconds_per_million_deliveries), 2, true);
+  console.log(`| latency p50 / p99 / p99.9, ms | ${xs.map((x) => lat(x.latency_ms)).join(' | ')} | ${(xs[0].latency_ms.p99 / xs[1].latency_ms.p99).toFixed(2)}× | ${(xs[0].latency_ms.p99 / xs[2].latency_ms.p99).toFixed(2)}× |`);
+  if (kind === 'open' || kind === 'same') {
+    console.log(`| relay-bench send lag p50 / p99 / p99.9, ms | ${xs.map((x) => lat(x.send_lag_ms)).join(' | ')} | | |`);
+  }
+  console.log(`| lost / duplicate | ${xs.map((x) => `${x.lost} / ${x.duplicates}`).join(' | ')} | | |`);
+  console.log(`| client (relay-bench) CPU s | ${xs.map((x) => x.client_cpu_seconds.toFixed(2)).join(' | ')} | | |`);
+}
+const d = r('relay-defaults');
+console.log(`| **relay with default flags** (per-address limits lifted), open loop ${d.rate} msg/s | deliveries/s ${d.deliveries_per_sec.toFixed(0)}, ${d.deliveries_per_frame.toFixed(2)} per frame, ${d.server_cpu_seconds_per_million_deliveries.toFixed(2)} µs CPU per delivery, p50 / p99 / p99.9 ${lat(d.latency_ms)} ms, lost ${d.lost}, error frames ${d.error_frames}, closed ${d.closed_early} | | | | |`);
+const [rr, sr] = ['relay-rooms', 'socketio-rooms'].map(r);
+console.log(`| rooms ${rr.rooms} × ${rr.subs_per_room + rr.pubs_per_room}, 16 in flight: deliveries/s | ${rr.deliveries_per_sec.toFixed(0)} | ${sr.deliveries_per_sec.toFixed(0)} | n/a (no rooms) | ${(rr.deliveries_per_sec / sr.deliveries_per_sec).toFixed(2)}× | |`);
+console.log(`| rooms: server CPU µs per delivery; p99 ms | ${rr.server_cpu_seconds_per_million_deliveries.toFixed(2)}; ${rr.latency_ms.p99.toFixed(1)} | ${sr.server_cpu_seconds_per_million_deliveries.toFixed(2)}; ${sr.latency_ms.p99.toFixed(1)} | | | |`);
+if (fs.existsSync(`${out}/relay-storm.json`)) {
+  const xs = get('storm');
+  row(`storm ${xs[0].conns}: all back after restart, s`, xs.map((x) => x.all_back_seconds), 2, true);
+  row('storm: restarted server\'s peak RSS, MB', xs.map((x) => x.restart_peak_rss_kb / 1024), 0, true);
 }
 JS

@@ -59,9 +59,12 @@ func newDialer(c *commonFlags) (*dialer, error) {
 }
 
 // url is the URL of one connection to base: chat connections name their
-// room and cid.
+// room and cid, Socket.IO ones their room.
 func (d *dialer) url(base *url.URL, room, cid string) string {
-	if d.proto != protoChat {
+	switch d.proto {
+	case protoSocketIO:
+		return socketIOURL(base, room)
+	case protoRaw:
 		return base.String()
 	}
 	u := *base
@@ -85,6 +88,9 @@ func (d *dialer) dial(ctx context.Context, room, cid string) (*websocket.Conn, e
 	base := d.bases[(d.nextBase.Add(1)-1)%uint64(len(d.bases))]
 	conn, resp, err := websocket.Dial(ctx, d.url(base, room, cid), opts)
 	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+			return nil, fmt.Errorf("dial: HTTP 429, the relay's per-address limits: start it with -max-conns-per-ip 0 -handshakes-per-ip 0: %w", err)
+		}
 		if resp != nil {
 			return nil, fmt.Errorf("dial: HTTP %d: %w", resp.StatusCode, err)
 		}
@@ -92,6 +98,12 @@ func (d *dialer) dial(ctx context.Context, room, cid string) (*websocket.Conn, e
 	}
 	// The relay may batch many objects (a welcome listing every peer) in one frame.
 	conn.SetReadLimit(64 << 20)
+	if d.proto == protoSocketIO {
+		if err := socketIOConnect(ctx, conn); err != nil {
+			_ = conn.CloseNow()
+			return nil, err
+		}
+	}
 	if d.proto == protoChat {
 		_, frame, err := conn.Read(ctx)
 		if err != nil {

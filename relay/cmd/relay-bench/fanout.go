@@ -90,6 +90,7 @@ func loadText(w io.Writer, r loadResult) {
 	}
 	fmt.Fprintf(w, "  duration           %.2fs, %d published\n", r.DurationSeconds, r.Published)
 	fmt.Fprintf(w, "  deliveries         %d (%.0f/s)\n", r.Deliveries, r.DeliveriesPerSec)
+	fmt.Fprintf(w, "  frames read        %d (%.0f/s, %.2f deliveries per frame)\n", r.Frames, r.FramesPerSec, r.DeliveriesPerFrame)
 	since := "write"
 	if r.Mode == "open" {
 		since = "scheduled send"

@@ -41,7 +41,7 @@ type commonFlags struct {
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.url, "url", DefaultURL, "WebSocket URL of the server (chat: the relay's /ws; the tool adds room= and cid=); several, comma-separated, spread the connections round-robin over relays that share rooms (NATS)")
-	fs.StringVar(&c.proto, "proto", protoChat, "protocol: chat (chat.v1 relay) or raw (plain broadcast server)")
+	fs.StringVar(&c.proto, "proto", protoChat, "protocol: chat (chat.v1 relay), socketio (Socket.IO 4 server with rooms, WebSocket transport) or raw (plain broadcast server)")
 	fs.Var(&c.pids, "pid", "server process id, to read its RSS and CPU time from /proc (none: not measured); several, comma-separated, are summed")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the result as one JSON object")
 	fs.IntVar(&c.sources, "sources", DefaultSources, "spread connections over source addresses 127.0.0.1..127.0.0.K")
@@ -55,8 +55,8 @@ func (c *commonFlags) urls() []string {
 }
 
 func (c *commonFlags) validate() error {
-	if c.proto != protoChat && c.proto != protoRaw {
-		return fmt.Errorf("-proto %q: want chat or raw", c.proto)
+	if c.proto != protoChat && c.proto != protoRaw && c.proto != protoSocketIO {
+		return fmt.Errorf("-proto %q: want chat, socketio or raw", c.proto)
 	}
 	if c.sources < 1 || c.sources > 254 {
 		return fmt.Errorf("-sources %d: want 1..254", c.sources)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -72,7 +73,7 @@ func runIdle(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("-n and -room-size must be at least 1")
 	}
 	res := idleResult{Command: "idle", Proto: common.proto, URL: common.url, Requested: n}
-	if common.proto == protoChat {
+	if common.proto != protoRaw {
 		res.RoomSize = roomSize
 	}
 	fdMax, err := raiseFileLimit()
@@ -113,7 +114,7 @@ func runIdle(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		conns[i] = c
 		readers.Add(1)
-		go func() { defer readers.Done(); discard(c) }()
+		go func() { defer readers.Done(); discard(c, common.proto) }()
 		return nil
 	})
 	res.DialSeconds = time.Since(start).Seconds()
@@ -169,15 +170,25 @@ func idleText(w io.Writer, r idleResult) {
 }
 
 // discard reads and drops every frame until the connection ends: reading is
-// what answers the server's pings, and an idle member must not fill its queue.
-func discard(c *websocket.Conn) {
+// what answers the server's pings (Socket.IO's are frames the client must
+// answer), and an idle member must not fill its queue.
+func discard(c *websocket.Conn, proto string) {
+	var buf bytes.Buffer
 	for {
 		_, r, err := c.Reader(context.Background())
 		if err != nil {
 			return
 		}
-		if _, err := io.Copy(io.Discard, r); err != nil {
+		if proto != protoSocketIO {
+			if _, err := io.Copy(io.Discard, r); err != nil {
+				return
+			}
+			continue
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
 			return
 		}
+		answerSocketIOPing(c, buf.Bytes())
 	}
 }

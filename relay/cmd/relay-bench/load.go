@@ -70,12 +70,18 @@ type loadResult struct {
 	Published        uint64  `json:"published"`
 	Deliveries       uint64  `json:"deliveries"` // distinct messages received by all members during the duration (duplicates excluded)
 	DeliveriesPerSec float64 `json:"deliveries_per_sec"`
-	Expected         uint64  `json:"expected"` // published × members per room, summed over rooms
-	Received         uint64  `json:"received"` // distinct deliveries, in flight ones included
-	Lost             uint64  `json:"lost"`
-	Duplicates       uint64  `json:"duplicates"`
-	Errors           uint64  `json:"error_frames"`
-	ClosedEarly      int     `json:"closed_early"` // connections the server ended during the run
+	// Frames are the WebSocket messages the members read during the
+	// duration (the server's writes): a relay that batches several
+	// deliveries into one frame spends one write on them.
+	Frames             uint64  `json:"frames"`
+	FramesPerSec       float64 `json:"frames_per_sec"`
+	DeliveriesPerFrame float64 `json:"deliveries_per_frame"`
+	Expected           uint64  `json:"expected"` // published × members per room, summed over rooms
+	Received           uint64  `json:"received"` // distinct deliveries, in flight ones included
+	Lost               uint64  `json:"lost"`
+	Duplicates         uint64  `json:"duplicates"`
+	Errors             uint64  `json:"error_frames"`
+	ClosedEarly        int     `json:"closed_early"` // connections the server ended during the run
 	// Latency runs from the time a message was due to the time a member
 	// received it: in open loop the scheduled send time, so that a backlog
 	// behind a late timer or a blocked write counts; in closed loop the write.
@@ -109,6 +115,7 @@ type receiver struct {
 	credits chan struct{}
 
 	delivered  atomic.Uint64
+	frames     atomic.Uint64 // WebSocket messages read: a server may batch several deliveries in one
 	unique     atomic.Uint64
 	duplicates atomic.Uint64
 	errors     atomic.Uint64
@@ -162,8 +169,15 @@ func (r *receiver) run(stopping *atomic.Bool) {
 			}
 			return
 		}
-		if r.proto == protoRaw {
+		r.frames.Add(1)
+		switch r.proto {
+		case protoRaw:
 			r.handle(buf.Bytes())
+			continue
+		case protoSocketIO:
+			if !answerSocketIOPing(r.conn, buf.Bytes()) {
+				r.handle(buf.Bytes())
+			}
 			continue
 		}
 		_ = wire.Split(buf.Bytes(), func(object []byte) error {
@@ -289,6 +303,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		return res, err
 	}
 	clientStart := selfCPU()
+	framesStart := sumFrames(receivers)
 	progress("publishing for %v", plan.duration)
 	stop := make(chan struct{})
 	sent := make([]atomic.Uint64, plan.rooms*plan.pubs)
@@ -314,6 +329,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	for _, r := range receivers {
 		res.Deliveries += r.delivered.Load()
 	}
+	res.Frames = sumFrames(receivers) - framesStart
 	res.ClientCPUSeconds = (selfCPU() - clientStart).Seconds()
 	cpuEnd, err := readCPU(common.pids)
 	if err != nil {
@@ -362,6 +378,10 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 
 	res.DurationSeconds = elapsed.Seconds()
 	res.DeliveriesPerSec = float64(res.Deliveries) / elapsed.Seconds()
+	res.FramesPerSec = float64(res.Frames) / elapsed.Seconds()
+	if res.Frames > 0 {
+		res.DeliveriesPerFrame = float64(res.Deliveries) / float64(res.Frames)
+	}
 	res.Latency = hist.percentiles()
 	if lag != nil {
 		sendLag := lag.percentiles()
@@ -381,6 +401,15 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		}
 	}
 	return res, nil
+}
+
+// sumFrames counts the frames every receiver has read so far.
+func sumFrames(receivers []*receiver) uint64 {
+	var n uint64
+	for _, r := range receivers {
+		n += r.frames.Load()
+	}
+	return n
 }
 
 // publish sends messages from one publisher until stop closes: closed loop
@@ -418,9 +447,12 @@ func (s sender) run(stop <-chan struct{}, plan loadPlan, credits chan struct{}) 
 	// send writes message n stamped with due, the time it was due: a
 	// receiver's latency runs from there.
 	send := func(n uint64, due time.Time) bool {
-		if s.proto == protoRaw {
+		switch s.proto {
+		case protoRaw:
 			frame = appendPayload(frame[:0], s.global, n, due.UnixNano())
-		} else {
+		case protoSocketIO:
+			frame = appendSocketIOEvent(frame[:0], s.global, n, due.UnixNano())
+		default:
 			frame = appendPub(frame[:0], s.global, n, due.UnixNano())
 		}
 		if err := s.write(frame); err != nil {

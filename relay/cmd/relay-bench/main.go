@@ -1,17 +1,24 @@
 // Command relay-bench measures a running relay over loopback: memory per
 // idle connection, fan-out throughput and latency, many small rooms. With
 // -proto raw it drives any plain broadcast WebSocket server (such as the Node
-// ws server in relay/bench), so the same tool measures a peer under the same
-// load.
+// ws server in relay/bench), and with -proto socketio a Socket.IO 4 server
+// with rooms over its WebSocket transport (relay/bench/socketio-chat.js), so
+// the same tool measures a peer under the same load.
 //
 // Usage:
 //
 //	relay-bench idle   -url ws://127.0.0.1:8080/ws -pid PID -n 5000
 //	relay-bench fanout -url ws://127.0.0.1:8080/ws -pid PID -subs 1000 -pubs 4 -duration 10s
 //	relay-bench rooms  -url ws://127.0.0.1:8080/ws -pid PID -rooms 500 -members 10 -duration 10s
-//	relay-bench storm  -url ws://127.0.0.1:8080/ws -server "relay -addr 127.0.0.1:8080 -max-conns 30000" -n 15000
+//	relay-bench abuse  -url ws://127.0.0.1:8080/ws -pid PID
+//	relay-bench storm  -url ws://127.0.0.1:8080/ws -server "relay -addr 127.0.0.1:8080 -max-conns 30000 -max-conns-per-ip 0 -handshakes-per-ip 0" -n 15000
 //
-// Every subcommand accepts -h, -json and -proto chat|raw.
+// Every connection comes from 127.0.0.1, which the relay's per-address
+// limits (-max-conns-per-ip 256, -handshakes-per-ip 20) would refuse with
+// HTTP 429 long before the load: start the relay under test with
+// -max-conns-per-ip 0 -handshakes-per-ip 0, as relay/bench/*.sh do.
+//
+// Every subcommand accepts -h, -json and -proto chat|socketio|raw.
 package main
 
 import (
@@ -32,11 +39,16 @@ Commands:
   fanout   N subscribers and P publishers in one room: deliveries/s, latency, CPU, loss
   rooms    many rooms of k members, one publisher each: the same report as fanout
   storm    N clients, then restart the server: time until all are back, peak RSS
+  abuse    the attacks of an anonymous client: flood, many rooms, slow headers
 
 Run relay-bench COMMAND -h for the flags of a command. With -proto chat (the
-default) the tool speaks chat.v1 (relay/PROTOCOL.md); with -proto raw it
-drives a plain broadcast server: it sends frames and counts what comes back.
-Give -pid to read the server's memory and CPU from /proc. idle, fanout and
+default) the tool speaks chat.v1 (relay/PROTOCOL.md); with -proto socketio,
+Socket.IO 4 (Engine.IO 4 over WebSocket: the room in the query, "msg"
+events); with -proto raw it drives a plain broadcast server: it sends frames
+and counts what comes back.
+Give -pid to read the server's memory and CPU from /proc. Every connection
+comes from one address: start the relay with -max-conns-per-ip 0
+-handshakes-per-ip 0, or its per-address limits answer HTTP 429. idle, fanout and
 rooms accept several comma-separated -url (relays sharing rooms through
 NATS): connections go round-robin over them, and -pid takes every relay's
 pid (memory and CPU are summed).
@@ -67,6 +79,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runRooms(ctx, args[1:], stdout, stderr)
 	case "storm":
 		err = runStorm(ctx, args[1:], stdout, stderr)
+	case "abuse":
+		err = runAbuse(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "relay-bench: unknown command %q\n\n%s", args[0], usage)
 		return 2

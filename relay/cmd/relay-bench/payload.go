@@ -36,13 +36,19 @@ func appendPub(dst []byte, pub int, n uint64, sentNS int64) []byte {
 }
 
 // payloadAt returns the payload inside one received object: a chat msg
-// object, or a raw frame. ok is false for anything else (welcome, join…).
+// object, a Socket.IO event, or a raw frame. ok is false for anything else (welcome, join…).
 func payloadAt(object []byte, proto string) (rest []byte, ok bool) {
-	if proto == protoRaw {
+	switch proto {
+	case protoRaw:
 		if !bytes.HasPrefix(object, []byte(payloadPrefix)) {
 			return nil, false
 		}
 		return object[len(payloadPrefix):], true
+	case protoSocketIO:
+		if !bytes.HasPrefix(object, socketIODataMarker) {
+			return nil, false
+		}
+		return object[len(socketIODataMarker):], true
 	}
 	if !bytes.HasPrefix(object, []byte(`{"type":"msg"`)) {
 		return nil, false

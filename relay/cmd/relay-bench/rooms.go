@@ -34,8 +34,8 @@ func runRooms(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args, &common); err != nil {
 		return err
 	}
-	if common.proto != protoChat {
-		return errors.New("rooms needs -proto chat: a raw broadcast server has no rooms")
+	if common.proto == protoRaw {
+		return errors.New("rooms needs -proto chat or socketio: a raw broadcast server has no rooms")
 	}
 	plan.subs = members - 1
 	return runPlan(ctx, &common, plan, stdout, stderr)

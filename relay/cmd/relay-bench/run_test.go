@@ -19,6 +19,8 @@ import (
 func startRelay(t *testing.T) string {
 	t.Helper()
 	s, err := relay.New(relay.Config{Rate: 100000, Burst: 100000, Queue: 4096,
+		// Every connection of the tool comes from 127.0.0.1.
+		MaxConnsPerIP: relay.Unlimited, HandshakesPerIP: relay.Unlimited,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)

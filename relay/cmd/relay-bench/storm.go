@@ -31,7 +31,8 @@ rooms of -room-size), then restarts the server: SIGTERM (the relay closes
 every connection with 1001), wait for the exit, start it again. Every client reconnects with jittered exponential
 backoff. Reports the shutdown time, the time until every client is back
 (chat: welcome received; raw: upgraded) counted from the new server's start, the failed dials, and
-the new server's peak RSS (VmHWM).
+the new server's peak RSS (VmHWM). A relay under storm needs
+-max-conns-per-ip 0 -handshakes-per-ip 0: every client is on 127.0.0.1.
 
 Flags:
 `
@@ -253,7 +254,7 @@ func (c *stormClient) run(ctx context.Context, firstDials chan struct{}) {
 			}
 		}
 		stop := context.AfterFunc(ctx, func() { _ = conn.CloseNow() })
-		discard(conn)
+		discard(conn, c.dialer.proto)
 		stop()
 		_ = conn.CloseNow()
 		if lost {
