@@ -77,8 +77,21 @@ func buildSite(out, webDir, version, relays string) (WasmSizes, error) {
 		wasmLength = info.Size()
 	}
 
-	if err := app.GenerateStaticWebsite(out, newHandler(version, assets, wasmLength, relayList)); err != nil {
+	policy, err := contentSecurityPolicy(relayList)
+	if err != nil {
+		return WasmSizes{}, fmt.Errorf("site: -relays: %w", err)
+	}
+	worker, err := appWorkerJS()
+	if err != nil {
+		return WasmSizes{}, err
+	}
+	handler := newHandler(version, assets, wasmLength, relayList)
+	handler.ServiceWorkerTemplate = worker
+	if err := app.GenerateStaticWebsite(out, handler); err != nil {
 		return WasmSizes{}, fmt.Errorf("site: generate: %w", err)
+	}
+	if err := addPolicy(filepath.Join(out, "index.html"), policy); err != nil {
+		return WasmSizes{}, err
 	}
 
 	if wasmLength == 0 {

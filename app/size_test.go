@@ -12,8 +12,11 @@ import (
 
 // MaxWasmBrotli is the budget of app.wasm as browsers download it: the bare
 // go-app + coder/websocket hello is 1.42 MB, so this leaves the chat about
-// 180 KB.
-const MaxWasmBrotli = 1_600_000
+// 190 KB. Private rooms (issue 12) raised it from 1,600,000: AES-GCM,
+// Ed25519 and HKDF were not linked before (in js/wasm net/http uses fetch,
+// so the TLS stack is dead code) and, with the sealing, signing and the
+// room info and new-room UI, they add about 28 KB brotli.
+const MaxWasmBrotli = 1_610_000
 
 // TestWasmSize builds app.wasm and the site exactly as build.sh does and fails
 // when the brotli file browsers download exceeds the budget. The generator runs

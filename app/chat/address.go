@@ -84,8 +84,9 @@ func ParseRelays(list string) ([]string, error) {
 }
 
 // dialURL is the relay URL for one connection attempt, parameters in the
-// contract's order: room, cid, since and, when present, epoch and token.
-func dialURL(relay, room, cid string, since uint64, epoch, token string) string {
+// contract's order: room, cid (or ckey), since and, when present, epoch and
+// token.
+func dialURL(relay, room string, id dialID, since uint64, epoch, token string) string {
 	var b strings.Builder
 	b.WriteString(relay)
 	if strings.Contains(relay, "?") {
@@ -94,7 +95,7 @@ func dialURL(relay, room, cid string, since uint64, epoch, token string) string 
 		b.WriteByte('?')
 	}
 	b.WriteString("room=" + url.QueryEscape(room))
-	b.WriteString("&cid=" + url.QueryEscape(cid))
+	b.WriteString("&" + id.param + "=" + url.QueryEscape(id.value))
 	b.WriteString("&since=" + strconv.FormatUint(since, 10))
 	if epoch != "" {
 		b.WriteString("&epoch=" + url.QueryEscape(epoch))

@@ -45,13 +45,13 @@ func TestDefaultRelay(t *testing.T) {
 }
 
 func TestDialURL(t *testing.T) {
-	if got := dialURL("ws://h/ws", "lobby", "c1", 42, "", ""); got != "ws://h/ws?room=lobby&cid=c1&since=42" {
+	if got := dialURL("ws://h/ws", "lobby", dialID{"cid", "c1"}, 42, "", ""); got != "ws://h/ws?room=lobby&cid=c1&since=42" {
 		t.Errorf("got %q", got)
 	}
-	if got := dialURL("ws://h/ws?k=v", "a.b", "c_1", 0, "", "x/y+z"); got != "ws://h/ws?k=v&room=a.b&cid=c_1&since=0&token=x%2Fy%2Bz" {
+	if got := dialURL("ws://h/ws?k=v", "a.b", dialID{"cid", "c_1"}, 0, "", "x/y+z"); got != "ws://h/ws?k=v&room=a.b&cid=c_1&since=0&token=x%2Fy%2Bz" {
 		t.Errorf("got %q", got)
 	}
-	if got := dialURL("ws://h/ws", "lobby", "c1", 7, "9f2c_e-1", "t"); got != "ws://h/ws?room=lobby&cid=c1&since=7&epoch=9f2c_e-1&token=t" {
+	if got := dialURL("ws://h/ws", "lobby", dialID{"ckey", "c1"}, 7, "9f2c_e-1", "t"); got != "ws://h/ws?room=lobby&ckey=c1&since=7&epoch=9f2c_e-1&token=t" {
 		t.Errorf("got %q", got)
 	}
 }

@@ -21,6 +21,10 @@ type Options struct {
 	Room, CID string
 	// Nick is the nickname announced with meta.
 	Nick string
+	// Identity, when set, names this client with its key (ckey=) and
+	// decides when a room moves from the legacy CID to it (see Identity);
+	// CID is then unused. nil: the client connects with cid=CID.
+	Identity *Identity
 	// Token is the room's invite token, sent as token= when set.
 	Token string
 	// Transport dials the relay; nil means NewWebSocketTransport.
@@ -31,6 +35,17 @@ type Options struct {
 	Clock Clock
 	// Rand returns values in [0,1) for jitter and ids; nil means math/rand/v2.
 	Rand func() float64
+	// OutboxLock, when set, is held by the connection that sends the
+	// outbox, so that of several tabs sharing Store only one sends (see
+	// lock.go; WebLock in the browser). nil: this client always sends.
+	OutboxLock OutboxLock
+
+	// Private, when set, makes this a private room (private_client.go):
+	// Room is ignored for Private.RoomID(), everything written is sealed
+	// and signed, everything received opened and verified.
+	Private *PrivateRoom
+	// SigningKey signs in a private room; nil means LoadSigningKey(Store).
+	SigningKey *SigningKey
 }
 
 // Client is the chat client of one room. Create it with New (which shows the
@@ -38,8 +53,10 @@ type Options struct {
 // methods are safe to call from any goroutine.
 type Client struct {
 	room, cid, token string
+	identity         *Identity // nil: cid= only
 	transport        Transport
 	store            Store
+	outboxLock       OutboxLock
 	clock            Clock
 	rand             func() float64
 
@@ -63,7 +80,11 @@ type Client struct {
 	historyDirty bool
 	stopPersist  func() bool // the pending coalesced history write, nil if none
 	lastPersist  time.Time   // when history was last written, zero before the first write
-	outboxDirty  bool        // the last outbox write failed (quota): Flush retries it
+	// outboxChanges are this tab's outbox changes the store refused (quota),
+	// applied again with the next change and by Flush (see outbox.go).
+	outboxChanges []outboxChange
+	// toldStorageFull: StorageFullText was shown (budget.go).
+	toldStorageFull bool
 
 	timeline  []Line         // delivered messages and system lines, oldest first
 	outbox    []*outboxEntry // my undelivered messages, in send order
@@ -81,6 +102,14 @@ type Client struct {
 	myConn       string             // my conn id on the current connection
 	members      map[string]*member // by conn, me included
 	pendingJoins map[string]func() bool
+
+	// Private rooms (private_client.go); a plain room has plainPayload,
+	// name == room and no signer.
+	payload   payload
+	name      string            // the room's name as people see it
+	private   bool              // a private room: sealed, signed
+	signer    string            // my public key in a private room, "" in a plain one
+	keyByNick map[string]string // the last key each nickname signed with
 }
 
 // New creates the Client and loads the room's history and outbox from the
@@ -91,14 +120,16 @@ func New(o Options) *Client {
 		failover:     newFailover(slices.Clone(o.Relays)),
 		room:         o.Room,
 		cid:          o.CID,
+		identity:     o.Identity,
 		token:        o.Token,
 		transport:    o.Transport,
 		store:        o.Store,
+		outboxLock:   o.OutboxLock,
 		clock:        o.Clock,
 		rand:         orRandom(o.Rand),
 		changed:      make(chan struct{}, 1),
 		retry:        make(chan struct{}, 1),
-		nick:         strings.TrimSpace(o.Nick),
+		nick:         CleanNick(o.Nick),
 		maxMessage:   DefaultMaxMessage,
 		visible:      true,
 		seen:         map[string]struct{}{},
@@ -113,9 +144,13 @@ func New(o Options) *Client {
 	if c.clock == nil {
 		c.clock = realClock{}
 	}
+	c.outbox = loadOutbox(c.store, c.room)
+	c.dialIDLocked() // sets c.cid to what the first connection will use
 	if c.nick == "" {
 		c.nick = shortCID(c.cid)
 	}
+	openedRoom(c.store, c.room)
+	c.setupPayload(o)
 	h := loadHistory(c.store, c.room)
 	c.lastSeq, c.epoch = h.Seq, h.Epoch
 	for _, m := range h.Messages {
@@ -124,10 +159,10 @@ func New(o Options) *Client {
 		}
 		c.seen[m.key()] = struct{}{}
 		c.history = append(c.history, m)
-		c.timeline = append(c.timeline, m.line(c.cid))
+		c.noteSignerLocked(m)
+		c.appendLinesLocked(m)
 	}
 	c.trimTimeline()
-	c.outbox = loadOutbox(c.store, c.room)
 	c.resetMembers()
 	return c
 }
@@ -156,8 +191,9 @@ func (c *Client) View() View {
 		}
 		lines = append(lines, e.line(c.cid))
 	}
+	undecryptable, unverified := c.failuresLocked()
 	return View{
-		Room:    c.room,
+		Room:    c.name,
 		Nick:    c.nick,
 		State:   c.state,
 		Relay:   c.failover.relay(),
@@ -167,6 +203,12 @@ func (c *Client) View() View {
 		Members: sortedMembers(c.members),
 		Unread:  c.unread,
 		MaxText: c.maxTextLocked(),
+
+		RoomID:        c.room,
+		Private:       c.private,
+		SafetyCode:    SafetyCode(c.signer),
+		Undecryptable: undecryptable,
+		Unverified:    unverified,
 	}
 }
 
@@ -174,8 +216,7 @@ func (c *Client) View() View {
 // the current nick and a longest possible id; plain text without characters
 // JSON must escape.
 func (c *Client) maxTextLocked() int {
-	overhead := len(pubFrame(strings.Repeat("x", 32), c.nick, ""))
-	return max(c.maxMessage-overhead, 0)
+	return c.payload.maxText(c.maxMessage, c.nick)
 }
 
 // Send queues text in the persisted outbox and shows it at once as pending;
@@ -196,15 +237,14 @@ func (c *Client) Send(text string) error {
 		Nick: c.nick,
 		Time: now.UnixMilli(),
 	}
-	if size := len(pubFrame(e.ID, e.Nick, e.Text)); size > c.maxMessage {
+	if size := c.payload.pubSize(e.ID, messageData{Nick: e.Nick, Text: e.Text}); size > c.maxMessage {
 		limit := c.maxMessage
 		c.mu.Unlock()
 		return tooLongError(size, limit)
 	}
-	c.outbox = append(c.outbox, e)
-	// A failed save (quota) still leaves the message queued for this
-	// session; only a reload before delivery would lose it.
-	c.saveOutboxLocked()
+	// A failed write (quota) still leaves the message queued in this tab,
+	// and Flush and every later change try to write it again.
+	c.changeOutboxLocked(addEntry(e))
 	if c.sess != nil {
 		c.sess.wakeWriter()
 	}
@@ -217,7 +257,7 @@ func (c *Client) Send(text string) error {
 // with meta when online (and on every later connection). The UI persists it
 // in Prefs.
 func (c *Client) SetNick(nick string) error {
-	nick = strings.Join(strings.Fields(nick), " ")
+	nick = CleanNick(nick)
 	if nick == "" || utf8.RuneCountInString(nick) > MaxNickLen {
 		return ErrBadNick
 	}
@@ -228,6 +268,7 @@ func (c *Client) SetNick(nick string) error {
 	}
 	old := c.nick
 	c.nick = nick
+	c.claimNickLocked(nick)
 	if me := c.members[c.myConn]; me != nil {
 		me.metaNick, me.Nick = nick, nick
 	}
@@ -313,5 +354,5 @@ func (c *Client) resetMembers() {
 }
 
 func (c *Client) me() *member {
-	return &member{Member: Member{Conn: c.myConn, CID: c.cid, Nick: c.nick, Me: true}, metaNick: c.nick}
+	return &member{Member: Member{Conn: c.myConn, CID: c.cid, Nick: c.nick, Me: true, Key: c.signer, SafetyCode: SafetyCode(c.signer)}, metaNick: c.nick}
 }

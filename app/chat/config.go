@@ -18,6 +18,11 @@ const (
 	// ping (or for the welcome after connecting) before it declares the
 	// link dead and reconnects.
 	DefaultPongTimeout = 10 * time.Second
+	// DefaultStableLink is how long a link must have stayed up (since its
+	// welcome) for the reconnect backoff to start again from
+	// DefaultBackoffBase: a relay that welcomes and then drops at once must
+	// not be redialled every few hundred milliseconds.
+	DefaultStableLink = 30 * time.Second
 	// DefaultFailoverAttempts is how many attempts in a row may fail on one
 	// relay before the client moves to the next of Options.Relays: one
 	// failure may be a blip of the network, two in a row (with the backoff

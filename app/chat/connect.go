@@ -54,10 +54,12 @@ func (c *Client) Run(ctx context.Context) {
 			continue
 		}
 		everConnected = true
-		if c.runSession(ctx, conn, r, &wg) {
-			attempt = 0 // the relay welcomed us: the link works again
-		} else {
+		welcomed, up := c.runSession(ctx, conn, r, &wg)
+		switch {
+		case !welcomed:
 			c.failedAttempt() // open but never welcomed: as good as unreachable
+		case up >= DefaultStableLink:
+			attempt = 0 // the link worked for a while: start the schedule again
 		}
 		if ctx.Err() != nil {
 			return
@@ -79,7 +81,7 @@ func dialingState(everConnected bool) ConnState {
 func (c *Client) dial(ctx context.Context) (Conn, resume, error) {
 	c.mu.Lock()
 	r := c.resumeLocked()
-	url := dialURL(c.failover.relay(), c.room, c.cid, r.since, r.epoch, c.token)
+	url := dialURL(c.failover.relay(), c.room, c.dialIDLocked(), r.since, r.epoch, c.token)
 	c.mu.Unlock()
 	dialCtx, cancel := context.WithTimeout(ctx, DefaultDialTimeout)
 	defer cancel()
@@ -125,6 +127,9 @@ func unreachable(err error) string {
 	var de *DialError
 	if errors.As(err, &de) && de.Status == http.StatusServiceUnavailable {
 		return "the relay is busy"
+	}
+	if errors.As(err, &de) && de.Status == http.StatusTooManyRequests {
+		return "too many connections from this network"
 	}
 	if errors.As(err, &de) {
 		return fmt.Sprintf("the relay answered HTTP %d", de.Status)

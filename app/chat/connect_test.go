@@ -56,15 +56,52 @@ func TestClient_Backoff_ScheduleDoublesToCapAndResets(t *testing.T) {
 		relay := req.accept()
 		relay.welcome(t, wire.Welcome{})
 		h.waitView("online", func(v View) bool { return v.State == StateOnline })
+		h.keepUp(relay, DefaultStableLink, 1)
 		relay.drop()
 	}
-	// A welcome resets the schedule: the next delay is back to the base.
+	// A link that stayed up DefaultStableLink resets the schedule: the next
+	// delay is back to the base.
 	v := h.waitView("offline after drop", func(v View) bool { return v.State == StateOffline })
 	if delay := v.RetryAt.Sub(h.clock.Now()); delay != time.Duration(0.999*float64(DefaultBackoffBase)) {
 		t.Fatalf("after a welcome the delay is %v, want the base", delay)
 	}
 	if v.Detail != "connection lost" {
 		t.Errorf("detail %q", v.Detail)
+	}
+}
+
+// TestClient_Backoff_ShortLinkDoesNotReset: a relay that welcomes and drops
+// at once must not be redialled at the base delay every time; the schedule
+// goes on doubling until a link stays up DefaultStableLink.
+func TestClient_Backoff_ShortLinkDoesNotReset(t *testing.T) {
+	o := defaultOptions()
+	o.Rand = func() float64 { return 0.999 }
+	h := start(t, o)
+	delay := func(what string) time.Duration {
+		t.Helper()
+		v := h.waitView(what, func(v View) bool { return v.State == StateOffline })
+		return v.RetryAt.Sub(h.clock.Now())
+	}
+	jitter := func(bound time.Duration) time.Duration { return time.Duration(0.999 * float64(bound)) }
+
+	relay, _ := h.connect(wire.Welcome{})
+	relay.drop()
+	for i, bound := range []time.Duration{DefaultBackoffBase, 2 * DefaultBackoffBase, 4 * DefaultBackoffBase} {
+		d := delay("offline after a short link")
+		if d != jitter(bound) {
+			t.Fatalf("drop %d: delay %v, want %v", i, d, jitter(bound))
+		}
+		h.clock.Advance(d)
+		relay, _ = h.connect(wire.Welcome{})
+		if i < 2 {
+			h.keepUp(relay, DefaultStableLink-DefaultPingInterval, uint64(10*i+1)) // 15 s: not stable yet
+			relay.drop()
+		}
+	}
+	h.keepUp(relay, DefaultStableLink, 100)
+	relay.drop()
+	if d := delay("offline after a stable link"); d != jitter(DefaultBackoffBase) {
+		t.Fatalf("after %v up the delay is %v, want the base", DefaultStableLink, d)
 	}
 }
 
@@ -150,6 +187,19 @@ func TestClient_Refused_503BacksOff(t *testing.T) {
 	h.transport.expectDial(t).refuse(&DialError{Status: 503, Reason: "full"})
 	v := h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	if v.Detail != "the relay is busy" {
+		t.Errorf("detail %q", v.Detail)
+	}
+	h.clock.Advance(v.RetryAt.Sub(h.clock.Now()))
+	h.transport.expectDial(t)
+}
+
+// TestClient_Refused_429BacksOff: the relay's per-address limits are
+// transient: retry with backoff, and say why.
+func TestClient_Refused_429BacksOff(t *testing.T) {
+	h := start(t, defaultOptions())
+	h.transport.expectDial(t).refuse(&DialError{Status: 429, Reason: "too many handshakes"})
+	v := h.waitView("offline", func(v View) bool { return v.State == StateOffline })
+	if v.Detail != "too many connections from this network" {
 		t.Errorf("detail %q", v.Detail)
 	}
 	h.clock.Advance(v.RetryAt.Sub(h.clock.Now()))

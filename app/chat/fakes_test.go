@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -173,6 +174,7 @@ type pipeConn struct {
 	closeOnce sync.Once
 	mu        sync.Mutex
 	closes    int
+	closeErr  error // what Read returns once closed; errPipeClosed when nil
 }
 
 var _ Conn = (*pipeConn)(nil)
@@ -190,6 +192,11 @@ func (p *pipeConn) Read(ctx context.Context) ([]byte, error) {
 	case f := <-p.in:
 		return f, nil
 	case <-p.closed:
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.closeErr != nil {
+			return nil, p.closeErr
+		}
 		return nil, errPipeClosed
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -302,6 +309,37 @@ func (r *fakeRelay) nextOf(t *testing.T, typ string) wire.ClientFrame {
 
 // drop cuts the connection as a network failure would.
 func (r *fakeRelay) drop() { r.conn.closeOnce.Do(func() { close(r.conn.closed) }) }
+
+// closeWith closes the connection with a WebSocket close status, as the
+// relay does for a frame over its limit (1009).
+func (r *fakeRelay) closeWith(code int) {
+	r.conn.mu.Lock()
+	r.conn.closeErr = &CloseError{Code: code}
+	r.conn.mu.Unlock()
+	r.drop()
+}
+
+// keepUp advances the clock by d while answering the client's pings, so
+// that the link stays up as a healthy relay's would. Each answer carries a
+// message from someone else (seq from firstSeq on) and is waited for in the
+// View: the client has then read it before the pong deadline can fire.
+func (h *harness) keepUp(relay *fakeRelay, d time.Duration, firstSeq uint64) {
+	h.t.Helper()
+	seq := firstSeq
+	for d > 0 {
+		step := min(d, DefaultPingInterval)
+		h.clock.Advance(step)
+		d -= step
+		if step < DefaultPingInterval {
+			continue
+		}
+		relay.nextOf(h.t, wire.TypePing)
+		text := fmt.Sprintf("still here %d", seq)
+		relay.send(h.t, wire.ServerFrame{Type: wire.TypePong}, msg(seq, "other-cid", fmt.Sprintf("k%d", seq), "other", text))
+		h.waitView(text, func(v View) bool { return hasLine(v, LineMessage, text) })
+		seq++
+	}
+}
 
 func (r *fakeRelay) waitClosed(t *testing.T) {
 	t.Helper()

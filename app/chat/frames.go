@@ -57,6 +57,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 		return
 	}
 	s.welcomed = true
+	s.welcomedAt = c.clock.Now()
 	c.failover.welcomed()
 	c.myConn = f.Conn
 	c.maxMessage = DefaultMaxMessage
@@ -66,10 +67,10 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 	c.adoptEpochLocked(f.Epoch)
 	c.resetMembers()
 	for _, p := range f.Peers {
-		c.members[p.Conn] = newMember(p)
+		c.members[p.Conn] = c.newMemberLocked(p)
 	}
 	c.setStateLocked(StateOnline, time.Time{}, "")
-	c.addSystemLine(LineSystem, fmt.Sprintf("You joined #%s as %s", c.room, c.nick))
+	c.addSystemLine(LineSystem, fmt.Sprintf("You joined #%s as %s", c.name, c.nick))
 	if s.resume.since > 0 && !f.Recovered {
 		c.addSystemLine(LineGap, "some messages may be missing")
 	}
@@ -83,18 +84,22 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame) {
 		c.markHistoryDirty()
 	}
 	key := messageKey(f.CID, f.ID)
-	mine := f.CID == c.cid
+	o := c.payload.openMessage(f.CID, f.ID, f.Data)
+	// In a private room my cid alone proves nothing (anyone may claim it):
+	// only my signature makes a message mine.
+	mine := c.ownCID(f.CID) && o.failure == "" && o.signer == c.signer
 	if mine {
 		c.deliveredLocked(f.ID)
 	}
 	if _, dup := c.seen[key]; dup {
 		return // an echo seen twice, or a replay after since=
 	}
-	nick, text := decodeMessageData(f.Data)
-	if nick == "" {
+	nick := o.body.Nick
+	if nick == "" && o.failure == "" {
 		nick = c.senderNickLocked(f.Conn, f.CID)
 	}
-	m := storedMessage{Seq: f.Seq, TS: f.TS, CID: f.CID, ID: f.ID, Nick: nick, Text: text}
+	m := storedMessage{Seq: f.Seq, TS: f.TS, CID: f.CID, ID: f.ID, Nick: nick, Text: o.body.Text, Signer: o.signer, Flag: o.failure}
+	c.checkSignerLocked(&m)
 	c.seen[key] = struct{}{}
 	c.history = append(c.history, m)
 	if over := len(c.history) - MaxHistory; over > 0 {
@@ -103,7 +108,11 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame) {
 		}
 		c.history = slices.Clone(c.history[over:])
 	}
-	c.timeline = append(c.timeline, m.line(c.cid))
+	first := len(c.timeline)
+	c.appendLinesLocked(m)
+	for i := first; i < len(c.timeline); i++ {
+		c.timeline[i].Epoch = c.epoch // seq restarts with an in-memory relay: the UI compares (epoch, seq)
+	}
 	c.trimTimeline()
 	if !mine && !c.visible {
 		c.unread++
@@ -113,27 +122,24 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame) {
 
 // deliveredLocked removes my message id from the outbox: its echo arrived.
 func (c *Client) deliveredLocked(id string) {
-	i := slices.IndexFunc(c.outbox, func(e *outboxEntry) bool { return e.ID == id })
-	if i < 0 {
+	if !slices.ContainsFunc(c.outbox, func(e *outboxEntry) bool { return e.ID == id }) {
 		return
 	}
-	c.outbox[i].delivered = true
-	c.outbox = slices.Delete(c.outbox, i, i+1)
-	c.saveOutboxLocked()
+	c.changeOutboxLocked(removeEntry(id))
 }
 
 func (c *Client) senderNickLocked(conn, cid string) string {
 	if m := c.members[conn]; m != nil {
 		return m.Nick
 	}
-	if cid == c.cid {
+	if c.ownCID(cid) {
 		return c.nick
 	}
 	return shortCID(cid)
 }
 
 func (c *Client) handleJoinLocked(p wire.Peer) {
-	m := newMember(p)
+	m := c.newMemberLocked(p)
 	c.members[p.Conn] = m
 	if m.known() {
 		c.addSystemLine(LineSystem, m.Nick+" joined")
@@ -178,7 +184,9 @@ func (c *Client) handleMetaLocked(conn string, meta json.RawMessage) {
 	if m == nil || conn == c.myConn {
 		return // my own nick is already shown (SetNick updates it at once)
 	}
-	nick := metaNick(meta)
+	o := c.payload.openMeta(m.CID, meta)
+	nick := o.body.Nick
+	m.setSigner(o.signer)
 	old := m.metaNick
 	m.metaNick = nick
 	m.Nick = m.displayNick()
@@ -195,7 +203,7 @@ func (c *Client) handleMetaLocked(conn string, meta json.RawMessage) {
 
 // handleErrorLocked deals with a refused pub: rate_limited and unavailable
 // keep it for a later resend with the same id; anything else can never
-// succeed, so the message leaves the outbox with a notice.
+// succeed, so the message is marked failed (see failed.go).
 func (c *Client) handleErrorLocked(f *wire.ServerFrame) {
 	if f.ID == "" {
 		return
@@ -220,9 +228,10 @@ func (c *Client) handleErrorLocked(f *wire.ServerFrame) {
 			c.mu.Unlock()
 		})
 	default:
-		e.delivered = true
-		c.outbox = slices.Delete(c.outbox, i, i+1)
-		c.saveOutboxLocked()
-		c.addSystemLine(LineSystem, fmt.Sprintf("Not sent (%s): %s", f.Code, shorten(e.Text, 80)))
+		reason := failedRefusedBy + f.Code
+		if f.Text != "" {
+			reason += " (" + shorten(f.Text, 80) + ")"
+		}
+		c.failLocked(e, reason)
 	}
 }

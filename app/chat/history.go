@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -17,6 +18,11 @@ type storedMessage struct {
 	ID   string `json:"id"`
 	Nick string `json:"nick"`
 	Text string `json:"text"`
+	// Signer and Flag are set in private rooms only (private_client.go):
+	// the verified signer's public key, and why the message is not shown
+	// as is ("" when it is).
+	Signer string `json:"signer,omitempty"`
+	Flag   string `json:"flag,omitempty"`
 }
 
 // storedHistory is the persisted form of a room's history.
@@ -38,29 +44,69 @@ func loadHistory(s Store, room string) storedHistory {
 	return h
 }
 
-// saveHistory writes h, dropping the oldest messages while the store
-// refuses the write (quota exceeded): a shorter history beats none, and the
+// saveHistoryLocked writes h. While the store refuses it (quota), other
+// rooms' history goes first (writeLocked); then the oldest half of this
+// room's messages, again and again: a shorter history beats none, and the
 // seq must survive so that since= stays right.
-func saveHistory(s Store, room string, h storedHistory) error {
-	var err error
+func (c *Client) saveHistoryLocked(h storedHistory) error {
 	for {
-		raw, merr := json.Marshal(h)
-		if merr != nil {
-			return merr
+		raw, err := json.Marshal(h)
+		if err != nil {
+			return err
 		}
-		if err = s.Set(historyKey(room), string(raw)); err == nil {
+		if err = c.writeLocked(func() error { return c.store.Set(historyKey(c.room), string(raw)) }); err == nil {
 			return nil
 		}
 		if len(h.Messages) == 0 {
 			return err
 		}
+		c.storageFullLocked()
 		h.Messages = h.Messages[len(h.Messages)/2+len(h.Messages)%2:]
 	}
 }
 
+// mergeHistory is the read-modify-write of a room's history: mine (this
+// tab's) with the messages only stored (written by another tab) put in by
+// their time, at most MaxHistory, the newest kept. Within one seq epoch the
+// larger seq wins; across epochs mine, the one this tab resumes with.
+func mergeHistory(stored, mine storedHistory) storedHistory {
+	out := storedHistory{Seq: mine.Seq, Epoch: mine.Epoch, Messages: mine.Messages}
+	if stored.Epoch == mine.Epoch && stored.Seq > mine.Seq {
+		out.Seq = stored.Seq
+	}
+	have := make(map[string]struct{}, len(mine.Messages))
+	for _, m := range mine.Messages {
+		have[m.key()] = struct{}{}
+	}
+	copied := false
+	for _, m := range stored.Messages {
+		if _, ok := have[m.key()]; ok {
+			continue
+		}
+		if !copied { // mine is the tab's own slice: never write into it
+			out.Messages = slices.Clone(out.Messages)
+			copied = true
+		}
+		i := len(out.Messages)
+		for i > 0 && out.Messages[i-1].TS > m.TS {
+			i--
+		}
+		out.Messages = append(out.Messages, storedMessage{})
+		copy(out.Messages[i+1:], out.Messages[i:])
+		out.Messages[i] = m
+		have[m.key()] = struct{}{}
+	}
+	if over := len(out.Messages) - MaxHistory; over > 0 {
+		out.Messages = out.Messages[over:]
+	}
+	return out
+}
+
 func (m storedMessage) key() string { return messageKey(m.CID, m.ID) }
 
-func (m storedMessage) line(myCID string) Line {
+// line is m as shown; mine when my cid sent it with my key (mySigner is ""
+// in a plain room, where Signer is "" too).
+func (m storedMessage) line(myCID, mySigner string) Line {
 	return Line{
 		Kind:   LineMessage,
 		Key:    m.key(),
@@ -68,7 +114,7 @@ func (m storedMessage) line(myCID string) Line {
 		Nick:   m.Nick,
 		Text:   m.Text,
 		Time:   time.UnixMilli(m.TS),
-		Mine:   m.CID == myCID,
+		Mine:   m.CID == myCID && m.Signer == mySigner && m.Flag == "",
 		Status: StatusDelivered,
 	}
 }

@@ -42,6 +42,19 @@ func (s *countingStore) count(key string) int {
 	return s.sets[key]
 }
 
+// storeHistory writes h as the stored history of room, as an earlier
+// session (or another tab) would have.
+func storeHistory(t testing.TB, s Store, room string, h storedHistory) {
+	t.Helper()
+	raw, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(historyKey(room), string(raw)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func storedHistoryOf(t *testing.T, s Store) storedHistory {
 	t.Helper()
 	raw, ok := s.Get(historyKey("lobby"))
@@ -401,11 +414,9 @@ func TestClient_Epoch_EmptyNewRelayStartsAtZero(t *testing.T) {
 func TestClient_Epoch_UnknownAsksForWholeWindow(t *testing.T) {
 	store := NewMemoryStore()
 	// A history stored before epochs: its seq names no known seq space.
-	if err := saveHistory(store, "lobby", storedHistory{Seq: 5, Messages: []storedMessage{
+	storeHistory(t, store, "lobby", storedHistory{Seq: 5, Messages: []storedMessage{
 		{Seq: 5, TS: 1, CID: "other", ID: "a", Nick: "calm-fox", Text: "old"},
-	}}); err != nil {
-		t.Fatal(err)
-	}
+	}})
 	o := defaultOptions()
 	o.Store = store
 	h := start(t, o)

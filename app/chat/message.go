@@ -10,8 +10,10 @@ import (
 	"github.com/chatpwa/chat/relay/wire"
 )
 
-// messageData is what this client puts in pub.data. The nick travels inside
-// the message so that history shows the right sender after they left.
+// messageData is what this client puts in pub.data, and in a private room
+// the body inside the envelope. The nick travels inside the message so that
+// history shows the right sender after they left. Later features add fields
+// here (omitempty, so that older clients read what they know).
 type messageData struct {
 	Nick string `json:"nick"`
 	Text string `json:"text"`
@@ -39,14 +41,6 @@ func encodeJSON(v any) []byte {
 		panic("chat: encode frame: " + err.Error())
 	}
 	return bytes.TrimRight(buf.Bytes(), "\n")
-}
-
-func pubFrame(id, nick, text string) []byte {
-	return encodeJSON(wire.ClientFrame{Type: wire.TypePub, ID: id, Data: encodeJSON(messageData{Nick: nick, Text: text})})
-}
-
-func metaFrame(nick string) []byte {
-	return encodeJSON(wire.ClientFrame{Type: wire.TypeMeta, Data: encodeJSON(metaData{Nick: nick})})
 }
 
 var pingFrame = encodeJSON(wire.ClientFrame{Type: wire.TypePing})
@@ -90,7 +84,7 @@ func metaNick(raw json.RawMessage) string {
 }
 
 func cleanNick(nick string) string {
-	return shorten(strings.Join(strings.Fields(nick), " "), maxForeignNick)
+	return shorten(CleanNick(nick), maxForeignNick)
 }
 
 // shorten cuts s to at most n runes, marking the cut.

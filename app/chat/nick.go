@@ -1,6 +1,11 @@
 package chat
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Word lists of RandomNick: short, friendly, and safe to show anywhere.
 var (
@@ -34,4 +39,39 @@ func orRandom(rnd func() float64) func() float64 {
 		return rand.Float64
 	}
 	return rnd
+}
+
+// CleanNick makes a nickname safe to show next to other people's: control
+// and format characters are removed (bidi overrides, embeddings and isolates,
+// LRM/RLM, zero-width spaces and joiners, soft hyphens, BOM, tag characters:
+// Unicode categories Cc and Cf), so that no nick can reorder the text around
+// it or pass for another one ("alice" and "al\u200bice" look alike), and runs
+// of white space become one space. Invisible Hangul fillers go too.
+func CleanNick(nick string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range nick {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case invisibleRune(r):
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// invisibleRune reports whether r shows nothing (or only moves other text).
+func invisibleRune(r rune) bool {
+	switch r {
+	case '\u115f', '\u1160', '\u3164', '\uffa0', '\u034f', '\u2800':
+		return true
+	}
+	return unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError
 }

@@ -2,8 +2,21 @@ package chat
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
+
+// The stored outbox of a room is shared by every tab and window of the app
+// that has the room open. So no tab ever writes its own copy of it: each
+// change (a new message, one delivered, one failed, retried or deleted) is a
+// read-modify-write of just that entry on what is stored now, and the result
+// becomes the tab's outbox, entries queued by other tabs included. A change
+// the store refused (quota) stays queued in memory, is applied again with
+// every later change and by Flush, and its message stays on screen: a queued
+// message is never lost to a full store while the page lives.
+//
+// Which tab sends the shared outbox is decided by Options.OutboxLock (see
+// lock.go).
 
 // outboxKey is the Store key of a room's unsent messages.
 func outboxKey(room string) string { return "chat.outbox." + room }
@@ -16,10 +29,118 @@ type outboxEntry struct {
 	Text string `json:"text"`
 	Nick string `json:"nick"`
 	Time int64  `json:"time"` // local clock, Unix ms
+	// Failed is why the relay refused it for good; not "" means StatusFailed,
+	// persisted so that a reload does not send it into the same refusal.
+	Failed string `json:"failed,omitempty"`
 
-	status    Status // StatusPending or StatusSent on the current connection; not persisted
-	delivered bool   // removed from the outbox by its echo
-	gen       int    // bumped when the relay refused a write, so a late "written" is ignored
+	status    Status   // StatusPending, StatusSent (on the current connection) or StatusFailed
+	sentOn    *session // the connection it was last picked to be written on
+	delivered bool     // left the outbox (echo, Delete, another tab): a late "written" is ignored
+	gen       int      // bumped when the relay refused a write, so a late "written" is ignored
+}
+
+// unsent sets the status an entry has before anything is written on a
+// connection: pending, or failed when the relay refused it for good.
+func (e *outboxEntry) unsent() {
+	e.status = StatusPending
+	if e.Failed != "" {
+		e.status = StatusFailed
+	}
+}
+
+// outboxChange is one change of the stored outbox, applied to what is
+// stored at the time of writing.
+type outboxChange func(stored []*outboxEntry) []*outboxEntry
+
+// addEntry appends a copy of e's persisted fields unless its id is stored.
+func addEntry(e *outboxEntry) outboxChange {
+	stored := outboxEntry{ID: e.ID, Text: e.Text, Nick: e.Nick, Time: e.Time, Failed: e.Failed}
+	return func(entries []*outboxEntry) []*outboxEntry {
+		if slices.ContainsFunc(entries, func(o *outboxEntry) bool { return o.ID == stored.ID }) {
+			return entries
+		}
+		e := stored
+		return append(entries, &e)
+	}
+}
+
+// removeEntry removes the entry with id, if stored.
+func removeEntry(id string) outboxChange {
+	return func(entries []*outboxEntry) []*outboxEntry {
+		return slices.DeleteFunc(entries, func(o *outboxEntry) bool { return o.ID == id })
+	}
+}
+
+// setFailed sets (or, with "", clears) the failure of the entry with id.
+func setFailed(id, reason string) outboxChange {
+	return func(entries []*outboxEntry) []*outboxEntry {
+		for _, o := range entries {
+			if o.ID == id {
+				o.Failed = reason
+			}
+		}
+		return entries
+	}
+}
+
+// changeOutboxLocked applies change to the stored outbox and to this tab's.
+// On a store error the change stays queued (see syncOutboxLocked).
+func (c *Client) changeOutboxLocked(change outboxChange) {
+	c.outboxChanges = append(c.outboxChanges, change)
+	_ = c.syncOutboxLocked() // a refused write is retried with the next change or Flush
+}
+
+// syncOutboxLocked reads the stored outbox, applies this tab's changes not
+// yet written, writes the result if there were any, and makes it this tab's
+// outbox (adopting other tabs' entries, dropping the ones they removed).
+func (c *Client) syncOutboxLocked() error {
+	entries := loadOutbox(c.store, c.room)
+	for _, change := range c.outboxChanges {
+		entries = change(entries)
+	}
+	var err error
+	if len(c.outboxChanges) > 0 {
+		err = c.writeLocked(func() error { return saveOutbox(c.store, c.room, entries) })
+		if err == nil {
+			c.outboxChanges = nil
+		}
+	}
+	c.adoptOutboxLocked(entries)
+	return err
+}
+
+// adoptOutboxLocked makes entries the outbox, keeping the connection state
+// of entries already known.
+func (c *Client) adoptOutboxLocked(entries []*outboxEntry) {
+	known := make(map[string]*outboxEntry, len(c.outbox))
+	for _, e := range c.outbox {
+		known[e.ID] = e
+	}
+	outbox := make([]*outboxEntry, 0, len(entries))
+	wake := false
+	for _, stored := range entries {
+		e := known[stored.ID]
+		delete(known, stored.ID)
+		switch {
+		case e == nil:
+			e = stored
+			e.unsent()
+			wake = wake || e.status == StatusPending
+		case e.Failed != stored.Failed:
+			e.Failed = stored.Failed
+			e.gen++
+			e.unsent()
+			wake = wake || e.status == StatusPending
+		}
+		outbox = append(outbox, e)
+	}
+	for _, gone := range known {
+		gone.delivered = true
+	}
+	c.outbox = outbox
+	if wake && c.sess != nil {
+		c.sess.wakeWriter()
+	}
 }
 
 func loadOutbox(s Store, room string) []*outboxEntry {
@@ -31,6 +152,7 @@ func loadOutbox(s Store, room string) []*outboxEntry {
 	valid := entries[:0]
 	for _, e := range entries {
 		if e != nil && e.ID != "" {
+			e.unsent()
 			valid = append(valid, e)
 		}
 	}
@@ -51,12 +173,13 @@ func saveOutbox(s Store, room string, entries []*outboxEntry) error {
 
 func (e *outboxEntry) line(myCID string) Line {
 	return Line{
-		Kind:   LineMessage,
-		Key:    messageKey(myCID, e.ID),
-		Nick:   e.Nick,
-		Text:   e.Text,
-		Time:   time.UnixMilli(e.Time),
-		Mine:   true,
-		Status: e.status,
+		Kind:    LineMessage,
+		Key:     messageKey(myCID, e.ID),
+		Nick:    e.Nick,
+		Text:    e.Text,
+		Time:    time.UnixMilli(e.Time),
+		Mine:    true,
+		Status:  e.status,
+		Failure: e.Failed,
 	}
 }

@@ -25,8 +25,10 @@ func (c *Client) flushLocked() error {
 	}
 	historyErr := c.persistHistoryLocked()
 	var outboxErr error
-	if c.outboxDirty {
-		outboxErr = c.saveOutboxLocked()
+	if len(c.outboxChanges) > 0 {
+		if err := c.syncOutboxLocked(); err != nil {
+			outboxErr = fmt.Errorf("save outbox: %w", err)
+		}
 	}
 	if historyErr != nil {
 		return historyErr
@@ -66,22 +68,15 @@ func (c *Client) persistHistoryLocked() error {
 		return nil
 	}
 	c.lastPersist = c.clock.Now()
-	// On quota errors saveHistory already trimmed what it could; the history
-	// stays dirty so that the next change or Flush tries again.
-	if err := saveHistory(c.store, c.room, storedHistory{Seq: c.lastSeq, Epoch: c.epoch, Messages: c.history}); err != nil {
+	// A read-modify-write: other tabs of the room write it too.
+	merged := mergeHistory(loadHistory(c.store, c.room), storedHistory{Seq: c.lastSeq, Epoch: c.epoch, Messages: c.history})
+	err := c.saveHistoryLocked(merged)
+	c.adoptHistoryLocked(merged)
+	if err != nil {
+		// saveHistoryLocked already removed what it could; the history stays
+		// dirty so that the next change or Flush tries again.
 		return fmt.Errorf("save history: %w", err)
 	}
 	c.historyDirty = false
-	return nil
-}
-
-// saveOutboxLocked writes the outbox, remembering a failure (quota) so that
-// Flush retries it.
-func (c *Client) saveOutboxLocked() error {
-	if err := saveOutbox(c.store, c.room, c.outbox); err != nil {
-		c.outboxDirty = true
-		return fmt.Errorf("save outbox: %w", err)
-	}
-	c.outboxDirty = false
 	return nil
 }

@@ -29,6 +29,9 @@ type Prefs struct {
 	Recent []string          `json:"recent,omitempty"` // rooms, most recent first
 	Tokens map[string]string `json:"tokens,omitempty"` // invite token per room
 	Notify bool              `json:"notify,omitempty"` // opted in to notifications
+	// HideText keeps message text out of notifications (a locked screen
+	// shows them to anyone): only who wrote in which room.
+	HideText bool `json:"hide_text,omitempty"`
 }
 
 // LoadPrefs reads the Prefs from s. On first start (or when the stored value
@@ -60,7 +63,30 @@ func LoadPrefs(s Store, rnd func() float64) Prefs {
 	return p
 }
 
-// Save writes the Prefs to s.
+// UpdatePrefs is the read-modify-write of the Prefs shared by every tab and
+// window: it reads what is stored now, applies change and writes the result,
+// which it returns, so that a tab never writes back a stale copy over what
+// another stored (a token, a recent room). The caller keeps the returned
+// value as its view. On a write error it returns the changed Prefs too.
+func UpdatePrefs(s Store, change func(*Prefs), rnd func() float64) (Prefs, error) {
+	p := LoadPrefs(s, rnd)
+	change(&p)
+	return p, p.Save(s)
+}
+
+// SetToken stores token as room's invite token ("" removes it).
+func (p *Prefs) SetToken(room, token string) {
+	if token == "" {
+		delete(p.Tokens, room)
+		return
+	}
+	if p.Tokens == nil {
+		p.Tokens = map[string]string{}
+	}
+	p.Tokens[room] = token
+}
+
+// Save writes the Prefs to s. Tabs share them: change them with UpdatePrefs.
 func (p *Prefs) Save(s Store) error {
 	raw, err := json.Marshal(p)
 	if err != nil {

@@ -14,9 +14,11 @@ type member struct {
 	metaNick string // the nick from its last meta, "" if none announced yet
 }
 
-func newMember(p wire.Peer) *member {
-	m := &member{Member: Member{Conn: p.Conn, CID: p.CID, Name: cleanNick(p.Name)}, metaNick: metaNick(p.Meta)}
+// newMember is the member p, its meta already opened (Client.newMemberLocked).
+func newMember(p wire.Peer, meta opened) *member {
+	m := &member{Member: Member{Conn: p.Conn, CID: p.CID, Name: cleanNick(p.Name)}, metaNick: meta.body.Nick}
 	m.Nick = m.displayNick()
+	m.setSigner(meta.signer)
 	return m
 }
 

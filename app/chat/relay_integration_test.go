@@ -37,7 +37,14 @@ type relayProcess struct {
 
 func startRelay(t *testing.T, addr string) *relayProcess {
 	t.Helper()
-	srv, err := relay.New(relay.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return startRelayWith(t, addr, relay.Config{})
+}
+
+// startRelayWith is startRelay with cfg (its Logger is replaced).
+func startRelayWith(t *testing.T, addr string, cfg relay.Config) *relayProcess {
+	t.Helper()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := relay.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +91,13 @@ func runRealClientOn(t *testing.T, relays []string, cid, nick string, transport 
 	if transport == nil {
 		transport = NewWebSocketTransport()
 	}
-	c := New(Options{Relays: relays, Room: "it-room", CID: cid, Nick: nick, Transport: transport, Store: NewMemoryStore()})
+	return runRealClientWith(t, Options{Relays: relays, Room: "it-room", CID: cid, Nick: nick, Transport: transport, Store: NewMemoryStore()})
+}
+
+// runRealClientWith runs New(o) until the test ends.
+func runRealClientWith(t *testing.T, o Options) *realClient {
+	t.Helper()
+	c := New(o)
 	ctx, cancel := context.WithCancel(context.Background())
 	rc := &realClient{Client: c, done: make(chan struct{}), cancel: cancel}
 	go func() {

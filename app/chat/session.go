@@ -2,8 +2,14 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"time"
 )
+
+// closeMessageTooBig is the WebSocket close status of a frame over the
+// relay's max_message (1009).
+const closeMessageTooBig = 1009
 
 // session is one connection to the relay: exactly one reader and one writer
 // goroutine, a keepalive, and the per-connection state. Fields other than
@@ -16,12 +22,16 @@ type session struct {
 	dead   chan struct{} // closed once when the link is declared dead
 	once   sync.Once
 
-	resume   resume // how this connection picked up the room
-	welcomed bool
-	ended    bool // late frames and timers of an ended session are ignored
-	metaDue  bool // announce my nick
-	pingDue  bool
-	awaiting bool // no frame received since the last ping (or since opening)
+	resume     resume // how this connection picked up the room
+	welcomed   bool
+	welcomedAt time.Time // when the welcome arrived, for DefaultStableLink
+	ended      bool      // late frames and timers of an ended session are ignored
+	metaDue    bool      // announce my nick
+	pingDue    bool
+	owner      bool // holds the outbox lock: this connection sends the outbox
+	// releaseLock gives the outbox lock back; nil when not held.
+	releaseLock func()
+	awaiting    bool // no frame received since the last ping (or since opening)
 
 	stopPing, stopDeadline func() bool
 }
@@ -36,10 +46,11 @@ func (s *session) wakeWriter() {
 func (s *session) kill() { s.once.Do(func() { close(s.dead) }) }
 
 // runSession serves one open connection until it dies or ctx ends and
-// reports whether the relay welcomed us. Closing (with 1000) continues in
+// returns how long it was up after the relay welcomed us (welcomed false:
+// never). Closing (with 1000) continues in
 // the background, tracked by wg, so that a dead link does not delay the
 // reconnect by the close handshake's timeout.
-func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.WaitGroup) (welcomed bool) {
+func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.WaitGroup) (welcomed bool, up time.Duration) {
 	sessCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &session{
 		conn:   conn,
@@ -51,13 +62,25 @@ func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.W
 	}
 	c.mu.Lock()
 	c.sess = s
+	// What other tabs queued while no storage event reached this one (a
+	// frozen background tab) goes out too.
+	_ = c.syncOutboxLocked()
 	for _, e := range c.outbox { // nothing is written on this connection yet
-		e.status = StatusPending
+		e.unsent()
 	}
 	c.armDeadlineLocked(s) // the welcome must come within the pong timeout
 	c.armPingLocked(s)
+	s.owner = c.outboxLock == nil
 	c.mu.Unlock()
 
+	lockCtx, stopLock := context.WithCancel(ctx)
+	if !s.owner {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.acquireOutboxLock(lockCtx, s)
+		}()
+	}
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -76,16 +99,25 @@ func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.W
 	c.mu.Lock()
 	s.ended = true
 	welcomed = s.welcomed
+	if welcomed {
+		up = c.clock.Now().Sub(s.welcomedAt)
+	}
 	s.stopPing()
 	s.stopDeadline()
 	c.sess = nil
 	for _, e := range c.outbox {
-		e.status = StatusPending
+		e.unsent()
 	}
 	c.myConn = ""
 	c.resetMembers()
+	releaseLock := s.releaseLock
+	s.owner, s.releaseLock = false, nil
 	c.mu.Unlock()
 	c.signal()
+	stopLock()
+	if releaseLock != nil {
+		releaseLock() // the next tab may send now
+	}
 
 	wg.Add(1)
 	go func() {
@@ -93,13 +125,21 @@ func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.W
 		_ = conn.Close()
 		cancel() // after Close, so that the close handshake can complete
 	}()
-	return welcomed
+	return welcomed, up
 }
 
 func (c *Client) readLoop(s *session) {
 	for {
 		frame, err := s.conn.Read(s.ctx)
 		if err != nil {
+			var ce *CloseError
+			if errors.As(err, &ce) && ce.Code == closeMessageTooBig {
+				c.mu.Lock()
+				if !s.ended {
+					c.closedTooBigLocked(s)
+				}
+				c.mu.Unlock()
+			}
 			s.kill()
 			return
 		}
@@ -151,20 +191,33 @@ func (c *Client) nextFrame(s *session) (frame []byte, written func()) {
 		return nil, nil
 	case s.metaDue:
 		s.metaDue = false
-		return metaFrame(c.nick), nil
+		return c.payload.metaFrame(c.nick), nil
 	case c.clock.Now().Before(c.holdUntil):
 		return nil, nil
+	case !s.owner:
+		return nil, nil // another tab sends the outbox
 	}
 	// The writer is sequential, so the first pending entry is never one
 	// whose write is still in progress: written runs before the next pick.
 	for _, e := range c.outbox {
-		if e.status == StatusPending {
-			gen := e.gen
-			return pubFrame(e.ID, e.Nick, e.Text), func() {
-				// Unless an echo or an error about it overtook the write.
-				if !e.delivered && e.gen == gen && c.sess == s {
-					e.status = StatusSent
-				}
+		if e.status != StatusPending {
+			continue
+		}
+		frame := c.payload.pubFrame(e.ID, messageData{Nick: e.Nick, Text: e.Text})
+		if len(frame) > c.maxMessage {
+			// Queued under a larger limit (offline, another relay): this
+			// relay would close with 1009. The next entry goes instead.
+			c.failLocked(e, tooLongError(len(frame), c.maxMessage).Error())
+			c.signal()
+			continue
+		}
+		gen := e.gen
+		// Noted before the write: a 1009 may arrive before written runs.
+		e.sentOn = s
+		return frame, func() {
+			// Unless an echo or an error about it overtook the write.
+			if !e.delivered && e.gen == gen && c.sess == s {
+				e.status = StatusSent
 			}
 		}
 	}

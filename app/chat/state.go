@@ -39,9 +39,14 @@ const (
 	StatusSent
 	// StatusDelivered: the relay echoed it, so every member got it.
 	StatusDelivered
+	// StatusFailed: the relay refused it for good (too large for it, a
+	// bad_frame); Line.Failure says why. It stays in the outbox, not sent,
+	// until the person retries (Client.Retry) or deletes it (Client.Delete);
+	// later messages are sent past it.
+	StatusFailed
 )
 
-var statusNames = [...]string{"pending", "sent", "delivered"}
+var statusNames = [...]string{"pending", "sent", "delivered", "failed"}
 
 func (s Status) String() string {
 	if s < 0 || int(s) >= len(statusNames) {

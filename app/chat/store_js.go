@@ -63,3 +63,17 @@ func (s browserStore) Delete(key string) {
 	defer func() { _ = recover() }()
 	s.storage.Call("removeItem", key)
 }
+
+var _ KeyLister = browserStore{}
+
+// Keys lists localStorage's keys (for the storage budget's first start).
+func (s browserStore) Keys() (keys []string) {
+	defer func() { _ = recover() }()
+	n := s.storage.Get("length").Int()
+	for i := range n {
+		if k := s.storage.Call("key", i); k.Type() == js.TypeString {
+			keys = append(keys, k.String())
+		}
+	}
+	return keys
+}

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"slices"
 	"strings"
 	"syscall/js"
 	"testing"
@@ -62,5 +63,20 @@ func TestBrowserStore_ClientHistorySurvivesReload(t *testing.T) {
 	o.Store = NewBrowserStore()
 	if l := messageLines(New(o).View()); len(l) != 1 || l[0].Text != "kept in localStorage" || l[0].Status != StatusPending {
 		t.Fatalf("after reload: %+v", l)
+	}
+}
+
+func TestBrowserStore_KeysListsLocalStorage(t *testing.T) {
+	js.Global().Get("localStorage").Call("clear")
+	defer js.Global().Get("localStorage").Call("clear")
+	s := NewBrowserStore()
+	for _, k := range []string{"chat.history.a", "chat.outbox.a"} {
+		if err := s.Set(k, "x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := s.(KeyLister).Keys()
+	if len(keys) != 2 || !slices.Contains(keys, "chat.history.a") || !slices.Contains(keys, "chat.outbox.a") {
+		t.Fatalf("keys %q", keys)
 	}
 }

@@ -26,6 +26,18 @@ type Conn interface {
 	Close() error
 }
 
+// CloseError is returned by Conn.Read when the relay closed the connection
+// with a WebSocket close status: the client tells 1009 (a frame over the
+// relay's max_message) from a plain drop.
+type CloseError struct {
+	Code   int    // WebSocket close status, e.g. 1009
+	Reason string // the relay's close reason, possibly empty
+}
+
+func (e *CloseError) Error() string {
+	return fmt.Sprintf("relay closed the connection: %d %s", e.Code, e.Reason)
+}
+
 // DialError is returned by Transport.Dial when the relay refused the
 // handshake with an HTTP status (400 bad room/cid, 401 token, 403 origin,
 // 503 full).

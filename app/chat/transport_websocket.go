@@ -55,6 +55,10 @@ func (c *webSocketConn) Read(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		var ce websocket.CloseError
+		if errors.As(err, &ce) {
+			return nil, &CloseError{Code: int(ce.Code), Reason: ce.Reason}
+		}
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	if typ != websocket.MessageText {

@@ -13,11 +13,15 @@ type Line struct {
 	// same while pending and once delivered), generated for system lines.
 	Key    string
 	Seq    uint64    // relay seq; 0 for pending messages and system lines
+	Epoch  string    // the relay's seq epoch Seq counts in, as received; "" when restored from storage or the relay names none
 	Nick   string    // sender's nick as carried inside the message data
 	Text   string    // plain text: render as text, never as HTML
 	Time   time.Time // relay ts for messages; local clock for pending ones and system lines
 	Mine   bool      // sent by this client id
 	Status Status    // meaningful for Mine messages
+	// Failure is why the relay refused the message for good (Status ==
+	// StatusFailed), in words for the person.
+	Failure string
 }
 
 // Member is one connection present in the room.
@@ -26,12 +30,16 @@ type Member struct {
 	Nick      string // from meta {"nick":…}, else the token name, else a short cid
 	Name      string // the name from the member's token, if any
 	Me        bool
+	// Key is the member's verified public key in a private room ("" in a
+	// plain room, or before its meta verified); SafetyCode its short code
+	// to compare out of band. Members with the same Key are one install.
+	Key, SafetyCode string
 }
 
 // View is a consistent snapshot of everything the UI renders. It is a copy:
 // the UI may keep it while the Client moves on.
 type View struct {
-	Room    string
+	Room    string // the room's name as people see it (a private room's NAME)
 	Nick    string
 	State   ConnState
 	Relay   string    // the relay in use when online, else the one the next attempt dials
@@ -41,4 +49,14 @@ type View struct {
 	Members []Member  // everyone in the room including me, sorted by nick
 	Unread  int       // messages from others that arrived while hidden
 	MaxText int       // the largest text (bytes) Send accepts right now
+
+	// RoomID is the relay's room id: Room in a plain room, derived from the
+	// key in a private one.
+	RoomID string
+	// Private: an end-to-end encrypted room; SafetyCode is then my own code.
+	Private    bool
+	SafetyCode string
+	// Undecryptable and Unverified count the messages of the stored history
+	// shown as "could not decrypt" and "unverified" lines.
+	Undecryptable, Unverified int
 }

@@ -49,8 +49,9 @@ type person struct {
 }
 
 // newPerson starts a fresh headless Chromium for name. It is closed when the
-// test ends; on failure its console joins the test log.
-func newPerson(t *testing.T, name string) *person {
+// test ends; on failure its console joins the test log. extra adds to the
+// browser's options (an environment such as TZ, a flag).
+func newPerson(t *testing.T, name string, extra ...chromedp.ExecAllocatorOption) *person {
 	t.Helper()
 	requireSuite(t)
 	profile := t.TempDir() // removed after the browser has exited (cleanups run LIFO)
@@ -70,6 +71,7 @@ func newPerson(t *testing.T, name string) *person {
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 800),
 	}
+	opts = append(opts, extra...)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(allocCtx)
 	p := &person{t: t, name: name, ctx: ctx}

@@ -16,10 +16,12 @@ import (
 // Scenario 1. Alice and Bob open the same room link and talk: Bob sees Alice's
 // words under her nickname, her message turns delivered ✓, and Carol, in
 // another room of the same relay, sees none of it. Screenshots of Alice's
-// screen, desktop and phone, go to CHAT_SCREENSHOTS.
+// screen, desktop and phone, go to CHAT_SCREENSHOTS. The relay runs with
+// -require-ckey: it answers 400 to a handshake with cid= (alone or next to
+// ckey=), so every browser here connects with ckey= and no cid=.
 func TestChat_TwoPeopleTalkInARoom(t *testing.T) {
 	requireSuite(t)
-	relay := startRelay(t)
+	relay := startRelay(t, "-require-ckey")
 	room, otherRoom := "e2e-chat", "e2e-elsewhere"
 
 	alice := newPerson(t, "Alice")

@@ -32,7 +32,9 @@ func TestFailover_RelayKilledAppMovesToTheNextRelay(t *testing.T) {
 	// handshakes there: her resume point.
 	link2 := newLink(t, relay2.addr)
 	link2WS := "ws://" + link2.ln.Addr().String() + "/ws"
-	site := siteWithRelays(t, relay1.wsURL(), link2WS)
+	// Relay 2 itself is listed last so that the site's policy (connect-src)
+	// lets Bob name it in his settings: a plain ws: relay must be listed.
+	site := siteWithRelays(t, relay1.wsURL(), link2WS, relay2.wsURL())
 	relay1.args = append(relay1.args, "-web", site) // the last -web wins
 	relay1.start()
 	room := "e2e-failover"

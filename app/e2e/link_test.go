@@ -84,63 +84,44 @@ func (l *link) Restore() {
 
 // HoldWebSockets makes new /ws handshakes wait (the page and its files still
 // load) until ReleaseWebSockets: the network "has not answered yet".
-func (l *link) HoldWebSockets() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.holdWS == nil {
-		l.holdWS = make(chan struct{})
-	}
-}
+func (l *link) HoldWebSockets() { l.hold(&l.holdWS) }
 
 // ReleaseWebSockets forwards the held handshakes and stops holding.
-func (l *link) ReleaseWebSockets() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.holdWS != nil {
-		close(l.holdWS)
-		l.holdWS = nil
-	}
-}
+func (l *link) ReleaseWebSockets() { l.release(&l.holdWS) }
 
 // Freeze stops every byte in both directions while keeping the connections
 // open: the peer vanishes silently, as behind a dead NAT, until Thaw.
-func (l *link) Freeze() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.frozen == nil {
-		l.frozen = make(chan struct{})
-	}
-}
+func (l *link) Freeze() { l.hold(&l.frozen) }
 
 // Thaw lets the bytes held by Freeze go on.
-func (l *link) Thaw() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.frozen != nil {
-		close(l.frozen)
-		l.frozen = nil
-	}
-}
+func (l *link) Thaw() { l.release(&l.frozen) }
 
 // FreezeReplies holds every byte from the relay to the browser, while the
 // browser's bytes still reach the relay: what the page sends arrives, and
 // no answer comes back, until ThawReplies (or a Cut, which drops them).
-func (l *link) FreezeReplies() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.replies == nil {
-		l.replies = make(chan struct{})
-	}
-}
+func (l *link) FreezeReplies() { l.hold(&l.replies) }
 
 // ThawReplies lets the relay's held bytes go on; after a Cut they have
 // nowhere to go and are dropped.
-func (l *link) ThawReplies() {
+func (l *link) ThawReplies() { l.release(&l.replies) }
+
+// hold closes one of the link's gates: whoever waits on it (a handshake, a
+// copy) waits until release.
+func (l *link) hold(gate *chan struct{}) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.replies != nil {
-		close(l.replies)
-		l.replies = nil
+	if *gate == nil {
+		*gate = make(chan struct{})
+	}
+}
+
+// release opens a gate closed by hold, letting everything held go on.
+func (l *link) release(gate *chan struct{}) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if *gate != nil {
+		close(*gate)
+		*gate = nil
 	}
 }
 

@@ -36,6 +36,9 @@ type ChatApp struct {
 	ctx     app.Context // ChatApp's own context: sessions outlive the child that started them
 	store   chat.Store
 	prefs   chat.Prefs
+	// identity is this install's ckey (chat.Identity); prefs.CID is its
+	// legacy alias.
+	identity *chat.Identity
 	// defaultRelays is the relay list without the person's override: the
 	// deployer's (RelaysEnv), else the relay at the page's own origin.
 	defaultRelays []string
@@ -50,9 +53,15 @@ type ChatApp struct {
 	notifier notifier
 
 	panel  string
-	notice string // a message about the app itself (not the chat)
+	notice string         // a message about the app itself (not the chat)
+	invite *pendingInvite // a link's token that would replace a stored one
 
 	removeListeners []func()
+
+	// Private rooms (private-rooms.go): the known ones by relay room id,
+	// and whether the invite link was just copied.
+	privateRooms map[string]chat.PrivateRoom
+	inviteCopied bool
 }
 
 // OnMount loads the person's prefs and wires the browser's connectivity and
@@ -62,6 +71,9 @@ func (c *ChatApp) OnMount(ctx app.Context) {
 	c.ctx = ctx
 	c.store = newStore()
 	c.prefs = chat.LoadPrefs(c.store, nil)
+	c.identity = chat.LoadIdentity(c.store, c.prefs.CID, nil)
+	c.loadPrivateRooms()
+	c.handlePrivateRoomActions(ctx)
 	c.defaultRelays = defaultRelays(app.Getenv(RelaysEnv), app.Window().URL().String())
 	c.hidden = !pageVisible()
 	c.now = time.Now()
@@ -75,8 +87,58 @@ func (c *ChatApp) OnMount(ctx app.Context) {
 			visible := pageVisible()
 			ctx.Dispatch(func(ctx app.Context) { c.setVisible(ctx, visible) })
 		}),
+		// Another tab or window of the app changed the shared store.
+		listenStorage(func(key string) {
+			ctx.Dispatch(func(ctx app.Context) { c.storeChanged(ctx, key) })
+		}),
 	)
+	requestPersistentStorage()
+	ctx.Handle(actionRetryMessage, c.onFailedMessage)
+	ctx.Handle(actionDeleteMessage, c.onFailedMessage)
+	ctx.Handle(actionHideText, c.onHideText)
 	c.followURL(ctx)
+}
+
+// onFailedMessage retries or deletes a message the relay refused for good.
+func (c *ChatApp) onFailedMessage(ctx app.Context, a app.Action) {
+	key, _ := a.Value.(string)
+	if c.session == nil {
+		return
+	}
+	do := c.session.client.Retry
+	if a.Name == actionDeleteMessage {
+		do = c.session.client.Delete
+	}
+	if err := do(key); err != nil {
+		c.notice = "Could not change that message: " + err.Error()
+	}
+}
+
+// storeChanged follows what another tab or window stored: new prefs (a
+// token, a room, the nickname) and the open room's outbox and history.
+func (c *ChatApp) storeChanged(ctx app.Context, key string) {
+	if key == "" || key == chat.PrefsKey {
+		c.prefs = chat.LoadPrefs(c.store, nil)
+		// A token stored elsewhere for the open room (say, after "access
+		// denied" here) reconnects with it.
+		if c.session != nil && c.session.token != c.prefs.Tokens[c.session.room] {
+			c.openRoom(ctx, c.session.room)
+			return
+		}
+		if c.session != nil && c.prefs.Nick != c.view.Nick {
+			_ = c.session.client.SetNick(c.prefs.Nick) // valid: another tab's SetNick accepted it
+		}
+	}
+	if c.session != nil && chat.IsStoreKey(key) {
+		c.session.client.StoreChanged(key)
+	}
+}
+
+// onHideText stores the "hide message text" setting (a bool).
+func (c *ChatApp) onHideText(ctx app.Context, a app.Action) {
+	if hide, ok := a.Value.(bool); ok && hide != c.prefs.HideText {
+		c.updatePrefs(func(p *chat.Prefs) { p.HideText = hide })
+	}
 }
 
 // OnNav follows the URL: a new fragment is a new room.
@@ -106,22 +168,35 @@ func (c *ChatApp) OnDismount() {
 // carries and removing the token from the address bar.
 func (c *ChatApp) followURL(ctx app.Context) {
 	fragment := app.Window().URL().EscapedFragment()
+	// A private room's link; a damaged one must never open the plain room
+	// of the same name.
+	if private, isInvite, err := chat.ParseInvite(fragment); isInvite {
+		if err == nil {
+			c.followInvite(ctx, private)
+			return
+		}
+		c.notice = err.Error()
+		fragment = ""
+	}
 	room, token := chat.ParseFragment(fragment)
 	if room == "" && fragment != "" {
 		c.notice = "That link does not name a valid room; opened the last one instead."
 	}
-	if room != "" && token != "" {
-		if c.prefs.Tokens == nil {
-			c.prefs.Tokens = map[string]string{}
-		}
-		c.prefs.Tokens[room] = token
-		c.savePrefs()
+	switch inviteFor(c.prefs.Tokens[room], token) {
+	case inviteStore:
+		c.storeToken(room, token)
+	case inviteAsk:
+		c.invite = &pendingInvite{room: room, token: token}
 	}
 	if room == "" {
 		room = DefaultRoom
 		if len(c.prefs.Recent) > 0 {
 			room = c.prefs.Recent[0]
 		}
+	}
+	if private, ok := c.privateRooms[room]; ok {
+		c.followInvite(ctx, private)
+		return
 	}
 	if canonical := RoomFragment(room); "#"+fragment != canonical {
 		replaceFragment(canonical)
@@ -134,23 +209,47 @@ func (c *ChatApp) followURL(ctx app.Context) {
 	c.openRoom(ctx, room)
 }
 
+func (c *ChatApp) storeToken(room, token string) {
+	c.updatePrefs(func(p *chat.Prefs) { p.SetToken(room, token) })
+}
+
+// replaceInvite stores the token the person agreed to and reconnects with it.
+func (c *ChatApp) replaceInvite(ctx app.Context, e app.Event) {
+	if c.invite == nil {
+		return
+	}
+	invite := *c.invite
+	c.invite = nil
+	c.storeToken(invite.room, invite.token)
+	if c.session != nil && c.session.room == invite.room {
+		c.openRoom(ctx, invite.room)
+	}
+}
+
+func (c *ChatApp) keepInvite(ctx app.Context, e app.Event) { c.invite = nil }
+
 // openRoom replaces the current session with one for room.
 func (c *ChatApp) openRoom(ctx app.Context, room string) {
 	if c.session != nil {
 		c.session.stop()
 	}
-	c.prefs.Visit(room)
-	c.savePrefs()
+	c.updatePrefs(func(p *chat.Prefs) { p.Visit(room) })
 
-	c.session = startSession(c.ctx, chat.Options{
-		Relays:    c.relays(),
-		Room:      room,
-		CID:       c.prefs.CID,
-		Nick:      c.prefs.Nick,
-		Token:     c.prefs.Tokens[room],
-		Transport: chat.NewWebSocketTransport(),
-		Store:     c.store,
-	}, c.onView)
+	opts := chat.Options{
+		Relays:     c.relays(),
+		Room:       room,
+		CID:        c.prefs.CID,
+		Identity:   c.identity,
+		Nick:       c.prefs.Nick,
+		Token:      c.prefs.Tokens[room],
+		Transport:  chat.NewWebSocketTransport(),
+		Store:      c.store,
+		OutboxLock: outboxLock(room),
+	}
+	if private, ok := c.privateRooms[room]; ok {
+		opts.Private = &private
+	}
+	c.session = startSession(c.ctx, opts, c.onView)
 	c.session.client.SetVisible(!c.hidden)
 	c.notifier = notifier{}
 	c.panel = panelNone
@@ -225,18 +324,7 @@ func (c *ChatApp) notify(ctx app.Context, news []chat.Line) {
 		ctx.Notifications().Permission() != app.NotificationGranted {
 		return
 	}
-	last := news[len(news)-1]
-	title := last.Nick + " in #" + c.view.Room
-	if len(news) > 1 {
-		title = strconv.Itoa(len(news)) + " new messages in #" + c.view.Room
-	}
-	ctx.Notifications().New(app.Notification{
-		Title: title,
-		Body:  last.Nick + ": " + last.Text,
-		Tag:   "chat-" + c.view.Room, // one notification per room, replaced
-		Path:  "/" + RoomFragment(c.view.Room),
-		Icon:  "/web/icon-192.png",
-	})
+	ctx.Notifications().New(notification(c.view.Room, c.roomFragment(c.view.RoomID), news, c.prefs.HideText))
 }
 
 // relays is the failover list to use: the person's override, else the
@@ -257,8 +345,11 @@ func defaultRelays(deployed, pageURL string) []string {
 	return []string{chat.DefaultRelay(pageURL)}
 }
 
-func (c *ChatApp) savePrefs() {
-	if err := c.prefs.Save(c.store); err != nil {
+// updatePrefs changes the stored prefs with a read-modify-write of just what
+// changed (other tabs and windows write them too) and shows the result.
+func (c *ChatApp) updatePrefs(change func(*chat.Prefs)) {
+	var err error
+	if c.prefs, err = chat.UpdatePrefs(c.store, change, nil); err != nil {
 		c.notice = "Could not save your settings: " + err.Error()
 	}
 }
@@ -281,8 +372,7 @@ func (c *ChatApp) setNick(ctx app.Context, nick string) error {
 	if err := c.session.client.SetNick(nick); err != nil {
 		return err
 	}
-	c.prefs.Nick = nick
-	c.savePrefs()
+	c.updatePrefs(func(p *chat.Prefs) { p.Nick = nick })
 	return nil
 }
 
@@ -298,8 +388,7 @@ func (c *ChatApp) setRelay(ctx app.Context, list string) error {
 	if joined == c.prefs.Relay {
 		return nil
 	}
-	c.prefs.Relay = joined
-	c.savePrefs()
+	c.updatePrefs(func(p *chat.Prefs) { p.Relay = joined })
 	if c.session != nil {
 		c.openRoom(ctx, c.session.room)
 	}
@@ -308,14 +397,12 @@ func (c *ChatApp) setRelay(ctx app.Context, list string) error {
 
 func (c *ChatApp) setNotify(ctx app.Context, on bool) {
 	if !on {
-		c.prefs.Notify = false
-		c.savePrefs()
+		c.updatePrefs(func(p *chat.Prefs) { p.Notify = false })
 		return
 	}
 	switch ctx.Notifications().Permission() {
 	case app.NotificationGranted:
-		c.prefs.Notify = true
-		c.savePrefs()
+		c.updatePrefs(func(p *chat.Prefs) { p.Notify = true })
 	case app.NotificationNotSupported:
 		c.notice = "This browser cannot show notifications."
 	case app.NotificationDenied:
@@ -327,8 +414,7 @@ func (c *ChatApp) setNotify(ctx app.Context, on bool) {
 			permission := ctx.Notifications().RequestPermission()
 			ctx.Dispatch(func(ctx app.Context) {
 				if permission == app.NotificationGranted {
-					c.prefs.Notify = true
-					c.savePrefs()
+					c.updatePrefs(func(p *chat.Prefs) { p.Notify = true })
 					return
 				}
 				c.notice = "Notifications were not allowed."
@@ -388,6 +474,9 @@ func (c *ChatApp) Render() app.UI {
 				app.H1().Class("room-title").Body(
 					app.Span().Class("hash").Aria("hidden", "true").Text("#"),
 					app.Span().ID("room-name").Text(room),
+					app.If(v.Private, func() app.UI {
+						return app.Span().ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted").Text(" 🔒")
+					}),
 				),
 				connStatus(v, c.now),
 			),
@@ -419,10 +508,12 @@ func (c *ChatApp) Render() app.UI {
 				app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
 				app.Span().Class("brand-name").Text(AppName),
 			),
-			&RoomSwitcher{Room: room, Recent: c.prefs.Recent},
+			&RoomSwitcher{Room: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms},
+			&NewPrivateRoom{},
 			&ProfileSettings{
 				Nick:         c.nick(),
 				Notify:       c.prefs.Notify,
+				HideText:     c.prefs.HideText,
 				Relay:        c.prefs.Relay,
 				DefaultRelay: strings.Join(c.defaultRelays, ", "),
 				OnNick:       c.setNick,
@@ -436,9 +527,17 @@ func (c *ChatApp) Render() app.UI {
 			app.If(blocked, func() app.UI { return blockedNotice(v) }),
 		),
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
+			&RoomInfo{
+				Private: v.Private, RoomID: v.RoomID, SafetyCode: v.SafetyCode, Members: v.Members,
+				Undecryptable: v.Undecryptable, Unverified: v.Unverified,
+				Invite: c.inviteLink(), Copied: c.inviteCopied,
+			},
 			&PresenceList{Members: v.Members},
 		),
 		app.Div().Class("scrim").Aria("hidden", "true").OnClick(c.closePanel),
+		app.If(c.invite != nil, func() app.UI {
+			return invitePrompt(c.invite.room, c.replaceInvite, c.keepInvite)
+		}),
 		app.If(c.notice != "", func() app.UI {
 			return app.Div().ID("notice").Class("notice").Role("alert").Body(
 				app.Span().Text(c.notice),

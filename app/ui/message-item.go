@@ -34,10 +34,19 @@ type MessageItem struct {
 
 	// Line is the line shown.
 	Line chat.Line
+
+	expanded bool // the person asked to see all of a long message
 }
 
 // Render draws the line; see lineItem.
-func (m *MessageItem) Render() app.UI { return lineItem(m.Line) }
+func (m *MessageItem) Render() app.UI {
+	if m.Line.Kind == chat.LineMessage {
+		return messageItem(m.Line, m.expanded, m.showAll)
+	}
+	return lineItem(m.Line)
+}
+
+func (m *MessageItem) showAll(ctx app.Context, e app.Event) { m.expanded = true }
 
 // lineItem renders one line of the conversation as an <li>. Message text is
 // always a text node (app.Text), never HTML; only http(s) links become <a>.
@@ -52,10 +61,39 @@ func lineItem(line chat.Line) app.UI {
 			app.Span().Class("gap-text").Text(gapText),
 		)
 	}
-	return messageItem(line)
+	return messageItem(line, false, nil)
 }
 
-func messageItem(line chat.Line) app.UI {
+// maxShownRunes is how much of a message shows until the person asks for
+// all of it. What a page pays to lay out and paint text depends on what the
+// text is: 60 KB of emoji cost ~8× 60 KB of prose in Chromium. Showing a
+// bounded part of every message keeps any message, of any shape, about as
+// cheap as a short one, so that no one message can freeze a room.
+const maxShownRunes = 500
+
+// shownText returns the part of text shown before "Show all", and whether
+// that is not all of it.
+func shownText(text string) (string, bool) {
+	if len(text) <= maxShownRunes || utf8.RuneCountInString(text) <= maxShownRunes {
+		return text, false
+	}
+	end, n := 0, 0
+	for end = range text {
+		if n == maxShownRunes {
+			break
+		}
+		n++
+	}
+	return text[:end], true
+}
+
+// messageItem renders a message; a long one is cut (see maxShownRunes)
+// unless expanded, with a button that calls showAll.
+func messageItem(line chat.Line, expanded bool, showAll app.EventHandler) app.UI {
+	text, cut := line.Text, false
+	if !expanded {
+		text, cut = shownText(line.Text)
+	}
 	class := "msg"
 	if line.Mine {
 		class = "msg mine"
@@ -70,27 +108,45 @@ func messageItem(line chat.Line) app.UI {
 			app.Div().Class("avatar").Aria("hidden", "true").DataSet("initial", initial(line.Nick)),
 			app.Div().Class("bubble").Body(
 				app.Div().Class("meta").Body(
-					app.Span().Class("nick").Text(line.Nick),
+					// <bdi>: a right-to-left nick cannot reorder the time
+					// and marks next to it.
+					app.Bdi().Class("nick").Text(line.Nick),
 					messageTime(line.Time),
 					statusMark(line),
 				),
-				app.P().Class("text").Body(textSegments(line.Text)...),
+				// dir="auto": the text takes its direction from its own
+				// first strong letter, isolated from the page's.
+				app.P().Class("text").Dir("auto").Body(textSegments(text, cut)...),
+				app.If(line.Status == chat.StatusFailed, func() app.UI {
+					return &FailedActions{Key: line.Key, Reason: line.Failure}
+				}),
+				app.If(cut && showAll != nil, func() app.UI {
+					return app.Button().
+						Class("show-all button small ghost").
+						Type("button").
+						Text("Show all (" + strconv.Itoa((len(line.Text)+999)/1000) + " KB)").
+						OnClick(showAll)
+				}),
 			),
 		)
 }
 
-// messageTime shows the local time of day, with the full date on hover and in
-// the machine-readable datetime attribute.
+// messageTime shows the person's local time of day; the full date and time
+// is the hover title, and what screen readers read instead of the short
+// time; datetime carries it for machines.
 func messageTime(t time.Time) app.UI {
 	if t.IsZero() {
 		return app.Time().Class("time")
 	}
-	local := t.Local()
+	full := localTime.full(t)
 	return app.Time().
 		Class("time").
-		DateTime("%s", local.Format(time.RFC3339)).
-		Title("%s", local.Format("Mon 2 Jan 2006, 15:04:05")).
-		Text(local.Format("15:04"))
+		DateTime("%s", datetime(localTime, t)).
+		Title("%s", full).
+		Body(
+			app.Span().Aria("hidden", "true").Text(localTime.clock(t)),
+			app.Span().Class("visually-hidden").Text(full),
+		)
 }
 
 // statusMark shows the delivery state of my messages: a clock while queued,
@@ -107,16 +163,23 @@ func statusMark(line chat.Line) app.UI {
 		return mark.Title("Waiting to send").Aria("label", "pending").Text("◷")
 	case chat.StatusSent:
 		return mark.Title("Sent").Aria("label", "sent").Text("✓")
+	case chat.StatusFailed:
+		return mark.Title("Not sent: "+line.Failure).Aria("label", "failed").Text("!")
 	default:
 		return mark.Title("Delivered").Aria("label", "delivered").Text("✓✓")
 	}
 }
 
 // textSegments renders text as text nodes, with http(s) URLs as safe links.
-func textSegments(text string) []app.UI {
+// When text is cut from a longer message, a link at its very end may be cut
+// too: it stays text rather than point somewhere its author did not mean.
+func textSegments(text string, cut bool) []app.UI {
 	segments := chat.Linkify(text)
-	nodes := make([]app.UI, 0, len(segments))
-	for _, s := range segments {
+	nodes := make([]app.UI, 0, len(segments)+1)
+	for i, s := range segments {
+		if cut && i == len(segments)-1 {
+			s.URL = ""
+		}
 		if s.URL != "" && isWebURL(s.URL) {
 			nodes = append(nodes, app.A().
 				Href("%s", s.URL).
@@ -126,6 +189,9 @@ func textSegments(text string) []app.UI {
 			continue
 		}
 		nodes = append(nodes, app.Text(s.Text))
+	}
+	if cut {
+		nodes = append(nodes, app.Text("…"))
 	}
 	return nodes
 }

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -59,8 +62,8 @@ func TestMessageItem_Parts(t *testing.T) {
 	if err := app.Match(app.Text("brave-otter"), item, 1, 0, 0, 0); err != nil {
 		t.Errorf("nick: %v", err)
 	}
-	local := time.Date(2025, 3, 4, 15, 4, 5, 0, time.UTC).Local()
-	if err := app.Match(app.Text(local.Format("15:04")), item, 1, 0, 1, 0); err != nil {
+	at := time.Date(2025, 3, 4, 15, 4, 5, 0, time.UTC)
+	if err := app.Match(app.Text(localTime.clock(at)), item, 1, 0, 1, 0, 0); err != nil {
 		t.Errorf("time: %v", err)
 	}
 	if err := app.Match(app.Text("✓✓"), item, 1, 0, 2, 0); err != nil {
@@ -167,5 +170,51 @@ func TestNickHue_StableAndInRange(t *testing.T) {
 	a, b := nickHue("brave-otter"), nickHue("brave-otter")
 	if a != b || a < 0 || a >= 360 {
 		t.Fatalf("nickHue = %d, %d", a, b)
+	}
+}
+
+// TestMessageItem_Isolated: the nick is a <bdi> and the text has dir="auto",
+// so neither can reorder the other or the page around them.
+func TestMessageItem_Isolated(t *testing.T) {
+	item := lineItem(message("\u202eevil", false, chat.StatusDelivered))
+	if err := app.Match(app.Bdi().Class("nick"), item, 1, 0, 0); err != nil {
+		t.Errorf("nick: %v", err)
+	}
+	if err := app.Match(app.P().Class("text").Dir("auto"), item, textPath...); err != nil {
+		t.Errorf("text: %v", err)
+	}
+}
+
+// TestMessageItem_LongMessageIsCut: a long message shows its first
+// maxShownRunes characters and "Show all"; a link cut at the end stays text.
+func TestMessageItem_LongMessageIsCut(t *testing.T) {
+	long := strings.Repeat("é", maxShownRunes-20) + " https://example.com/a-long-path"
+	shown, cut := shownText(long)
+	if !cut || utf8.RuneCountInString(shown) != maxShownRunes || !strings.HasPrefix(long, shown) {
+		t.Fatalf("shownText: %d runes, cut %v", utf8.RuneCountInString(shown), cut)
+	}
+	if same, cut := shownText("short"); same != "short" || cut {
+		t.Fatalf("a short message was cut")
+	}
+	item := messageItem(message(long, false, chat.StatusDelivered), false, func(app.Context, app.Event) {})
+	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
+	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), item, path(0)...); err != nil {
+		t.Errorf("shown part: %v", err)
+	}
+	if err := app.Match(app.Text("https://example.com"), item, path(1)...); err != nil {
+		t.Errorf("the cut link must stay text: %v", err)
+	}
+	if err := app.Match(app.Text("…"), item, path(2)...); err != nil {
+		t.Errorf("no ellipsis: %v", err)
+	}
+	if err := app.Match(app.Text("Show all ("+strconv.Itoa((len(long)+999)/1000)+" KB)"), item, 1, 2, 0); err != nil {
+		t.Errorf("no Show all: %v", err)
+	}
+	full := messageItem(message(long, false, chat.StatusDelivered), true, nil)
+	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), full, path(0)...); err != nil {
+		t.Errorf("expanded: %v", err)
+	}
+	if err := app.Match(app.A().Href("https://example.com/a-long-path").Rel(linkRel).Target(linkTarget), full, path(1)...); err != nil {
+		t.Errorf("expanded link: %v", err)
 	}
 }

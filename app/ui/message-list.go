@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
 	"github.com/chatpwa/chat/app/chat"
@@ -75,9 +77,7 @@ func (l *MessageList) Render() app.UI {
 			Aria("live", "polite").
 			Aria("relevant", "additions").
 			Aria("label", "Messages in "+l.Room).
-			Body(
-				app.Range(shown).Slice(func(i int) app.UI { return &MessageItem{Line: shown[i]} }),
-			),
+			Body(withDaySeparators(shown, dayOf(localTime, time.Now()))...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
 		app.If(len(l.Lines) == 0, func() app.UI {
@@ -89,21 +89,54 @@ func (l *MessageList) Render() app.UI {
 	)
 }
 
+// withDaySeparators renders the lines with a separator in front of the
+// first line of each calendar day ("Today", "Yesterday", then the date).
+// Lines without a time (none in practice) never start a day.
+func withDaySeparators(lines []chat.Line, today civilDay) []app.UI {
+	items := make([]app.UI, 0, len(lines)+4)
+	var last civilDay
+	for i := range lines {
+		if t := lines[i].Time; !t.IsZero() {
+			if day := dayOf(localTime, t); day != last {
+				last = day
+				items = append(items, daySeparator(t, today))
+			}
+		}
+		items = append(items, &MessageItem{Line: lines[i]})
+	}
+	return items
+}
+
+// daySeparator is the heading of one day in the conversation.
+func daySeparator(t time.Time, today civilDay) app.UI {
+	label := dayLabel(localTime, t, today)
+	return app.Li().Class("day").Body(
+		app.Time().
+			Class("day-label").
+			DateTime("%s", datetime(localTime, t)[:len("2006-01-02")]).
+			Text(label),
+	)
+}
+
 // firstShownKey returns the key of the first line to render: the current
 // anchor while it is still among the lines and no more than
 // chat.MaxViewLines would show, otherwise the line renderBase from the end.
+// Lines that arrive in front of the anchor (delivered messages and notices
+// come before my queued and failed ones) move it back to that line, so that
+// they are never hidden above the window.
 func firstShownKey(lines []chat.Line, anchor string) string {
 	if len(lines) == 0 {
 		return ""
 	}
+	start := max(0, len(lines)-renderBase)
 	if anchor != "" {
-		for i := range lines {
-			if lines[i].Key == anchor {
+		for _, line := range lines[:start+1] {
+			if line.Key == anchor {
 				return anchor
 			}
 		}
 	}
-	return lines[max(0, len(lines)-renderBase)].Key
+	return lines[start].Key
 }
 
 // shownLines returns the lines from the anchor on.

@@ -43,6 +43,19 @@ func TestShownLines_AppendsUntilSlackIsUsed(t *testing.T) {
 	}
 }
 
+// TestShownLines_LinesInFrontOfTheAnchorAreShown: my queued message was the
+// first line; once online, the welcome notice and delivered messages come
+// before it (a failed message stays last, in the outbox). They must show.
+func TestShownLines_LinesInFrontOfTheAnchorAreShown(t *testing.T) {
+	queued := chat.Line{Kind: chat.LineMessage, Key: "me/failed", Mine: true, Status: chat.StatusFailed}
+	anchor := firstShownKey([]chat.Line{queued}, "")
+	lines := append(numberedLines(0, 3), queued)
+	anchor = firstShownKey(lines, anchor)
+	if shown := shownLines(lines, anchor); len(shown) != 4 {
+		t.Fatalf("shows %d of 4 lines: the ones in front of the old anchor are hidden", len(shown))
+	}
+}
+
 func TestShownLines_Short(t *testing.T) {
 	lines := numberedLines(0, 3)
 	anchor := firstShownKey(lines, "")

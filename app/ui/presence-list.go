@@ -40,6 +40,7 @@ func (p *PresenceList) Render() app.UI {
 					Class(class).
 					DataSet("initial", initial(m.Nick)).
 					Style("--hue", strconv.Itoa(nickHue(m.Nick))).
+					Dir("auto").
 					Text(m.Nick)
 				if m.Name != "" && m.Name != m.Nick {
 					item = item.Title("%s", "Signed in as "+m.Name)

@@ -15,6 +15,9 @@ type ProfileSettings struct {
 	Nick string
 	// Notify is whether notifications are on.
 	Notify bool
+	// HideText is whether notifications leave out the message text; the
+	// switch sends actionHideText with the new value.
+	HideText bool
 	// Relay is the person's relay list (URLs separated by ", "); empty means
 	// DefaultRelay.
 	Relay string
@@ -73,6 +76,22 @@ func (p *ProfileSettings) Render() app.UI {
 					app.Span().Class("switch-text").Text(notifyLabel),
 				),
 		),
+		app.Div().Class("field-row").Body(
+			app.Span().ID("hide-text-label").Class("field-label").Text("Hide message text"),
+			app.Button().
+				ID("hide-text-toggle").
+				Class("switch").
+				Type("button").
+				Role("switch").
+				Aria("checked", p.HideText).
+				Aria("labelledby", "hide-text-label").
+				Title("Notifications say who wrote, not what").
+				OnClick(p.onHideTextClick).
+				Body(
+					app.Span().Class("switch-thumb").Aria("hidden", "true"),
+					app.Span().Class("switch-text").Text(onOff(p.HideText)),
+				),
+		),
 		app.Form().Class("field-group").OnSubmit(p.onRelaySubmit).Body(
 			app.Label().For("relay-url").Class("field-label").Text("Relay servers"),
 			// Text, not url: a list of addresses is no URL, and the
@@ -120,6 +139,21 @@ func (p *ProfileSettings) onNotifyClick(ctx app.Context, e app.Event) {
 	if p.OnNotify != nil {
 		p.OnNotify(ctx, !p.Notify)
 	}
+}
+
+// actionHideText carries the new "hide message text" setting (a bool) to
+// ChatApp.
+const actionHideText = "chat/hide-text"
+
+func (p *ProfileSettings) onHideTextClick(ctx app.Context, e app.Event) {
+	ctx.NewActionWithValue(actionHideText, !p.HideText)
+}
+
+func onOff(on bool) string {
+	if on {
+		return "On"
+	}
+	return "Off"
 }
 
 func (p *ProfileSettings) onRelaySubmit(ctx app.Context, e app.Event) {

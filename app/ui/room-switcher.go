@@ -5,6 +5,7 @@ import (
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
+	"github.com/chatpwa/chat/app/chat"
 	"github.com/chatpwa/chat/relay/wire"
 )
 
@@ -18,6 +19,9 @@ type RoomSwitcher struct {
 	Room string
 	// Recent are the recently visited rooms, most recent first.
 	Recent []string
+	// Private are the private rooms this browser knows, by relay room id:
+	// they show with their name and a lock, and link to their invite.
+	Private map[string]chat.PrivateRoom
 
 	errText string
 }
@@ -49,6 +53,12 @@ func (r *RoomSwitcher) Render() app.UI {
 					app.Span().Class("hash").Aria("hidden", "true").Text("#"),
 					app.Span().Class("room-name").Text(room),
 				)
+				if p, ok := r.Private[room]; ok {
+					link = app.A().Href("%s", p.Fragment()).Class("room-link private").Body(
+						app.Span().Class("hash").Aria("hidden", "true").Text("🔒"),
+						app.Span().Class("room-name").Text(p.Name),
+					)
+				}
 				if room == r.Room {
 					link = link.Class("active").Aria("current", "page")
 				}

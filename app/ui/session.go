@@ -22,6 +22,8 @@ type session struct {
 	token  string
 	client *chat.Client
 	cancel context.CancelFunc
+	// done is closed when the client's Run has returned (and persisted).
+	done chan struct{}
 	// releaseFlush removes the page-hide listeners that flush the client.
 	releaseFlush func()
 }
@@ -31,9 +33,12 @@ type session struct {
 // once per DefaultRenderInterval.
 func startSession(ctx app.Context, opts chat.Options, onView func(app.Context, *session, chat.View)) *session {
 	runCtx, cancel := context.WithCancel(context.Background())
-	s := &session{room: opts.Room, token: opts.Token, client: chat.New(opts), cancel: cancel}
+	s := &session{room: opts.Room, token: opts.Token, client: chat.New(opts), cancel: cancel, done: make(chan struct{})}
 	s.releaseFlush = flushOnHide(s.client)
-	ctx.Async(func() { s.client.Run(runCtx) })
+	ctx.Async(func() {
+		defer close(s.done)
+		s.client.Run(runCtx)
+	})
 	ctx.Async(func() { s.watch(runCtx, ctx, onView) })
 	return s
 }

@@ -1,0 +1,82 @@
+package chat
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// payload is the one seam between what people say and the data the relay
+// carries: every pub and meta the client writes is built here, and every
+// msg, meta and peer it receives is opened here. Above it the client and
+// the UI handle plaintext only; below it a plain room carries JSON and a
+// private room carries envelopes (payload_private.go).
+type payload interface {
+	// pubFrame is the pub frame that carries body under id.
+	pubFrame(id string, body messageData) []byte
+	// pubSize is len(pubFrame(id, body)) without sealing anything.
+	pubSize(id string, body messageData) int
+	// maxText is the largest text (bytes, without characters JSON must
+	// escape) whose pub, with nick and a 32-byte id, fits maxMessage.
+	maxText(maxMessage int, nick string) int
+	// metaFrame is the meta frame that announces nick.
+	metaFrame(nick string) []byte
+	// openMessage reads a msg's data sent by cid under id.
+	openMessage(cid, id string, data json.RawMessage) opened
+	// openMeta reads a meta's (or a peer's) data announced by cid.
+	openMeta(cid string, data json.RawMessage) opened
+}
+
+// opened is a received payload as the client uses it.
+type opened struct {
+	body messageData // for a meta only Nick is set
+	// signer is the verified signer's public key; "" in a plain room.
+	signer string
+	// failure is "" when the payload opened, else failUndecryptable or
+	// failUnverified.
+	failure string
+}
+
+// Why a received payload is not shown. They are persisted in history
+// (storedMessage.Flag) so that a reload shows and counts them again.
+const (
+	// failUndecryptable: wrong key, a truncated or tampered ciphertext, an
+	// unknown envelope version, or a ciphertext replayed under another id,
+	// cid or room.
+	failUndecryptable = "undecryptable"
+	// failUnverified: it decrypted, but its signature does not verify.
+	failUnverified = "unverified"
+	// flagKeyChanged marks a message whose signer differs from the key its
+	// nickname signed with before: it is shown, after a warning line.
+	flagKeyChanged = "key-changed"
+)
+
+// plainPayload is a plain room's: data is the JSON the contract shows.
+type plainPayload struct{}
+
+var _ payload = plainPayload{}
+
+func (plainPayload) pubFrame(id string, body messageData) []byte {
+	return encodeJSON(wire.ClientFrame{Type: wire.TypePub, ID: id, Data: encodeJSON(body)})
+}
+
+func (p plainPayload) pubSize(id string, body messageData) int { return len(p.pubFrame(id, body)) }
+
+func (p plainPayload) maxText(maxMessage int, nick string) int {
+	overhead := p.pubSize(strings.Repeat("x", 32), messageData{Nick: nick})
+	return max(maxMessage-overhead, 0)
+}
+
+func (plainPayload) metaFrame(nick string) []byte {
+	return encodeJSON(wire.ClientFrame{Type: wire.TypeMeta, Data: encodeJSON(metaData{Nick: nick})})
+}
+
+func (plainPayload) openMessage(cid, id string, data json.RawMessage) opened {
+	nick, text := decodeMessageData(data)
+	return opened{body: messageData{Nick: nick, Text: text}}
+}
+
+func (plainPayload) openMeta(cid string, data json.RawMessage) opened {
+	return opened{body: messageData{Nick: metaNick(data)}}
+}

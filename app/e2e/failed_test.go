@@ -1,0 +1,76 @@
+//go:build !js
+
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Scenario: the relay accepts at most 1 KB per frame (-max-message 1024).
+// Alice writes a 2 KB message and a short one before her page has heard from
+// the relay (it still assumes the default 64 KiB). Once connected, the long
+// one is marked failed with the reason and offers Retry and Delete, the short
+// one reaches Carol, and later messages keep flowing; Delete removes it.
+func TestFailed_TooLargeForRelayShowsRetryDeleteAndOthersFlow(t *testing.T) {
+	requireSuite(t)
+	relay := startRelay(t, "-max-message", "1024")
+	room := "e2e-failed"
+
+	carol := newPerson(t, "Carol")
+	carol.open(roomURL(relay.URL(), room, ""))
+	carol.waitOnline()
+
+	alice := newPerson(t, "Alice")
+	aliceLink := newLink(t, relay.addr)
+	aliceLink.HoldWebSockets()
+	alice.open(roomURL(aliceLink.URL(), room, ""))
+	// The prerendered page has a disabled composer: wait for the app itself.
+	alice.poll("the app to start", waitTimeout, `() => !document.querySelector('#composer').disabled`)
+	long := strings.Repeat("long words ", 190) // 2 KB
+	alice.paste(long)
+	alice.do("click #send", chromedp.Click(chromedp.CSS("#send")))
+	alice.waitComposerEmpty()
+	alice.send("short after the long one")
+	aliceLink.ReleaseWebSockets()
+
+	alice.waitOnline()
+	alice.waitMessages(waitTimeout, []string{"short after the long one"}, "delivered")
+	alice.poll("the long message marked failed with the reason and Retry/Delete", waitTimeout,
+		`() => {
+			const li = document.querySelector('#messages li.msg[data-status="failed"]');
+			if (!li) return false;
+			const reason = li.querySelector('.failed-reason');
+			return reason && reason.textContent.includes('the limit is 1 KB') &&
+				li.querySelector('.failed-retry') && li.querySelector('.failed-delete');
+		}`)
+	carol.waitMessages(waitTimeout, []string{"short after the long one"})
+
+	// Retry: still too large for this relay, so it fails again at once and the
+	// connection stays up.
+	alice.do("click Retry", chromedp.Click(chromedp.CSS("li.msg[data-status=failed] .failed-retry")))
+	alice.poll("the long message failed again", waitTimeout,
+		`() => document.querySelectorAll('#messages li.msg[data-status="failed"]').length === 1`)
+	alice.send("and later")
+	carol.waitMessages(waitTimeout, []string{"short after the long one", "and later"})
+	if s := alice.State(); s != "online" {
+		t.Errorf("Alice's page is %q after the failed message; want online", s)
+	}
+
+	alice.do("click Delete", chromedp.Click(chromedp.CSS("li.msg[data-status=failed] .failed-delete")))
+	alice.poll("the long message gone", waitTimeout,
+		`() => document.querySelectorAll('#messages li.msg[data-status="failed"]').length === 0`)
+	for _, m := range carol.Messages() {
+		if strings.HasPrefix(m.Text, "long words") {
+			t.Errorf("Carol received the message over the relay's limit")
+		}
+	}
+	// Deleted means gone for good: not back after a reload.
+	alice.reload()
+	alice.waitMessages(waitTimeout, []string{"short after the long one", "and later"})
+	if n := len(alice.Messages()); n != 2 {
+		t.Errorf("after the reload Alice's page shows %d messages, want the 2 delivered ones", n)
+	}
+}

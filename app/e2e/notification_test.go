@@ -1,0 +1,69 @@
+//go:build !js
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/chromedp"
+)
+
+// Scenario: notifications go through the app's service worker once it is
+// active. Two notifications of one room, shown the way go-app shows them
+// (a goapp:notify message to the worker), leave one notification, the
+// second: the worker passes the tag on (go-app's own drops it, and they
+// stacked).
+func TestNotifications_WorkerReplacesByTag(t *testing.T) {
+	requireSuite(t)
+	relay := startRelay(t)
+	eve := newPerson(t, "Eve")
+	eve.open(roomURL(relay.URL(), "e2e-notify", ""))
+	eve.do("allow notifications", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := cdp.Call(ctx, chromedp.FromContext(ctx).Browser, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: "notifications"},
+			Setting:    browser.PermissionSettingGranted,
+			Origin:     relay.URL(),
+		})
+		return err
+	}))
+	eve.poll("an active service worker and the permission", waitTimeout,
+		`() => Notification.permission === 'granted' && navigator.serviceWorker.controller !== null`)
+	eve.eval(`(async () => {
+		const reg = await navigator.serviceWorker.ready;
+		for (const body of ['first', 'second']) {
+			reg.active.postMessage({type: 'goapp:notify', options: {title: 'Bob in #e2e-notify', body, tag: 'chat-e2e-notify', path: '/'}});
+		}
+		return true;
+	})()`, nil)
+	raw := eve.poll("the second notification", waitTimeout, `async () => {
+		const reg = await navigator.serviceWorker.ready;
+		const shown = await reg.getNotifications();
+		return shown.some(n => n.body === 'second') && shown.map(n => ({tag: n.tag, body: n.body}));
+	}`)
+	var shown []struct{ Tag, Body string }
+	if err := json.Unmarshal(raw, &shown); err != nil {
+		t.Fatal(err)
+	}
+	if len(shown) != 1 || shown[0].Tag != "chat-e2e-notify" || shown[0].Body != "second" {
+		t.Fatalf("notifications shown: %+v, want only the second, tagged chat-e2e-notify", shown)
+	}
+}
+
+// Scenario: "Hide message text" is a switch in the settings that stays set
+// after a reload.
+func TestNotifications_HideTextSettingPersists(t *testing.T) {
+	requireSuite(t)
+	relay := startRelay(t)
+	eve := newPerson(t, "Eve")
+	eve.open(roomURL(relay.URL(), "e2e-hide-text", ""))
+	eve.waitOnline()
+	eve.do("switch on hide message text", chromedp.Click(chromedp.CSS("#hide-text-toggle")))
+	eve.poll("the switch on", waitTimeout, `() => document.querySelector('#hide-text-toggle').getAttribute('aria-checked') === 'true'`)
+	eve.reload()
+	eve.poll("the switch still on after a reload", waitTimeout,
+		`() => document.querySelector('#hide-text-toggle').getAttribute('aria-checked') === 'true'`)
+}

@@ -1,0 +1,32 @@
+package ui
+
+import "github.com/maxence-charriere/go-app/v10/pkg/app"
+
+// Actions of a message the relay refused for good, handled by ChatApp. Their
+// value is the message's Line.Key.
+const (
+	actionRetryMessage  = "chat/retry-message"
+	actionDeleteMessage = "chat/delete-message"
+)
+
+// FailedActions sits under one of my messages that the relay refused for
+// good: why, and the two ways out, Retry and Delete. It sends actions rather
+// than calling function fields, so that go-app can compare it and skip its
+// re-render.
+type FailedActions struct {
+	app.Compo
+
+	// Key is the message's Line.Key; Reason its Line.Failure.
+	Key, Reason string
+}
+
+// Render draws the reason and the two buttons.
+func (f *FailedActions) Render() app.UI {
+	return app.Div().Class("failed-actions").Role("group").Aria("label", "Message not sent").Body(
+		app.Span().Class("failed-reason").Text("Not sent: "+f.Reason),
+		app.Button().Class("button small ghost failed-retry").Type("button").Text("Retry").
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionRetryMessage, f.Key) }),
+		app.Button().Class("button small ghost failed-delete").Type("button").Text("Delete").
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionDeleteMessage, f.Key) }),
+	)
+}

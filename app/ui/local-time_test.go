@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"testing"
+	"time"
+	_ "time/tzdata" // Europe/Berlin whatever the machine's zoneinfo
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// berlin injects a formatter of Europe/Berlin, a zone with daylight saving:
+// CET (+01:00) until 2026-03-29 01:00 UTC, then CEST (+02:00) until
+// 2026-10-25 01:00 UTC.
+func berlin(t *testing.T) timeFormat {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := localTime
+	localTime = goTimeFormat{loc: loc}
+	t.Cleanup(func() { localTime = old })
+	return localTime
+}
+
+func utc(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// TestMessageTime_AcrossDST: each message shows the wall-clock time of its
+// own instant, on either side of a change, not the offset of today.
+func TestMessageTime_AcrossDST(t *testing.T) {
+	berlin(t)
+	for _, tc := range []struct{ at, clock, datetime, full string }{
+		{"2026-03-29T00:30:05Z", "01:30", "2026-03-29T01:30:05+01:00", "Sunday 29 March 2026, 01:30:05"},
+		{"2026-03-29T01:30:05Z", "03:30", "2026-03-29T03:30:05+02:00", "Sunday 29 March 2026, 03:30:05"},
+		{"2026-10-25T00:30:00Z", "02:30", "2026-10-25T02:30:00+02:00", "Sunday 25 October 2026, 02:30:00"},
+		{"2026-10-25T01:30:00Z", "02:30", "2026-10-25T02:30:00+01:00", "Sunday 25 October 2026, 02:30:00"},
+	} {
+		item := messageTime(utc(tc.at))
+		want := app.Time().Class("time").DateTime(tc.datetime).Title(tc.full)
+		if err := app.Match(want, item); err != nil {
+			t.Errorf("%s: %v", tc.at, err)
+		}
+		if err := app.Match(app.Text(tc.clock), item, 0, 0); err != nil {
+			t.Errorf("%s shown: %v", tc.at, err)
+		}
+		// Screen readers get the full date and time, not "01:30".
+		if err := app.Match(app.Span().Aria("hidden", "true"), item, 0); err != nil {
+			t.Errorf("%s: the short time is not hidden from screen readers: %v", tc.at, err)
+		}
+		if err := app.Match(app.Text(tc.full), item, 1, 0); err != nil {
+			t.Errorf("%s for screen readers: %v", tc.at, err)
+		}
+	}
+}
+
+// TestDayLabel: Today and Yesterday are calendar days in the person's zone
+// (a day may last 23 or 25 hours), older days are dates.
+func TestDayLabel(t *testing.T) {
+	f := berlin(t)
+	today := civilDay{2026, time.March, 30}
+	for at, want := range map[string]string{
+		"2026-03-29T22:30:00Z": "Today",     // 00:30 CEST on the 30th, though the 29th in UTC
+		"2026-03-29T21:59:59Z": "Yesterday", // 23:59:59 CEST on the 29th
+		"2026-03-28T23:00:00Z": "Yesterday", // 00:00 CET on the 29th, a 23-hour day
+		"2026-03-28T22:59:59Z": "Saturday 28 March 2026",
+		"2025-12-31T23:30:00Z": "Thursday 1 January 2026",
+	} {
+		if got := dayLabel(f, utc(at), today); got != want {
+			t.Errorf("dayLabel(%s) = %q, want %q", at, got, want)
+		}
+	}
+	for day, want := range map[civilDay]civilDay{
+		{2026, time.March, 1}:   {2026, time.February, 28},
+		{2026, time.January, 1}: {2025, time.December, 31},
+		{2024, time.March, 1}:   {2024, time.February, 29},
+	} {
+		if got := day.before(); got != want {
+			t.Errorf("%v.before() = %v, want %v", day, got, want)
+		}
+	}
+}
+
+// TestMessageList_DaySeparators: a separator in front of the first line of
+// each day, none between lines of one day.
+func TestMessageList_DaySeparators(t *testing.T) {
+	f := berlin(t)
+	line := func(key, at string) chat.Line {
+		return chat.Line{Kind: chat.LineMessage, Key: key, Nick: "n", Text: key, Time: utc(at)}
+	}
+	lines := []chat.Line{
+		line("a", "2026-03-28T12:00:00Z"),
+		line("b", "2026-03-28T22:59:00Z"), // 23:59 CET, still the 28th
+		line("c", "2026-03-29T08:00:00Z"),
+		line("d", "2026-03-29T22:30:00Z"), // 00:30 CEST on the 30th
+		{Kind: chat.LineGap, Key: "gap"},  // no time: no day of its own
+		line("e", "2026-03-30T09:00:00Z"),
+	}
+	items := withDaySeparators(lines, dayOf(f, utc("2026-03-30T10:00:00Z")))
+	var got []string
+	for _, item := range items {
+		if m, ok := item.(*MessageItem); ok {
+			got = append(got, m.Line.Key)
+			continue
+		}
+		label := "?"
+		for _, want := range []string{"Saturday 28 March 2026", "Yesterday", "Today"} {
+			if app.Match(app.Text(want), item, 0, 0) == nil {
+				label = want
+			}
+		}
+		got = append(got, "["+label+"]")
+	}
+	want := []string{"[Saturday 28 March 2026]", "a", "b", "[Yesterday]", "c", "[Today]", "d", "gap", "e"}
+	if len(got) != len(want) {
+		t.Fatalf("rendered %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("rendered %v, want %v", got, want)
+		}
+	}
+	if err := app.Match(app.Li().Class("day"), items[0]); err != nil {
+		t.Error(err)
+	}
+	if err := app.Match(app.Time().Class("day-label").DateTime("2026-03-28"), items[0], 0); err != nil {
+		t.Error(err)
+	}
+}

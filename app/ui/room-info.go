@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// Actions RoomInfo sends to ChatApp (handled with ctx.Handle).
+const (
+	// actionCopyInvite copies the open private room's invite link.
+	actionCopyInvite = "private-room/copy-invite"
+	// actionForgetRoom removes the open private room's key, history and
+	// outbox from this browser; the value is the relay room id.
+	actionForgetRoom = "private-room/forget"
+)
+
+// RoomInfo is the info panel of a private room: the invite link, my safety
+// code, the people grouped by key with theirs, and how many messages could
+// not be decrypted or verified.
+type RoomInfo struct {
+	app.Compo
+
+	// Private: the open room is private; RoomInfo renders only then.
+	Private bool
+	// RoomID is the relay room id of the open room.
+	RoomID string
+	// SafetyCode is mine; Members the room's, with their keys and codes.
+	SafetyCode string
+	Members    []chat.Member
+	// Undecryptable and Unverified count the room's failure lines.
+	Undecryptable, Unverified int
+	// Invite is the room's invite link (the page address with its fragment).
+	Invite string
+	// Copied: the invite link was just copied.
+	Copied bool
+}
+
+// Render draws the panel. #room-info, #invite-link, #copy-invite,
+// #forget-room, #my-safety-code (the code itself), #failures (the counts)
+// and the li[data-key] of #keys are a stable contract with the end-to-end
+// tests. It is kept to few elements: every element builder costs wasm.
+func (r *RoomInfo) Render() app.UI {
+	if !r.Private {
+		return app.Section().ID("room-info").Hidden(true)
+	}
+	copyLabel := "Copy invite link"
+	if r.Copied {
+		copyLabel = "Copied ✓"
+	}
+	groups := keyGroups(r.Members)
+	return app.Section().ID("room-info").Class("panel-section room-info").Body(
+		app.H2().Class("section-title").Text("🔒 Private room"),
+		app.P().Class("hint").Text("End-to-end encrypted: the relay sees neither names nor messages. Whoever has the link can read and write."),
+		app.Input().ID("invite-link").Class("field").ReadOnly(true).Value(r.Invite).Title("Invite link"),
+		app.Div().Class("field-row").Body(
+			app.Button().ID("copy-invite").Class("button small").Text(copyLabel).OnClick(r.copyInvite),
+			app.Button().ID("forget-room").Class("button small ghost").Text("Forget room").OnClick(r.forget),
+		),
+		app.P().Class("hint").Body(app.Text("Your safety code: "), app.Code().ID("my-safety-code").Text(r.SafetyCode)),
+		app.Ul().ID("keys").Class("key-list").Title("People by key").Body(
+			app.Range(groups).Slice(func(i int) app.UI {
+				return app.Li().DataSet("key", groups[i].key).Text(groups[i].String())
+			}),
+		),
+		app.P().ID("failures").Class("hint").Text("Could not decrypt: "+strconv.Itoa(r.Undecryptable)+" · Unverified: "+strconv.Itoa(r.Unverified)),
+	)
+}
+
+func (r *RoomInfo) copyInvite(ctx app.Context, e app.Event) { ctx.NewAction(actionCopyInvite) }
+
+func (r *RoomInfo) forget(ctx app.Context, e app.Event) {
+	ctx.NewActionWithValue(actionForgetRoom, r.RoomID)
+}
+
+// keyGroup is the members who share one key: one install, several tabs or names.
+type keyGroup struct {
+	key, code string
+	nicks     []string
+}
+
+// String is the group as listed: "Ada, Ada (phone) · 0421 7730 1295".
+func (g keyGroup) String() string {
+	code := g.code
+	if code == "" {
+		code = "unverified"
+	}
+	return strings.Join(g.nicks, ", ") + " · " + code
+}
+
+// keyGroups groups members by key, in the members' order; members whose
+// meta did not verify form one group each.
+func keyGroups(members []chat.Member) []keyGroup {
+	var groups []keyGroup
+	index := map[string]int{}
+	for _, m := range members {
+		if i, ok := index[m.Key]; ok && m.Key != "" {
+			if !slices.Contains(groups[i].nicks, m.Nick) {
+				groups[i].nicks = append(groups[i].nicks, m.Nick)
+			}
+			continue
+		}
+		index[m.Key] = len(groups)
+		groups = append(groups, keyGroup{key: m.Key, code: m.SafetyCode, nicks: []string{m.Nick}})
+	}
+	return groups
+}

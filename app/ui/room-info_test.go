@@ -1,0 +1,60 @@
+package ui
+
+import (
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// People are grouped by key: two tabs of one install are one line with
+// one safety code; a member whose meta did not verify is listed apart as
+// unverified, never merged with another.
+func TestRoomInfo_GroupsPeopleByKeyWithTheirCodes(t *testing.T) {
+	members := []chat.Member{
+		{Conn: "1", Nick: "Ada", Key: "key-ada", SafetyCode: "1111 2222 3333", Me: true},
+		{Conn: "2", Nick: "Bob", Key: "key-bob", SafetyCode: "4444 5555 6666"},
+		{Conn: "3", Nick: "Ada (phone)", Key: "key-ada", SafetyCode: "1111 2222 3333"},
+		{Conn: "4", Nick: "Ada", Key: "key-ada", SafetyCode: "1111 2222 3333"}, // a third tab
+		{Conn: "5", Nick: "x1y2z3"},
+		{Conn: "6", Nick: "q9w8e7"},
+	}
+	info := &RoomInfo{Private: true, RoomID: "p-x", SafetyCode: "1111 2222 3333", Members: members, Undecryptable: 2, Unverified: 1}
+	engine := app.NewTestEngine()
+	if err := engine.Load(info); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+
+	// section > [h2, p, input, div, p, ul#keys, p#failures]
+	want := []struct{ key, text string }{
+		{"key-ada", "Ada, Ada (phone) · 1111 2222 3333"},
+		{"key-bob", "Bob · 4444 5555 6666"},
+		{"", "x1y2z3 · unverified"},
+		{"", "q9w8e7 · unverified"},
+	}
+	for i, w := range want {
+		if err := app.Match(app.Li().DataSet("key", w.key), info, 0, 5, i); err != nil {
+			t.Errorf("group %d: %v", i, err)
+		}
+		if err := app.Match(app.Text(w.text), info, 0, 5, i, 0); err != nil {
+			t.Errorf("group %d text: %v", i, err)
+		}
+	}
+	if err := app.Match(app.Text("Could not decrypt: 2 · Unverified: 1"), info, 0, 6, 0); err != nil {
+		t.Errorf("failure counts: %v", err)
+	}
+}
+
+func TestRoomInfo_HiddenInAPlainRoom(t *testing.T) {
+	info := &RoomInfo{Members: []chat.Member{{Conn: "1", Nick: "Ada"}}}
+	engine := app.NewTestEngine()
+	if err := engine.Load(info); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	if err := app.Match(app.Section().ID("room-info").Hidden(true), info, 0); err != nil {
+		t.Error(err)
+	}
+}
