@@ -98,6 +98,11 @@ const (
 	// DefaultHTTPIdleTimeout is how long a keep-alive connection may wait
 	// for its next request.
 	DefaultHTTPIdleTimeout = 60 * time.Second
+	// DefaultMemoryTrimAfter is how long handshakes must have paused after a
+	// burst before the relay returns freed memory to the OS.
+	DefaultMemoryTrimAfter = time.Second
+	// DefaultMemoryTrimBurst is how many connections make a burst.
+	DefaultMemoryTrimBurst = 1000
 )
 
 // DefaultTrustedProxies are the peers whose X-Forwarded-For or Forwarded
@@ -229,6 +234,16 @@ type Config struct {
 	// request (DefaultHTTPIdleTimeout).
 	HTTPIdleTimeout time.Duration
 
+	// MemoryTrimAfter: once MemoryTrimBurst connections have been accepted
+	// since the last trim and no handshake has arrived for this long, the
+	// relay returns the memory the burst left free to the OS
+	// (debug.FreeOSMemory, process-wide). DefaultMemoryTrimAfter when zero;
+	// negative turns trimming off.
+	MemoryTrimAfter time.Duration
+	// MemoryTrimBurst is the connections that make a burst
+	// (DefaultMemoryTrimBurst).
+	MemoryTrimBurst int
+
 	// TLSCert and TLSKey are PEM files; when both are set Run serves TLS.
 	TLSCert string
 	TLSKey  string
@@ -257,6 +272,9 @@ func (c Config) Validate() error {
 	positive("http read timeout", c.HTTPReadTimeout)
 	positive("http write timeout", c.HTTPWriteTimeout)
 	positive("http idle timeout", c.HTTPIdleTimeout)
+	if c.MemoryTrimBurst < 0 {
+		errs = append(errs, fmt.Errorf("memory trim burst must not be negative, got %d", c.MemoryTrimBurst))
+	}
 	if c.HandshakeBurst < 0 {
 		errs = append(errs, fmt.Errorf("handshake burst must not be negative, got %d", c.HandshakeBurst))
 	}
@@ -330,6 +348,8 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.HTTPReadTimeout, DefaultHTTPReadTimeout)
 	setDefault(&c.HTTPWriteTimeout, DefaultHTTPWriteTimeout)
 	setDefault(&c.HTTPIdleTimeout, DefaultHTTPIdleTimeout)
+	setDefault(&c.MemoryTrimAfter, DefaultMemoryTrimAfter)
+	setDefault(&c.MemoryTrimBurst, DefaultMemoryTrimBurst)
 	if c.TrustedProxies == nil {
 		c.TrustedProxies = DefaultTrustedProxies
 	}

@@ -59,6 +59,9 @@ type metrics struct {
 	brokerStreamsRemoved prometheus.Counter
 	// brokerFeedResumes counts room feeds restarted after they stalled.
 	brokerFeedResumes prometheus.Counter
+	// memoryTrims counts the times memory was returned to the OS after a
+	// burst of connections (memory_trim.go).
+	memoryTrims prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -125,6 +128,10 @@ func newMetrics() *metrics {
 			Name: "relay_broker_feed_resumes_total",
 			Help: "Room feeds this relay restarted because they stopped delivering a stream that had moved on (after NATS restarts).",
 		}),
+		memoryTrims: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_memory_trims_total",
+			Help: "Times the relay returned freed memory to the OS once a burst of connections had calmed (-memory-trim-after).",
+		}),
 	}
 	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "relay_dropped_total",
@@ -150,6 +157,7 @@ func newMetrics() *metrics {
 		dropped, rejected, refused,
 		m.brokerConnected, m.brokerPublished, m.brokerReceived, m.brokerReconnects, m.brokerLag,
 		m.historyBytes, m.historyEvictions, m.brokerInvalid, m.brokerStreamsRemoved, m.brokerFeedResumes,
+		m.memoryTrims,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

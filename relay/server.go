@@ -33,6 +33,7 @@ type Server struct {
 	origins    originPolicy
 	proxies    proxyPolicy    // who may name the client address
 	addrLimits *addressLimits // per client address: handshakes, connections
+	trimmer    *memoryTrimmer // returns memory to the OS after bursts
 	output     output         // how every member's writer writes, from cfg
 	start      sync.Once
 
@@ -60,6 +61,7 @@ func New(cfg Config) (*Server, error) {
 		origins:    originPolicy{patterns: cfg.Origins},
 		proxies:    proxyPolicy{trusted: trusted},
 		addrLimits: newAddressLimits(cfg),
+		trimmer:    newMemoryTrimmer(cfg.MemoryTrimAfter, cfg.MemoryTrimBurst, m.memoryTrims),
 		output:     output{limit: int(cfg.MaxMessage), timeout: cfg.WriteTimeout},
 		members:    make(map[string]*member),
 		hub:        newHub(cfg, m),
@@ -173,6 +175,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		<-done
 	}
 	s.hub.close()
+	s.trimmer.stop()
 	return err
 }
 

@@ -32,6 +32,7 @@ func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
 	m.startWriter(&s.output)
 	s.armPing(m, r)
 	go s.readSession(m, r)
+	s.trimmer.accept()
 }
 
 // readSession reads m's frames until the connection ends, then takes m out

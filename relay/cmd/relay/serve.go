@@ -65,6 +65,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	fs.DurationVar(&cfg.HTTPReadTimeout, "http-read-timeout", relay.DefaultHTTPReadTimeout, "how long reading a whole HTTP request may take")
 	fs.DurationVar(&cfg.HTTPWriteTimeout, "http-write-timeout", relay.DefaultHTTPWriteTimeout, "how long writing a plain HTTP answer may take (not WebSocket connections)")
 	fs.DurationVar(&cfg.HTTPIdleTimeout, "http-idle-timeout", relay.DefaultHTTPIdleTimeout, "how long a keep-alive connection may wait for its next request")
+	fs.DurationVar(&cfg.MemoryTrimAfter, "memory-trim-after", relay.DefaultMemoryTrimAfter, "after a burst of connections, return freed memory to the OS once handshakes have paused this long; 0 = never")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate PEM file (with -tls-key: serve HTTPS/WSS)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS private key PEM file")
 	// Bounds of memory and storage (issue 10, section 1).
@@ -78,6 +79,9 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	}
 	cfg.Origins = origins
 	cfg.NATS = natsURLs
+	if cfg.MemoryTrimAfter == 0 { // the flag's 0 is never; Config's 0 is the default
+		cfg.MemoryTrimAfter = -1
+	}
 	if err := applyAddressFlags(&cfg, trusted); err != nil {
 		return err
 	}
