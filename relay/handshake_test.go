@@ -21,47 +21,75 @@ func TestServer_Handshake_Rejections(t *testing.T) {
 	}
 	occupant := tr.dial(t, query("room", "occupant", "token", valid))
 	occupant.expect(wire.TypeWelcome)
+	// The per-address limits and -max-rooms each on a relay of their own,
+	// filled up to the bound.
+	perAddr := startRelay(t, Config{MaxConnsPerIP: 1, HandshakesPerIP: Unlimited})
+	perAddr.dial(t, query("room", "occupant")).expect(wire.TypeWelcome)
+	rate := startRelay(t, Config{HandshakesPerIP: 0.001, HandshakeBurst: 1})
+	if status, _, _ := plainGet(t, rate, query("room", "a"), ""); status != http.StatusUpgradeRequired {
+		t.Fatalf("first request of the burst = %d, want 426", status)
+	}
+	rooms := startRelay(t, Config{MaxRooms: 1})
+	rooms.dial(t, query("room", "occupant")).expect(wire.TypeWelcome)
 
 	for _, tc := range []struct {
 		name       string
+		relay      *testRelay // nil: tr
 		query      string
 		origin     string
 		wantStatus int
-		wantBody   string
+		// wantBody is the whole body, or the part before ": " and a detail
+		// where PROTOCOL.md documents "reason: …".
+		wantBody string
 	}{
-		{"missing room", "cid=a", "", 400, "invalid room"},
-		{"bad room", query("no spaces", "a"), "", 400, "invalid room"},
-		{"room too long", query(strings.Repeat("r", 65), "a"), "", 400, "invalid room"},
-		{"missing cid", "room=room", "", 400, "invalid cid"},
-		{"dot in cid", query("room", "a.b"), "", 400, "invalid cid"},
-		{"bad since", query("room", "a", "since", "-1"), "", 400, "invalid since"},
-		{"empty epoch", query("room", "a", "since", "1", "epoch", ""), "", 400, "invalid epoch"},
-		{"epoch too long", query("room", "a", "since", "1", "epoch", strings.Repeat("e", 65)), "", 400, "invalid epoch"},
-		{"dot in epoch", query("room", "a", "since", "1", "epoch", "a.b"), "", 400, "invalid epoch"},
-		{"400 before 403", query("bad room", "a"), "https://evil.example", 400, "invalid room"},
-		{"foreign origin", query("room", "a", "token", valid), "https://evil.example", 403, "origin not allowed"},
-		{"403 before 401", query("room", "a"), "https://evil.example", 403, "origin not allowed"},
-		{"missing token", query("room", "a"), "", 401, "missing token"},
-		{"401 before 503", query("room", "a"), "https://app.example.com", 401, "missing token"},
-		{"over max-conns", query("room", "a", "token", valid), "https://app.example.com", 503, "too many connections"},
+		{"missing room", nil, "cid=a", "", 400, "invalid room"},
+		{"bad room", nil, query("no spaces", "a"), "", 400, "invalid room"},
+		{"room too long", nil, query(strings.Repeat("r", 65), "a"), "", 400, "invalid room"},
+		{"missing cid", nil, "room=room", "", 400, "invalid cid"},
+		{"dot in cid", nil, query("room", "a.b"), "", 400, "invalid cid"},
+		{"bad since", nil, query("room", "a", "since", "-1"), "", 400, "invalid since"},
+		{"empty epoch", nil, query("room", "a", "since", "1", "epoch", ""), "", 400, "invalid epoch"},
+		{"epoch too long", nil, query("room", "a", "since", "1", "epoch", strings.Repeat("e", 65)), "", 400, "invalid epoch"},
+		{"dot in epoch", nil, query("room", "a", "since", "1", "epoch", "a.b"), "", 400, "invalid epoch"},
+		{"400 before 403", nil, query("bad room", "a"), "https://evil.example", 400, "invalid room"},
+		{"foreign origin", nil, query("room", "a", "token", valid), "https://evil.example", 403, "origin not allowed"},
+		{"403 before 401", nil, query("room", "a"), "https://evil.example", 403, "origin not allowed"},
+		{"missing token", nil, query("room", "a"), "", 401, "missing token"},
+		{"401 before 503", nil, query("room", "a"), "https://app.example.com", 401, "missing token"},
+		{"over max-conns", nil, query("room", "a", "token", valid), "https://app.example.com", 503, "too many connections"},
+		{"over max-conns-per-ip", perAddr, query("room", "a"), "", 429, "too many connections from this address"},
+		{"over handshakes-per-ip", rate, query("room", "a"), "", 429, "too many handshakes"},
+		{"429 before 400", rate, query("bad room", "a"), "", 429, "too many handshakes"},
+		{"over max-rooms", rooms, query("another", "a"), "", 503, "too many rooms"},
+		{"held room never refused", rooms, query("room", "a"), "", 426, "upgrade required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			relay := tc.relay
+			if relay == nil {
+				relay = tr
+			}
 			header := http.Header{}
 			if tc.origin != "" {
 				header.Set("Origin", tc.origin)
 			}
-			_, resp, err := tr.dialRaw(tc.query, header)
-			if err == nil {
-				t.Fatal("handshake succeeded")
-			}
-			if resp == nil || resp.StatusCode != tc.wantStatus {
-				t.Fatalf("response %+v, want status %d", resp, tc.wantStatus)
+			if tc.wantStatus != http.StatusUpgradeRequired {
+				_, resp, err := relay.dialRaw(tc.query, header)
+				if err == nil {
+					t.Fatal("handshake succeeded")
+				}
+				if resp == nil || resp.StatusCode != tc.wantStatus {
+					t.Fatalf("response %+v, want status %d", resp, tc.wantStatus)
+				}
+				if tc.wantStatus == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "1" {
+					t.Errorf("429 with Retry-After %q, want 1", resp.Header.Get("Retry-After"))
+				}
 			}
 
 			// The handshake diagnosis: the same URL without upgrade headers
-			// answers the same status and names the reason.
-			status, body, _ := plainGet(t, tr, tc.query, tc.origin)
-			if status != tc.wantStatus || !strings.Contains(body, tc.wantBody) {
+			// answers the same status and body.
+			status, body, _ := plainGet(t, relay, tc.query, tc.origin)
+			body = strings.TrimSuffix(body, "\n")
+			if status != tc.wantStatus || (body != tc.wantBody && !strings.HasPrefix(body, tc.wantBody+": ")) {
 				t.Fatalf("diagnosis = %d %q, want %d %q", status, body, tc.wantStatus, tc.wantBody)
 			}
 		})
@@ -69,6 +97,14 @@ func TestServer_Handshake_Rejections(t *testing.T) {
 	for reason, want := range map[string]string{"bad_request": "10", "origin": "2", "token": "2", "capacity": "1"} {
 		if got := metricValue(t, tr, `relay_rejected_total{reason="`+reason+`"}`); got != want {
 			t.Errorf("rejected %s = %s, want %s", reason, got, want)
+		}
+	}
+	for _, c := range []struct {
+		relay         *testRelay
+		reason, count string
+	}{{perAddr, "address_conns", "1"}, {rate, "handshake_rate", "2"}, {rooms, "rooms", "1"}} {
+		if got := metricValue(t, c.relay, `relay_rejected_total{reason="`+c.reason+`"}`); got != c.count {
+			t.Errorf("rejected %s = %s, want %s", c.reason, got, c.count)
 		}
 	}
 }

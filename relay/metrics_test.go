@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"io"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +114,49 @@ func TestServer_Healthz_OK(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
+	}
+}
+
+// TestProtocol_MetricsDocumented keeps PROTOCOL.md's list of metrics and
+// the relay's /metrics in step: every relay_ metric the relay exports, and
+// every label value it exports at zero, is named in the list, and every
+// name in the list is exported.
+func TestProtocol_MetricsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("PROTOCOL.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, list, found := strings.Cut(string(doc), "**Metrics**")
+	list, _, _ = strings.Cut(list, "\n\n")
+	if !found || list == "" {
+		t.Fatal("PROTOCOL.md has no **Metrics** paragraph")
+	}
+	documented := map[string]bool{}
+	for _, name := range regexp.MustCompile("`(relay_[a-z_]+)(?:\\{[a-z]+\\})?`").FindAllStringSubmatch(list, -1) {
+		documented[name[1]] = true
+	}
+
+	text := scrape(t, startRelay(t, Config{}))
+	exported := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^# TYPE (relay_[a-z_]+) `).FindAllStringSubmatch(text, -1) {
+		exported[m[1]] = true
+	}
+	if len(exported) == 0 {
+		t.Fatal("no relay_ metric exported")
+	}
+	for name := range exported {
+		if !documented[name] {
+			t.Errorf("%s is exported but not in PROTOCOL.md's list of metrics", name)
+		}
+	}
+	for name := range documented {
+		if !exported[name] {
+			t.Errorf("PROTOCOL.md lists %s, which the relay does not export", name)
+		}
+	}
+	for _, m := range regexp.MustCompile(`(?m)^relay_[a-z_]+\{[a-z]+="([a-z_]+)"\}`).FindAllStringSubmatch(text, -1) {
+		if !strings.Contains(list, "`"+m[1]+"`") {
+			t.Errorf("label value %s (%s) is not in PROTOCOL.md's list of metrics", m[1], m[0])
+		}
 	}
 }

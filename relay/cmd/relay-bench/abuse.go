@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,11 @@ Runs attacks against a relay and reports what it holds afterwards:
 
 -attacks chooses them (comma-separated, default all, in that order).
 
+-proto raw runs the same attacks against a plain broadcast server (the
+Node ws server of relay/bench): it has no rooms, so every flood message goes
+to every connection (received counts them), "rooms" only open and close
+connections, and nothing is read from /metrics.
+
 Flags:
 `
 
@@ -65,12 +71,15 @@ type abuseResult struct {
 }
 
 type floodResult struct {
-	Conns            int     `json:"conns"`
-	MsgsPerConn      int     `json:"msgs_per_conn"`
-	KB               int     `json:"kb"`
-	Rate             float64 `json:"rate"`
-	PublishedMB      float64 `json:"published_mb"`
-	Echoed           int64   `json:"echoed"`
+	Conns       int     `json:"conns"`
+	MsgsPerConn int     `json:"msgs_per_conn"`
+	KB          int     `json:"kb"`
+	Rate        float64 `json:"rate"`
+	PublishedMB float64 `json:"published_mb"`
+	Echoed      int64   `json:"echoed"`
+	// Received counts every message the flood's connections read: their
+	// own echoes and, from a broadcast server, everyone else's.
+	Received         int64   `json:"received"`
 	Refused          int64   `json:"refused_frames"`
 	DialRefused      int64   `json:"dial_refused"`
 	Closed           int64   `json:"closed_by_relay"`
@@ -127,8 +136,8 @@ func runAbuse(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parse(fs, args, &f.common); err != nil {
 		return err
 	}
-	if f.common.proto != protoChat {
-		return errors.New("abuse speaks chat.v1 only")
+	if f.common.proto != protoChat && f.common.proto != protoRaw {
+		return errors.New("abuse speaks chat.v1 or raw (a broadcast server) only")
 	}
 	if _, err := raiseFileLimit(); err != nil {
 		fmt.Fprintln(stderr, "relay-bench: open-files limit:", err)
@@ -166,8 +175,11 @@ func (f *abuseFlags) rss() int64 {
 }
 
 // metric reads one series from the relay's /metrics (next to -url), "" when
-// it cannot.
+// it cannot or the server is not a relay.
 func (f *abuseFlags) metric(ctx context.Context, series string) string {
+	if f.common.proto != protoChat {
+		return ""
+	}
 	u, err := url.Parse(f.common.urls()[0])
 	if err != nil {
 		return ""
@@ -220,7 +232,7 @@ func flood(ctx context.Context, d *dialer, f *abuseFlags) (*floodResult, error) 
 	run := runID()
 	start := time.Now()
 	var wg sync.WaitGroup
-	var echoed, refused, dialRefused, closed atomic.Int64
+	var echoed, received, refused, dialRefused, closed atomic.Int64
 	for i := range f.floodConns {
 		wg.Go(func() {
 			conn, err := d.dial(ctx, fmt.Sprintf("flood-%s-%d", run, i), fmt.Sprintf("flooder-%d", i))
@@ -230,6 +242,9 @@ func flood(ctx context.Context, d *dialer, f *abuseFlags) (*floodResult, error) 
 			}
 			defer conn.CloseNow()
 			conn.SetReadLimit(1 << 20)
+			// A broadcast server sends each frame back as it came: this
+			// connection's own start with its id prefix.
+			own := []byte(fmt.Sprintf(`{"type":"pub","id":"f%d-`, i))
 			readDone := make(chan struct{})
 			go func() {
 				defer close(readDone)
@@ -242,9 +257,18 @@ func flood(ctx context.Context, d *dialer, f *abuseFlags) (*floodResult, error) 
 						}
 						return
 					}
+					if f.common.proto == protoRaw {
+						received.Add(1)
+						if bytes.HasPrefix(frame, own) {
+							echoed.Add(1)
+							got++
+						}
+						continue
+					}
 					for _, line := range strings.Split(string(frame), "\n") {
 						switch {
 						case strings.HasPrefix(line, `{"type":"msg"`):
+							received.Add(1)
 							echoed.Add(1)
 							got++
 						case strings.HasPrefix(line, `{"type":"error"`):
@@ -258,7 +282,7 @@ func flood(ctx context.Context, d *dialer, f *abuseFlags) (*floodResult, error) 
 			ticker := time.NewTicker(interval)
 			defer ticker.Stop()
 			for j := range f.floodMsgs {
-				frame := fmt.Sprintf(`{"type":"pub","id":"f%d","data":%s}`, j, data)
+				frame := fmt.Sprintf(`{"type":"pub","id":"f%d-%d","data":%s}`, i, j, data)
 				if err := conn.Write(ctx, websocket.MessageText, []byte(frame)); err != nil {
 					break
 				}
@@ -278,7 +302,8 @@ func flood(ctx context.Context, d *dialer, f *abuseFlags) (*floodResult, error) 
 	wg.Wait()
 	res.Seconds = time.Since(start).Seconds()
 	res.PublishedMB = float64(f.floodConns*f.floodMsgs*f.floodKB) / 1024
-	res.Echoed, res.Refused, res.DialRefused, res.Closed = echoed.Load(), refused.Load(), dialRefused.Load(), closed.Load()
+	res.Echoed, res.Received, res.Refused = echoed.Load(), received.Load(), refused.Load()
+	res.DialRefused, res.Closed = dialRefused.Load(), closed.Load()
 	select {
 	case <-time.After(f.settle):
 	case <-ctx.Done():
@@ -384,17 +409,21 @@ func slowHeader(ctx context.Context, f *abuseFlags) (*slowResult, error) {
 func printAbuse(w io.Writer, r abuseResult) {
 	fmt.Fprintf(w, "abuse against %s\n", r.URL)
 	if fl := r.Flood; fl != nil {
-		fmt.Fprintf(w, "flood: %d conns × %d msgs × %d KB at %.1f/s = %.0f MB in %.1fs; echoed %d, refused frames %d, dials refused %d, closed by relay %d\n",
-			fl.Conns, fl.MsgsPerConn, fl.KB, fl.Rate, fl.PublishedMB, fl.Seconds, fl.Echoed, fl.Refused, fl.DialRefused, fl.Closed)
+		fmt.Fprintf(w, "flood: %d conns × %d msgs × %d KB at %.1f/s = %.0f MB in %.1fs; echoed %d, received %d, refused frames %d, dials refused %d, closed by server %d\n",
+			fl.Conns, fl.MsgsPerConn, fl.KB, fl.Rate, fl.PublishedMB, fl.Seconds, fl.Echoed, fl.Received, fl.Refused, fl.DialRefused, fl.Closed)
 		fmt.Fprintf(w, "       RSS before %d KB, peak %d KB, after %d KB; relay_history_bytes %s, relay_history_evictions_total %s, relay_rooms %s\n",
 			fl.RSSBeforeKB, fl.RSSPeakKB, fl.RSSAfterKB, fl.HistoryBytes, fl.HistoryEvictions, fl.Rooms)
 	}
 	if ro := r.Rooms; ro != nil {
+		refusal := ro.FirstRefusal
+		if refusal == "" {
+			refusal = "none"
+		}
 		fmt.Fprintf(w, "rooms: %d created in %.1fs, first refusal: %s; RSS after %d KB, relay_rooms %s\n",
-			ro.Created, ro.Seconds, ro.FirstRefusal, ro.RSSAfterKB, ro.Rooms)
+			ro.Created, ro.Seconds, refusal, ro.RSSAfterKB, ro.Rooms)
 	}
 	if s := r.Slow; s != nil {
-		fmt.Fprintf(w, "slowheader: %d opened, %d closed by the relay (median %.1fs, max %.1fs), %d still open after %.1fs\n",
+		fmt.Fprintf(w, "slowheader: %d opened, %d closed by the server (median %.1fs, max %.1fs), %d still open after %.1fs\n",
 			s.Opened, s.Closed, s.MedianCloseSec, s.MaxCloseSec, s.StillOpen, s.Waited)
 	}
 }

@@ -6,11 +6,16 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/chatpwa/chat/relay"
 )
@@ -53,5 +58,78 @@ func TestAbuseAgainstARelay(t *testing.T) {
 	}
 	if res.Slow == nil || res.Slow.Opened != 5 || res.Slow.Closed+res.Slow.StillOpen != 5 {
 		t.Errorf("slowheader = %+v, want 5 opened and accounted for", res.Slow)
+	}
+}
+
+// TestAbuseAgainstABroadcastServer runs the attacks with -proto raw against
+// a plain broadcast server like relay/bench/ws-broadcast.js (every frame to
+// every connection, no rooms, no limits): each flooder reads its own
+// messages among everyone's, every "room" is accepted, and the slow-header
+// connections are accounted for.
+func TestAbuseAgainstABroadcastServer(t *testing.T) {
+	srv := httptest.NewServer(newBroadcastServer())
+	t.Cleanup(srv.Close)
+	url := "ws" + strings.TrimPrefix(srv.URL, "http") + "/"
+	var stdout, stderr bytes.Buffer
+	args := []string{"abuse", "-url", url, "-proto", "raw", "-pid", strconv.Itoa(os.Getpid()), "-json",
+		"-flood-conns", "3", "-flood-msgs", "4", "-flood-kb", "8", "-flood-rate", "500", "-settle", "0s",
+		"-rooms-try", "20", "-slow-conns", "5", "-slow-wait", "200ms"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var res abuseResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		t.Fatalf("decode %q: %v", stdout.String(), err)
+	}
+	if res.Flood == nil || res.Flood.Echoed != 12 || res.Flood.Received < 12 || res.Flood.HistoryBytes != "" {
+		t.Errorf("flood = %+v, want 12 own echoes among what was received, no relay metrics", res.Flood)
+	}
+	if res.Rooms == nil || res.Rooms.Created != 20 || res.Rooms.FirstRefusal != "" {
+		t.Errorf("rooms = %+v, want all 20 accepted", res.Rooms)
+	}
+	if res.Slow == nil || res.Slow.Opened != 5 || res.Slow.Closed+res.Slow.StillOpen != 5 {
+		t.Errorf("slowheader = %+v, want 5 opened and accounted for", res.Slow)
+	}
+}
+
+// broadcastServer is ws-broadcast.js in Go: every message to every open
+// connection, the sender included.
+type broadcastServer struct {
+	mu    sync.Mutex
+	conns map[*websocket.Conn]struct{}
+}
+
+func newBroadcastServer() *broadcastServer {
+	return &broadcastServer{conns: make(map[*websocket.Conn]struct{})}
+}
+
+func (b *broadcastServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	conn, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	conn.SetReadLimit(1 << 20)
+	b.mu.Lock()
+	b.conns[conn] = struct{}{}
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.conns, conn)
+		b.mu.Unlock()
+		_ = conn.CloseNow()
+	}()
+	for {
+		typ, data, err := conn.Read(r.Context())
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		for c := range b.conns {
+			// Like ws's send, it does not wait for a slow reader long.
+			ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+			_ = c.Write(ctx, typ, data)
+			cancel()
+		}
+		b.mu.Unlock()
 	}
 }
