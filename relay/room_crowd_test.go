@@ -312,3 +312,38 @@ func TestServer_Crowd_SlowReaderKeepsUp(t *testing.T) {
 		t.Fatalf("%s members dropped as slow consumers", n)
 	}
 }
+
+// TestNATS_Crowd_SameAnswerOnEveryRelay: a crowd spread over two relays
+// gives every member, on either relay, the count of both relays' members
+// and the same bounded list.
+func TestNATS_Crowd_SameAnswerOnEveryRelay(t *testing.T) {
+	const limit, each = 10, 30
+	n := startNATS(t)
+	r1, r2 := startNATSRelay(t, n, crowdConfig(limit, 0)), startNATSRelay(t, n, crowdConfig(limit, 0))
+	var clients []*testClient
+	var welcomes []wire.ServerFrame
+	for _, tr := range []*testRelay{r1, r2} {
+		c, w := dialMany(t, tr, "big.nats", each)
+		clients, welcomes = append(clients, c...), append(welcomes, w...)
+	}
+	union := map[string]bool{}
+	for i, c := range clients {
+		if len(welcomes[i].Peers) > limit {
+			t.Fatalf("welcome %d lists %d peers", i, len(welcomes[i].Peers))
+		}
+		v := newPresenceView(welcomes[i])
+		c.until(func(f wire.ServerFrame) bool {
+			v.apply(f)
+			return f.Type == wire.TypePresence && f.Count == 2*each
+		})
+		if len(v.list) > limit {
+			t.Fatalf("member %d holds %d peers", i, len(v.list))
+		}
+		for conn := range v.list {
+			union[conn] = true
+		}
+	}
+	if len(union) != limit {
+		t.Fatalf("members hold %d different peers between them, want the same %d", len(union), limit)
+	}
+}
