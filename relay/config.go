@@ -38,6 +38,11 @@ const (
 	// DefaultQueue is the number of frames queued for one member before the
 	// member is dropped as too slow (close 1013).
 	DefaultQueue = 256
+	// DefaultPresenceLimit is the number of members past which a room's
+	// presence is coalesced: members get the count and the changes to a
+	// list of this many peers at most once per second, instead of every
+	// join, leave and meta (which costs N² frames while a room fills).
+	DefaultPresenceLimit = 200
 	// DefaultHistory is how many messages per room the recovery window keeps.
 	DefaultHistory = 500
 	// DefaultHistoryAge is how long the recovery window keeps a message.
@@ -110,7 +115,7 @@ const (
 // README's proxies (Caddy, nginx) run next to the relay.
 var DefaultTrustedProxies = []string{"127.0.0.0/8", "::1/128"}
 
-// Unlimited, in MaxConnsPerIP or HandshakesPerIP, turns that limit off
+// Unlimited, in MaxConnsPerIP, HandshakesPerIP or PresenceLimit, turns that limit off
 // (benchmarks and tests that open many connections from one address).
 const Unlimited = -1
 
@@ -160,6 +165,13 @@ type Config struct {
 	// (DefaultQueue). Each queued frame is shared, so memory is mostly
 	// bounded by History and MaxMessage, not by Queue.
 	Queue int
+	// PresenceLimit is the number of members past which a room's presence
+	// is coalesced (DefaultPresenceLimit): its members then get at most one
+	// presence frame per second (the count and the changes to the first
+	// PresenceLimit members), and welcome lists only those. Unlimited (any
+	// negative value) never coalesces: every member gets every join and
+	// leave, N² frames while a room fills.
+	PresenceLimit int
 	// History is the number of messages kept per room (DefaultHistory).
 	History int
 	// HistoryAge is how long a message is kept (DefaultHistoryAge). A room
@@ -333,6 +345,7 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.Rate, DefaultRate)
 	setDefault(&c.Burst, DefaultBurst)
 	setDefault(&c.Queue, DefaultQueue)
+	setDefault(&c.PresenceLimit, DefaultPresenceLimit)
 	setDefault(&c.History, DefaultHistory)
 	setDefault(&c.HistoryAge, DefaultHistoryAge)
 	setDefault(&c.MaxConns, DefaultMaxConns)

@@ -37,10 +37,15 @@ type hub struct {
 	pingMS     int64
 	maxMessage int64
 	maxRooms   int
-	metrics    *metrics
-	log        *slog.Logger
-	logs       logStore
-	presence   presence
+	// presenceLimit is the member count past which a room is a crowd
+	// (room_crowd.go), Unlimited for never; presenceEvery is how often a
+	// crowd's members get presence (presenceCoalesce; tests shorten it).
+	presenceLimit int
+	presenceEvery time.Duration
+	metrics       *metrics
+	log           *slog.Logger
+	logs          logStore
+	presence      presence
 	// held counts the rooms held in memory, for -max-rooms and relay_rooms.
 	held *roomCounter
 
@@ -57,13 +62,15 @@ var endTooManyRooms = ending{name: "too many rooms", code: websocket.StatusTryAg
 // its rooms' logs and presence in memory, or in NATS with cfg.NATS.
 func newHub(cfg Config, m *metrics) *hub {
 	h := &hub{
-		pingMS:     cfg.PingInterval.Milliseconds(),
-		maxMessage: cfg.MaxMessage,
-		maxRooms:   cfg.MaxRooms,
-		metrics:    m,
-		log:        cfg.Logger,
-		held:       &roomCounter{gauge: m.rooms},
-		byName:     make(map[string]*room),
+		pingMS:        cfg.PingInterval.Milliseconds(),
+		maxMessage:    cfg.MaxMessage,
+		maxRooms:      cfg.MaxRooms,
+		presenceLimit: cfg.PresenceLimit,
+		presenceEvery: presenceCoalesce,
+		metrics:       m,
+		log:           cfg.Logger,
+		held:          &roomCounter{gauge: m.rooms},
+		byName:        make(map[string]*room),
 	}
 	if len(cfg.NATS) > 0 {
 		conn := newNATSConn(cfg, m)
@@ -222,15 +229,24 @@ func (h *hub) join(m *member, req joinRequest) *room {
 		Conn:       m.id,
 		Room:       req.room,
 		Seq:        r.lastSeq,
-		Peers:      r.peersLocked(make([]wire.Peer, 0, len(r.members)+len(r.elsewhere))),
 		PingMS:     h.pingMS,
 		MaxMessage: h.maxMessage,
 		Epoch:      r.epoch,
 	}
+	if r.crowdedLocked() {
+		// The list every member holds, which the next flush changes for all.
+		welcome.Peers = r.crowd.listed
+		welcome.Count = len(r.members) + len(r.elsewhere) + 1
+	} else {
+		welcome.Peers = r.peersLocked(make([]wire.Peer, 0, len(r.members)+len(r.elsewhere)))
+	}
+	if welcome.Peers == nil {
+		welcome.Peers = []wire.Peer{}
+	}
 	m.joinedAt = time.Now().UnixNano()
 	r.members = append(r.members, m)
 	m.inRoom = true
-	delivered := r.fanOutLocked(mustEncode(wire.Join{Type: wire.TypeJoin, Peer: m.peer()}), m)
+	delivered := r.announceLocked(mustEncode(wire.Join{Type: wire.TypeJoin, Peer: m.peer()}), m)
 	h.presence.join(r.name, peerAt{Peer: m.peer(), At: m.joinedAt})
 	r.mu.Unlock()
 	h.metrics.deliveries.Add(float64(delivered))
@@ -312,7 +328,14 @@ func (h *hub) setMeta(m *member, r *room, meta json.RawMessage) {
 		return
 	}
 	m.meta = meta
-	delivered := r.fanOutLocked(frame, nil)
+	var delivered int
+	if r.crowd != nil {
+		// Its confirmation now; the others see it in the list, if listed.
+		delivered = r.offerLocked(m, frame)
+		r.changedLocked()
+	} else {
+		delivered = r.fanOutLocked(frame, nil)
+	}
 	h.presence.meta(r.name, m.id, meta)
 	r.mu.Unlock()
 	h.metrics.deliveries.Add(float64(delivered))
@@ -323,7 +346,7 @@ func (h *hub) leave(m *member, r *room) {
 	r.mu.Lock()
 	delivered := 0
 	if r.removeLocked(m) {
-		delivered = r.fanOutLocked(m.leaveFrame, nil)
+		delivered = r.announceLocked(m.leaveFrame, nil)
 		h.presence.leave(r.name, m.id)
 	}
 	empty := len(r.members) == 0

@@ -54,12 +54,15 @@ type member struct {
 	mu       sync.Mutex
 	queueLen int      // most frames pending before the member is too slow
 	pending  [][]byte // frames offered and not yet taken by the writer
-	spare    [][]byte // the writer's previous batch, reused for pending
-	out      *output  // how to write; nil until startWriter (then frames only queue)
-	writing  bool     // a writer goroutine runs (or has finished the connection)
-	wake     chan struct{}
-	ping     *time.Timer   // the next keepalive ping
-	closed   chan struct{} // closed by the writer once the connection is closed
+	// presencePending counts the presence frames in pending: they do not
+	// count toward queueLen (see offerPresence).
+	presencePending int
+	spare           [][]byte // the writer's previous batch, reused for pending
+	out             *output  // how to write; nil until startWriter (then frames only queue)
+	writing         bool     // a writer goroutine runs (or has finished the connection)
+	wake            chan struct{}
+	ping            *time.Timer   // the next keepalive ping
+	closed          chan struct{} // closed by the writer once the connection is closed
 }
 
 // ending says how a member's connection ends.
@@ -109,7 +112,7 @@ func newMember(id, cid, name string, conn *websocket.Conn, queueLen int, m *metr
 // means the member has queueLen frames pending and is too slow.
 func (m *member) offer(frame []byte) bool {
 	m.mu.Lock()
-	if len(m.pending) >= m.queueLen {
+	if len(m.pending)-m.presencePending >= m.queueLen {
 		m.mu.Unlock()
 		return false
 	}
@@ -120,6 +123,22 @@ func (m *member) offer(frame []byte) bool {
 		go m.write()
 	}
 	return true
+}
+
+// offerPresence queues a coalesced presence frame without counting it
+// toward queueLen: presence must never make a member who keeps up with
+// msgs a slow consumer. What it adds is bounded by time, not by the
+// queue: a room sends one per second, and a writer stuck longer than
+// WriteTimeout ends the member.
+func (m *member) offerPresence(frame []byte) {
+	m.mu.Lock()
+	m.pending = append(m.pending, frame)
+	m.presencePending++
+	start := m.wakeWriterLocked()
+	m.mu.Unlock()
+	if start {
+		go m.write()
+	}
 }
 
 // kill ends the member once; later calls are no-ops. dropReason, when not

@@ -33,6 +33,9 @@ type room struct {
 	feed *roomFeed
 	// freed: the hub forgot the room; a new one takes its name.
 	freed bool
+	// crowd is the coalesced presence of a room past the presence limit
+	// (room_crowd.go); nil below it.
+	crowd *crowd
 
 	// joining counts joins in progress outside the locks; it keeps the
 	// room registered and its log followed. Guarded by the hub's lock.
@@ -51,8 +54,8 @@ func newEpoch() string {
 
 // fanOutLocked offers frame to every member but except, without blocking.
 // A member whose queue is full is dropped with 1013 and its leave is fanned
-// out in turn, so one slow member never delays the others. It returns how
-// many objects were queued.
+// out in turn (in a crowd, flushed later), so one slow member never delays
+// the others. It returns how many objects were queued.
 func (r *room) fanOutLocked(frame []byte, except *member) (delivered int) {
 	var slow []*member // allocated only when someone is too slow
 	for _, m := range r.members {
@@ -69,6 +72,10 @@ func (r *room) fanOutLocked(frame []byte, except *member) (delivered int) {
 		gone := slow[i]
 		if !r.dropLocked(gone, endSlowConsumer, dropSlowConsumer) {
 			continue // already dropped by an earlier leave in this cascade
+		}
+		if r.crowd != nil {
+			r.changedLocked()
+			continue
 		}
 		for _, m := range r.members {
 			if m.offer(gone.leaveFrame) {
@@ -91,7 +98,7 @@ func (r *room) offerLocked(m *member, frame []byte) (delivered int) {
 	if !r.dropLocked(m, endSlowConsumer, dropSlowConsumer) {
 		return 0
 	}
-	return r.fanOutLocked(m.leaveFrame, nil)
+	return r.announceLocked(m.leaveFrame, nil)
 }
 
 // dropLocked takes m out of the room, ends its connection with e and

@@ -9,7 +9,8 @@ import (
 
 // The members of a room on other relays, as presence reports them
 // (presenceSink): each change is announced to the members here under the
-// room's lock, like a local join, leave or meta.
+// room's lock, like a local join, leave or meta (in a crowd, coalesced:
+// room_crowd.go).
 
 // hasRemoteLocked reports whether relay has members in r.
 func (r *room) hasRemoteLocked(relay string) bool {
@@ -36,14 +37,15 @@ func (r *room) upsertRemoteLocked(relay string, p peerAt) int {
 			return 0
 		}
 		rp.peer.Meta = p.Meta
-		return r.fanOutLocked(mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: p.Conn, Meta: p.Meta}), nil)
+		return r.announceLocked(mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: p.Conn, Meta: p.Meta}), nil)
 	}
+	r.crowdedLocked()
 	r.elsewhere = append(r.elsewhere, remotePeer{
 		relay:      relay,
 		peer:       p,
 		leaveFrame: mustEncode(wire.Leave{Type: wire.TypeLeave, Conn: p.Conn, CID: p.CID}),
 	})
-	return r.fanOutLocked(mustEncode(wire.Join{Type: wire.TypeJoin, Peer: p.Peer}), nil)
+	return r.announceLocked(mustEncode(wire.Join{Type: wire.TypeJoin, Peer: p.Peer}), nil)
 }
 
 // removeRemoteLocked removes a member of another relay and announces it.
@@ -51,7 +53,7 @@ func (r *room) removeRemoteLocked(relay, conn string) int {
 	for i, rp := range r.elsewhere {
 		if rp.relay == relay && rp.peer.Conn == conn {
 			r.elsewhere = slices.Delete(r.elsewhere, i, i+1)
-			return r.fanOutLocked(rp.leaveFrame, nil)
+			return r.announceLocked(rp.leaveFrame, nil)
 		}
 	}
 	return 0
@@ -65,7 +67,7 @@ func (r *room) setRemoteMetaLocked(relay, conn string, meta json.RawMessage) int
 				meta = json.RawMessage("null")
 			}
 			rp.peer.Meta = meta
-			return r.fanOutLocked(mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: conn, Meta: meta}), nil)
+			return r.announceLocked(mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: conn, Meta: meta}), nil)
 		}
 	}
 	return 0
@@ -82,7 +84,7 @@ func (r *room) replaceRemoteLocked(relay string, peers []peerAt) (delivered int)
 		rp := r.elsewhere[i]
 		if rp.relay == relay && !keep[rp.peer.Conn] {
 			r.elsewhere = slices.Delete(r.elsewhere, i, i+1)
-			delivered += r.fanOutLocked(rp.leaveFrame, nil)
+			delivered += r.announceLocked(rp.leaveFrame, nil)
 			continue
 		}
 		i++

@@ -122,6 +122,7 @@ func (m *member) take() [][]byte {
 	batch := m.pending
 	m.pending = m.spare
 	m.spare = nil
+	m.presencePending = 0
 	return batch
 }
 
@@ -154,6 +155,7 @@ func (m *member) idle(linger *time.Timer) bool {
 	}
 	m.writing = false
 	m.pending, m.spare = nil, nil
+	m.presencePending = 0
 	return false
 }
 

@@ -21,6 +21,10 @@ const (
 	TypeLeave   = "leave"
 	TypePong    = "pong"
 	TypeError   = "error"
+	// TypePresence extends chat.v1 compatibly: the coalesced presence of
+	// a room past the relay's presence limit (clients that do not know it
+	// ignore it, as they ignore every unknown type).
+	TypePresence = "presence"
 )
 
 // ClientFrame is any frame a client sends: {"type":"pub","id":ID,"data":ANY},
@@ -60,6 +64,22 @@ type Welcome struct {
 	// freed), so that a client can tell whether its last seq still names the
 	// same message. Clients send it back as epoch= together with since=.
 	Epoch string `json:"epoch,omitempty"`
+	// Count extends chat.v1 compatibly: set only in a room past the relay's
+	// presence limit, it is the number of members, the receiver included;
+	// Peers then lists a bounded part of them (see Presence).
+	Count int `json:"count,omitempty"`
+}
+
+// Presence is the coalesced presence of a room past the relay's presence
+// limit, sent at most once per second instead of every join, leave and
+// meta: the number of members now, and the changes to the bounded list of
+// peers the receiver holds (welcome's peers, then each Presence applied in
+// order). Peers are added or replaced by conn; Gone are conns to remove.
+type Presence struct {
+	Type  string   `json:"type"` // TypePresence
+	Count int      `json:"count"`
+	Peers []Peer   `json:"peers,omitempty"`
+	Gone  []string `json:"gone,omitempty"`
 }
 
 // Msg is one published message as the relay delivers it to every member of
@@ -128,6 +148,8 @@ type ServerFrame struct {
 	Meta       json.RawMessage `json:"meta,omitempty"`
 	Code       string          `json:"code,omitempty"`
 	Text       string          `json:"text,omitempty"`
+	Count      int             `json:"count,omitempty"`
+	Gone       []string        `json:"gone,omitempty"`
 }
 
 // Split calls fn with each JSON object of a relay frame. The relay may batch

@@ -49,6 +49,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	fs.Float64Var(&cfg.Rate, "rate", relay.DefaultRate, "sustained pub+meta frames per second per connection")
 	fs.IntVar(&cfg.Burst, "burst", relay.DefaultBurst, "pub+meta frames a connection may send at once")
 	fs.IntVar(&cfg.Queue, "queue", relay.DefaultQueue, "outbound frames queued per member before it is dropped with 1013")
+	fs.IntVar(&cfg.PresenceLimit, "presence-limit", relay.DefaultPresenceLimit, "members past which a room's presence is coalesced: a count and the changes to a list of this many, once per second; 0 = never (every join and leave to everyone)")
 	fs.IntVar(&cfg.History, "history", relay.DefaultHistory, "messages kept per room for recovery (since=) and dedup")
 	fs.DurationVar(&cfg.HistoryAge, "history-age", relay.DefaultHistoryAge, "how long a message is kept for recovery and dedup")
 	fs.IntVar(&cfg.MaxConns, "max-conns", relay.DefaultMaxConns, "simultaneous WebSocket connections; more get HTTP 503")
@@ -83,6 +84,9 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		cfg.MemoryTrimAfter = -1
 	}
 	if err := applyAddressFlags(&cfg, trusted); err != nil {
+		return err
+	}
+	if err := applyPresenceLimit(&cfg); err != nil {
 		return err
 	}
 
@@ -123,6 +127,18 @@ func setMemoryLimit(cfg relay.Config, lookupEnv func(string) (string, bool)) {
 		history = relay.DefaultHistoryBytes
 	}
 	debug.SetMemoryLimit(history + memoryHeadroom)
+}
+
+// applyPresenceLimit maps -presence-limit, where 0 means never coalesce
+// (the flag shows its default), onto Config, where 0 means the default.
+func applyPresenceLimit(cfg *relay.Config) error {
+	switch {
+	case cfg.PresenceLimit < 0:
+		return errors.New("-presence-limit must not be negative (0 = never coalesce)")
+	case cfg.PresenceLimit == 0:
+		cfg.PresenceLimit = relay.Unlimited
+	}
+	return nil
 }
 
 // applyAddressFlags maps the per-address flags, where 0 means unlimited
