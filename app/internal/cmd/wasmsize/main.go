@@ -128,6 +128,7 @@ type section struct {
 type report struct {
 	sections  []section
 	functions []function
+	memory    []byte // the data segments laid out as in linear memory
 }
 
 // Wasm section ids (WebAssembly core spec, 5.5).
@@ -173,6 +174,8 @@ func analyze(module []byte) (*report, error) {
 				bodySizes = append(bodySizes, s)
 				body.off += s
 			}
+		case sectionData:
+			rep.memory = readMemory(body)
 		case sectionCustom:
 			custom := body.name()
 			name = "custom " + custom
@@ -197,6 +200,54 @@ func analyze(module []byte) (*report, error) {
 		rep.functions = append(rep.functions, function{n, s})
 	}
 	return &rep, r.err
+}
+
+// readMemory lays the active data segments out as in linear memory; Go's
+// linker writes each as "i32.const offset; end" and leaves out zero runs.
+func readMemory(r *reader) []byte {
+	var memory []byte
+	n := int(r.uleb())
+	for range n {
+		if r.uleb() != 0 || r.byte() != 0x41 { // memory 0, i32.const
+			r.fail()
+			return nil
+		}
+		offset := int(r.sleb())
+		r.byte() // end
+		size := int(r.uleb())
+		if r.err != nil || r.off+size > len(r.b) {
+			r.fail()
+			return nil
+		}
+		if end := offset + size; end > len(memory) {
+			memory = append(memory, make([]byte, end-len(memory))...)
+		}
+		copy(memory[offset:], r.b[r.off:r.off+size])
+		r.off += size
+	}
+	return memory
+}
+
+// pclntab finds the runtime's function table (its go1.20+ header) in memory
+// and returns the sizes of its parts: per function a name, pc-value tables
+// (stack depth, file, line, safe points at every call) and a _func record
+// with its funcdata. They cost about as much as the code itself brotli'd:
+// every function and call site pays here too.
+func pclntab(memory []byte) (names, pctab, functab int, ok bool) {
+	header := []byte{0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8} // magic, pad, minLC 1, ptrSize 8
+	at := bytes.Index(memory, header)
+	if at < 0 || at+72 > len(memory) {
+		return 0, 0, 0, false
+	}
+	word := func(i int) int { return int(binary.LittleEndian.Uint64(memory[at+8+8*i:])) }
+	nfunc, funcnameOff, cuOff, pctabOff, funcOff := word(0), word(3), word(4), word(6), word(7)
+	last := 0
+	for i := range nfunc {
+		if off := int(binary.LittleEndian.Uint32(memory[at+funcOff+8*i+4:])); off > last {
+			last = off
+		}
+	}
+	return cuOff - funcnameOff, funcOff - pctabOff, last, true
 }
 
 func countFunctionImports(r *reader) int {
@@ -282,6 +333,10 @@ func (rep *report) print(w io.Writer, top, syms int, match string) {
 		fmt.Fprintf(w, "  %9d  %s\n", s.size, s.name)
 	}
 
+	if names, pctab, functab, ok := pclntab(rep.memory); ok {
+		fmt.Fprintf(w, "\nin data, the runtime's function table: %d names, %d pc-value tables, %d+ _func records\n", names, pctab, functab)
+	}
+
 	perPackage := map[string]int{}
 	code := 0
 	for _, f := range rep.functions {
@@ -347,6 +402,25 @@ func (r *reader) uleb() uint64 {
 	}
 	r.off += n
 	return v
+}
+
+func (r *reader) sleb() int64 {
+	var v int64
+	var shift uint
+	for {
+		c := r.byte()
+		if r.err != nil {
+			return 0
+		}
+		v |= int64(c&0x7f) << shift
+		shift += 7
+		if c < 0x80 {
+			if shift < 64 && c&0x40 != 0 {
+				v |= -1 << shift
+			}
+			return v
+		}
+	}
 }
 
 func (r *reader) name() string {
