@@ -103,8 +103,8 @@ func (c *Client) failedAttempt() {
 // refusal maps a refused handshake to a state in which retrying on a timer
 // cannot help (denied, invalid); final is false for everything else.
 func refusal(err error) (state ConnState, detail string, final bool) {
-	var de *DialError
-	if !errors.As(err, &de) {
+	de, ok := errors.AsType[*DialError](err)
+	if !ok {
 		return 0, "", false
 	}
 	switch de.Status {
@@ -124,17 +124,16 @@ func refusal(err error) (state ConnState, detail string, final bool) {
 
 // unreachable explains a transient dial failure to the person.
 func unreachable(err error) string {
-	var de *DialError
-	if errors.As(err, &de) && de.Status == http.StatusServiceUnavailable {
+	de, ok := errors.AsType[*DialError](err)
+	switch {
+	case !ok:
+		return "cannot reach the relay"
+	case de.Status == http.StatusServiceUnavailable:
 		return "the relay is busy"
-	}
-	if errors.As(err, &de) && de.Status == http.StatusTooManyRequests {
+	case de.Status == http.StatusTooManyRequests:
 		return "too many connections from this network"
 	}
-	if errors.As(err, &de) {
-		return fmt.Sprintf("the relay answered HTTP %d", de.Status)
-	}
-	return "cannot reach the relay"
+	return fmt.Sprintf("the relay answered HTTP %d", de.Status)
 }
 
 // backoff shows StateOffline and waits the jittered delay of attempt.

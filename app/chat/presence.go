@@ -1,8 +1,7 @@
 package chat
 
 import (
-	"cmp"
-	"slices"
+	"sort"
 	"strings"
 
 	"github.com/chatpwa/chat/relay/wire"
@@ -43,8 +42,22 @@ func sortedMembers(members map[string]*member) []Member {
 	for _, m := range members {
 		out = append(out, m.Member)
 	}
-	slices.SortFunc(out, func(a, b Member) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Nick), strings.ToLower(b.Nick)), cmp.Compare(a.Conn, b.Conn))
-	})
+	sort.Sort(byNick(out))
 	return out
+}
+
+// byNick orders members by nick (case-insensitive), then conn. It is a
+// sort.Interface rather than a slices.SortFunc comparator because the wasm
+// already links sort, while each slices.SortFunc element type instantiates
+// its own pdqsort (about 20 KB of code).
+type byNick []Member
+
+func (s byNick) Len() int      { return len(s) }
+func (s byNick) Swap(i, j int) { s[i], s[j] = s[j], s[i] }
+func (s byNick) Less(i, j int) bool {
+	a, b := strings.ToLower(s[i].Nick), strings.ToLower(s[j].Nick)
+	if a != b {
+		return a < b
+	}
+	return s[i].Conn < s[j].Conn
 }

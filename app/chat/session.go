@@ -132,8 +132,7 @@ func (c *Client) readLoop(s *session) {
 	for {
 		frame, err := s.conn.Read(s.ctx)
 		if err != nil {
-			var ce *CloseError
-			if errors.As(err, &ce) && ce.Code == closeMessageTooBig {
+			if ce, ok := errors.AsType[*CloseError](err); ok && ce.Code == closeMessageTooBig {
 				c.mu.Lock()
 				if !s.ended {
 					c.closedTooBigLocked(s)

@@ -55,8 +55,7 @@ func (c *webSocketConn) Read(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		var ce websocket.CloseError
-		if errors.As(err, &ce) {
+		if ce, ok := errors.AsType[websocket.CloseError](err); ok {
 			return nil, &CloseError{Code: int(ce.Code), Reason: ce.Reason}
 		}
 		return nil, fmt.Errorf("read: %w", err)
@@ -79,7 +78,8 @@ func (c *webSocketConn) Write(ctx context.Context, frame []byte) error {
 func (c *webSocketConn) Close() error {
 	c.closeOnce.Do(func() {
 		err := c.ws.Close(websocket.StatusNormalClosure, "")
-		if err != nil && websocket.CloseStatus(err) != websocket.StatusNormalClosure {
+		// websocket.CloseStatus would link errors.As and its reflection.
+		if ce, ok := errors.AsType[websocket.CloseError](err); err != nil && (!ok || ce.Code != websocket.StatusNormalClosure) {
 			c.closeErr = fmt.Errorf("close: %w", err)
 		}
 	})
