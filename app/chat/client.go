@@ -200,7 +200,7 @@ func (c *Client) View() View {
 		RetryAt: c.retryAt,
 		Detail:  c.detail,
 		Lines:   lines,
-		Members: sortedMembers(c.members),
+		Members: c.markKeyChangesLocked(sortedMembers(c.members)),
 		Unread:  c.unread,
 		MaxText: c.maxTextLocked(),
 

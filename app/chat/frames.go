@@ -11,36 +11,42 @@ import (
 
 // handleFrame applies one relay frame (possibly a batch of '\n'-separated
 // objects) under one lock and signals the UI once, so that bursts cost one
-// re-render.
+// re-render. The payloads are opened first, without the lock: in a private
+// room that is decrypting and verifying up to a whole history, which the
+// browser's WebCrypto does while the page stays responsive.
 func (c *Client) handleFrame(s *session, frame []byte) {
+	var objects []wire.ServerFrame
+	_ = wire.Split(frame, func(object []byte) error {
+		var f wire.ServerFrame
+		if json.Unmarshal(object, &f) == nil { // a frame we cannot read must not cost the connection
+			objects = append(objects, f)
+		}
+		return nil
+	})
+	opened := c.payload.openFrames(objects)
 	c.mu.Lock()
 	if s.ended {
 		c.mu.Unlock()
 		return
 	}
 	s.awaiting = false // any frame proves the link alive
-	_ = wire.Split(frame, func(object []byte) error {
-		var f wire.ServerFrame
-		if json.Unmarshal(object, &f) != nil {
-			return nil // a frame we cannot read must not cost the connection
-		}
-		c.handleObjectLocked(s, &f)
-		return nil
-	})
+	for i := range objects {
+		c.handleObjectLocked(s, &objects[i], opened[i])
+	}
 	c.persistHistorySoonLocked()
 	c.mu.Unlock()
 	c.signal()
 }
 
-func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame) {
+func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame, o openedFrame) {
 	switch f.Type {
 	case wire.TypeWelcome:
-		c.handleWelcomeLocked(s, f)
+		c.handleWelcomeLocked(s, f, o.peers)
 	case wire.TypeMsg:
-		c.handleMsgLocked(f)
+		c.handleMsgLocked(f, o.msg)
 	case wire.TypeJoin:
 		if f.Peer != nil {
-			c.handleJoinLocked(*f.Peer)
+			c.handleJoinLocked(*f.Peer, o.peers[0])
 		}
 	case wire.TypeLeave:
 		c.handleLeaveLocked(f.Conn)
@@ -52,7 +58,7 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame) {
 	// pong needs nothing beyond proving the link alive.
 }
 
-func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
+func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame, metas []opened) {
 	if s.welcomed {
 		return
 	}
@@ -66,8 +72,8 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 	}
 	c.adoptEpochLocked(f.Epoch)
 	c.resetMembers()
-	for _, p := range f.Peers {
-		c.members[p.Conn] = c.newMemberLocked(p)
+	for i, p := range f.Peers {
+		c.members[p.Conn] = newMember(p, metas[i])
 	}
 	c.setStateLocked(StateOnline, time.Time{}, "")
 	c.addSystemLine(LineSystem, fmt.Sprintf("You joined #%s as %s", c.name, c.nick))
@@ -78,13 +84,12 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 	s.wakeWriter()
 }
 
-func (c *Client) handleMsgLocked(f *wire.ServerFrame) {
+func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 	if f.Seq > c.lastSeq {
 		c.lastSeq = f.Seq
 		c.markHistoryDirty()
 	}
 	key := messageKey(f.CID, f.ID)
-	o := c.payload.openMessage(f.CID, f.ID, f.Data)
 	// In a private room my cid alone proves nothing (anyone may claim it):
 	// only my signature makes a message mine.
 	mine := c.ownCID(f.CID) && o.failure == "" && o.signer == c.signer
@@ -138,8 +143,8 @@ func (c *Client) senderNickLocked(conn, cid string) string {
 	return shortCID(cid)
 }
 
-func (c *Client) handleJoinLocked(p wire.Peer) {
-	m := c.newMemberLocked(p)
+func (c *Client) handleJoinLocked(p wire.Peer, meta opened) {
+	m := newMember(p, meta)
 	c.members[p.Conn] = m
 	if m.known() {
 		c.addSystemLine(LineSystem, m.Nick+" joined")

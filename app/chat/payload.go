@@ -26,7 +26,20 @@ type payload interface {
 	openMessage(cid, id string, data json.RawMessage) opened
 	// openMeta reads a meta's (or a peer's) data announced by cid.
 	openMeta(cid string, data json.RawMessage) opened
+	// openFrames opens the msgs and the peers' metas of one relay frame's
+	// objects at once, before the client takes its lock.
+	openFrames(frames []wire.ServerFrame) []openedFrame
 }
+
+// openedFrame is what openFrames opened of one object: a msg's data, or
+// the metas of a welcome's peers (in order) or of a join's peer.
+type openedFrame struct {
+	msg   opened
+	peers []opened
+}
+
+// announced reports whether a meta or a peer's meta carries anything.
+func announced(meta json.RawMessage) bool { return len(meta) != 0 && string(meta) != "null" }
 
 // opened is a received payload as the client uses it.
 type opened struct {
@@ -79,4 +92,23 @@ func (plainPayload) openMessage(cid, id string, data json.RawMessage) opened {
 
 func (plainPayload) openMeta(cid string, data json.RawMessage) opened {
 	return opened{body: messageData{Nick: metaNick(data)}}
+}
+
+func (p plainPayload) openFrames(frames []wire.ServerFrame) []openedFrame {
+	out := make([]openedFrame, len(frames))
+	for i, f := range frames {
+		switch f.Type {
+		case wire.TypeMsg:
+			out[i].msg = p.openMessage(f.CID, f.ID, f.Data)
+		case wire.TypeWelcome:
+			for _, peer := range f.Peers {
+				out[i].peers = append(out[i].peers, p.openMeta(peer.CID, peer.Meta))
+			}
+		case wire.TypeJoin:
+			if f.Peer != nil {
+				out[i].peers = []opened{p.openMeta(f.Peer.CID, f.Peer.Meta)}
+			}
+		}
+	}
+	return out
 }

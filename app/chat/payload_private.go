@@ -99,53 +99,146 @@ func (p *privatePayload) maxText(maxMessage int, nick string) int {
 }
 
 func (p *privatePayload) openMessage(cid, id string, data json.RawMessage) opened {
-	o := p.open(binding{kind: kindMessage, room: p.room, cid: cid, id: id}, data)
-	if o.failure == "" {
-		// The nick and text are only what this client reads today; other
-		// fields of the body are for later features and ignored here.
-		o.body = decodeBody(o.body)
-	}
-	return o
+	return p.open(p.messageBinding(cid, id), data)
 }
 
 func (p *privatePayload) openMeta(cid string, data json.RawMessage) opened {
-	if len(data) == 0 || string(data) == "null" {
+	if !announced(data) {
 		return opened{} // no meta announced yet: nothing to open
 	}
-	o := p.open(binding{kind: kindMeta, room: p.room, cid: cid}, data)
-	o.body.Text = ""
-	return o
+	return p.open(p.metaBinding(cid), data)
+}
+
+func (p *privatePayload) messageBinding(cid, id string) binding {
+	return binding{kind: kindMessage, room: p.room, cid: cid, id: id}
+}
+
+func (p *privatePayload) metaBinding(cid string) binding {
+	return binding{kind: kindMeta, room: p.room, cid: cid}
+}
+
+// openFrames opens every envelope of one relay frame (a history replay
+// carries up to 500) in one batch: each is decrypted here, and all their
+// signatures are verified by one call to verifySignatures, which in a
+// browser hands them to its WebCrypto at once (private_verify_js.go).
+func (p *privatePayload) openFrames(frames []wire.ServerFrame) []openedFrame {
+	out := make([]openedFrame, len(frames))
+	var pending []*unsealed
+	unseal := func(b binding, data json.RawMessage) *unsealed {
+		u := p.unseal(b, data)
+		if u.failure == "" {
+			pending = append(pending, u)
+		}
+		return u
+	}
+	type slot struct {
+		u    *unsealed
+		dst  *opened
+		meta bool
+	}
+	var slots []slot
+	for i := range frames {
+		f := &frames[i]
+		switch f.Type {
+		case wire.TypeMsg:
+			slots = append(slots, slot{u: unseal(p.messageBinding(f.CID, f.ID), f.Data), dst: &out[i].msg})
+		case wire.TypeWelcome, wire.TypeJoin:
+			peers := f.Peers
+			if f.Type == wire.TypeJoin && f.Peer != nil {
+				peers = []wire.Peer{*f.Peer}
+			}
+			out[i].peers = make([]opened, len(peers))
+			for j, peer := range peers {
+				if announced(peer.Meta) {
+					slots = append(slots, slot{u: unseal(p.metaBinding(peer.CID), peer.Meta), dst: &out[i].peers[j], meta: true})
+				}
+			}
+		}
+	}
+	checks := make([]signatureCheck, len(pending))
+	for i, u := range pending {
+		checks[i] = u.check
+	}
+	verified := verifySignatures(checks)
+	for i, u := range pending {
+		u.verified = verified[i]
+	}
+	for _, s := range slots {
+		*s.dst = s.u.finish(s.meta)
+	}
+	return out
 }
 
 // open decodes, decrypts and verifies one envelope. Whatever goes wrong,
 // the answer is a failure, never an error or garbage: the caller shows it
 // as one muted line and carries on with the next frame.
 func (p *privatePayload) open(b binding, data json.RawMessage) opened {
+	u := p.unseal(b, data)
+	if u.failure == "" {
+		u.verified = u.check.verify()
+	}
+	return u.finish(b.kind == kindMeta)
+}
+
+// unsealed is an envelope decrypted, its signature not yet verified.
+type unsealed struct {
+	body     json.RawMessage // the signed body's bytes
+	signer   string          // the public key it claims
+	check    signatureCheck
+	verified bool
+	failure  string // set when it did not even decrypt
+}
+
+// unseal decodes and decrypts one envelope sealed for b and prepares the
+// check of its signature.
+func (p *privatePayload) unseal(b binding, data json.RawMessage) *unsealed {
 	var encoded string
 	if !isJSONString(data) || json.Unmarshal(data, &encoded) != nil {
-		return opened{failure: failUndecryptable}
+		return &unsealed{failure: failUndecryptable}
 	}
 	envelope, err := base64.RawURLEncoding.DecodeString(encoded)
 	if err != nil {
-		return opened{failure: failUndecryptable}
+		return &unsealed{failure: failUndecryptable}
 	}
 	plaintext, err := p.sealer.open(b, envelope)
 	if err != nil {
-		return opened{failure: failUndecryptable}
+		return &unsealed{failure: failUndecryptable}
 	}
 	var signed signedPlaintext
 	if json.Unmarshal(plaintext, &signed) != nil || len(signed.Body) == 0 {
-		return opened{failure: failUndecryptable}
+		return &unsealed{failure: failUndecryptable}
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(signed.Sig)
-	if err != nil || verifySignature(signed.PK, b, signed.Body, sig) != nil {
+	if err != nil {
+		return &unsealed{failure: failUnverified}
+	}
+	check, err := newSignatureCheck(signed.PK, b, signed.Body, sig)
+	if err != nil {
+		return &unsealed{failure: failUnverified}
+	}
+	return &unsealed{body: signed.Body, signer: signed.PK, check: check}
+}
+
+// finish is what the client uses of u once its signature was verified. A
+// meta's text is dropped; a message's nick is cleaned as in plain rooms
+// (other fields of the body are for later features and ignored here).
+func (u *unsealed) finish(meta bool) opened {
+	switch {
+	case u.failure != "":
+		return opened{failure: u.failure}
+	case !u.verified:
 		return opened{failure: failUnverified}
 	}
 	var body messageData
-	if json.Unmarshal(signed.Body, &body) != nil {
+	if json.Unmarshal(u.body, &body) != nil {
 		return opened{failure: failUndecryptable}
 	}
-	return opened{body: body, signer: signed.PK}
+	if meta {
+		body.Text = ""
+	} else {
+		body = decodeBody(body)
+	}
+	return opened{body: body, signer: u.signer}
 }
 
 // decodeBody cleans what a person may not choose freely: the nick is

@@ -3,6 +3,7 @@ package chat
 import (
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 
@@ -204,5 +205,75 @@ func TestPrivatePayload_MaxTextFitsTheFrameLimit(t *testing.T) {
 		if size := len(pp.pubFrame(id, body)); size <= limit && n > 0 {
 			t.Errorf("limit %d: %d bytes still fit, maxText %d is too small", limit, n+1, n)
 		}
+	}
+}
+
+// Opening a whole frame at once (a history replay, a welcome's peers) gives
+// exactly what opening each payload alone gives, failures included: in a
+// browser the batch is verified by WebCrypto, alone by Go.
+func TestPrivatePayload_OpenFramesMatchesOpeningOneByOne(t *testing.T) {
+	room := vectorRoom(t)
+	ada := newPrivatePayload(room, "ada", LoadSigningKey(NewMemoryStore()))
+	bob := newPrivatePayload(room, "bob", LoadSigningKey(NewMemoryStore()))
+	reader := newPrivatePayload(room, "reader", LoadSigningKey(NewMemoryStore()))
+	var frames []wire.ServerFrame
+	for i, w := range []*privatePayload{ada, bob, ada, bob} {
+		id := "m" + string(rune('0'+i))
+		frame, envelope := sealedData(t, w, id, messageData{Nick: w.cid, Text: "text " + id})
+		frames = append(frames, wire.ServerFrame{Type: wire.TypeMsg, CID: w.cid, ID: id, Data: frame.Data})
+		if i == 3 {
+			envelope[len(envelope)-1] ^= 1 // tampered: does not decrypt
+			frames = append(frames, wire.ServerFrame{Type: wire.TypeMsg, CID: w.cid, ID: id + "x", Data: dataOf(envelope)})
+		}
+	}
+	// Sealed by Ada, claimed by Bob's cid: does not open (the AAD binds the cid).
+	frames = append(frames, wire.ServerFrame{Type: wire.TypeMsg, CID: "bob", ID: "m0", Data: frames[0].Data})
+	// Signed by Ada's key over another statement: decrypts, fails to verify.
+	forged := *ada
+	forged.key = bob.key
+	forged.key.public = ada.key.public
+	frame, _ := sealedData(t, &forged, "m9", messageData{Nick: "Ada", Text: "forged"})
+	frames = append(frames, wire.ServerFrame{Type: wire.TypeMsg, CID: "ada", ID: "m9", Data: frame.Data})
+	var adaMeta, bobMeta wire.ClientFrame
+	_ = json.Unmarshal(ada.metaFrame("Ada"), &adaMeta)
+	_ = json.Unmarshal(bob.metaFrame("Bob"), &bobMeta)
+	frames = append(frames,
+		wire.ServerFrame{Type: wire.TypeWelcome, Peers: []wire.Peer{{Conn: "c1", CID: "ada", Meta: adaMeta.Data}, {Conn: "c2", CID: "bob"}, {Conn: "c3", CID: "eve", Meta: bobMeta.Data}}},
+		wire.ServerFrame{Type: wire.TypeJoin, Peer: &wire.Peer{Conn: "c4", CID: "bob", Meta: bobMeta.Data}},
+		wire.ServerFrame{Type: wire.TypeLeave, Conn: "c2"},
+	)
+
+	got := reader.openFrames(frames)
+	failures := map[string]int{}
+	for i, f := range frames {
+		switch f.Type {
+		case wire.TypeMsg:
+			want := reader.openMessage(f.CID, f.ID, f.Data)
+			if got[i].msg != want {
+				t.Errorf("msg %s from %s: opened as %+v in a batch, %+v alone", f.ID, f.CID, got[i].msg, want)
+			}
+			failures[want.failure]++
+		case wire.TypeWelcome, wire.TypeJoin:
+			peers := f.Peers
+			if f.Peer != nil {
+				peers = []wire.Peer{*f.Peer}
+			}
+			if len(got[i].peers) != len(peers) {
+				t.Fatalf("%s: %d peers opened, want %d", f.Type, len(got[i].peers), len(peers))
+			}
+			for j, p := range peers {
+				want := reader.openMeta(p.CID, p.Meta)
+				if got[i].peers[j] != want {
+					t.Errorf("%s peer %s: opened as %+v in a batch, %+v alone", f.Type, p.Conn, got[i].peers[j], want)
+				}
+				failures[want.failure]++
+			}
+		}
+	}
+	// The cases above cover what they claim: 4 messages and 2 metas open,
+	// one peer has no meta yet, 3 do not decrypt (tampered, and a message
+	// and a meta under another cid), 1 does not verify.
+	if want := map[string]int{"": 7, failUndecryptable: 3, failUnverified: 1}; !maps.Equal(failures, want) {
+		t.Errorf("outcomes %v, want %v", failures, want)
 	}
 }

@@ -13,7 +13,7 @@ type member struct {
 	metaNick string // the nick from its last meta, "" if none announced yet
 }
 
-// newMember is the member p, its meta already opened (Client.newMemberLocked).
+// newMember is the member p, its meta already opened (payload.openFrames).
 func newMember(p wire.Peer, meta opened) *member {
 	m := &member{Member: Member{Conn: p.Conn, CID: p.CID, Name: cleanNick(p.Name)}, metaNick: meta.body.Nick}
 	m.Nick = m.displayNick()

@@ -2,8 +2,6 @@ package chat
 
 import (
 	"time"
-
-	"github.com/chatpwa/chat/relay/wire"
 )
 
 // How the Client runs a private room. Everything sealed or opened goes
@@ -21,7 +19,9 @@ import (
 const (
 	undecryptableText = "🔒 Could not decrypt a message (another key, or damaged on the way)"
 	unverifiedText    = "⚠ Unverified message not shown: its signature does not check out"
-	keyChangedText    = "’s key changed: compare safety codes in the room info"
+	// KeyChangedText follows a nick whose key changed, in the timeline
+	// and in the presence list's title.
+	KeyChangedText = "’s key changed: compare safety codes in the room info"
 )
 
 func (c *Client) setupPayload(o Options) {
@@ -84,7 +84,7 @@ func (c *Client) appendLinesLocked(m storedMessage) {
 		c.timeline = append(c.timeline, Line{Kind: LineSystem, Key: "!fail/" + line.Key, Seq: m.Seq, Text: text, Time: time.UnixMilli(m.TS)})
 		return
 	case flagKeyChanged:
-		c.timeline = append(c.timeline, Line{Kind: LineSystem, Key: "!key/" + line.Key, Seq: m.Seq, Text: m.Nick + keyChangedText, Time: time.UnixMilli(m.TS)})
+		c.timeline = append(c.timeline, Line{Kind: LineSystem, Key: "!key/" + line.Key, Seq: m.Seq, Text: m.Nick + KeyChangedText, Time: time.UnixMilli(m.TS)})
 	}
 	c.timeline = append(c.timeline, line)
 }
@@ -105,10 +105,17 @@ func (c *Client) failuresLocked() (undecryptable, unverified int) {
 	return undecryptable, unverified
 }
 
-// newMemberLocked is the member p with its meta opened: in a private room
-// its name comes from the encrypted meta and its key from the signature.
-func (c *Client) newMemberLocked(p wire.Peer) *member {
-	return newMember(p, c.payload.openMeta(p.CID, p.Meta))
+// markKeyChangesLocked marks the members whose verified key is not the one
+// their nick last signed with: someone present as "Ada" with another key
+// than Ada's messages is flagged in the presence list too, not only when
+// they write.
+func (c *Client) markKeyChangesLocked(members []Member) []Member {
+	for i, m := range members {
+		if previous, known := c.keyByNick[m.Nick]; c.private && known && m.Key != "" && previous != m.Key {
+			members[i].KeyChanged = true
+		}
+	}
+	return members
 }
 
 // setSigner sets the member's verified key ("" when its meta did not verify).

@@ -5,6 +5,7 @@ package chat
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -248,8 +249,8 @@ func TestPrivateClient_InjectedMessagesShowAsFailuresNeverAsMine(t *testing.T) {
 		if !ok || forgedLine.Mine {
 			t.Errorf("the forged message is %+v (shown: %v), it must show and never as mine", forgedLine, ok)
 		}
-		if !hasLine(v, LineSystem, "Ada"+keyChangedText) {
-			t.Errorf("no %q line: %q", "Ada"+keyChangedText, texts(v.Lines))
+		if !hasLine(v, LineSystem, "Ada"+KeyChangedText) {
+			t.Errorf("no %q line: %q", "Ada"+KeyChangedText, texts(v.Lines))
 		}
 	}
 }
@@ -265,8 +266,12 @@ func TestPrivateClient_HistoryKeepsFlagsAcrossReload(t *testing.T) {
 	pp := c.payload.(*privatePayload)
 	var mine wire.ClientFrame
 	_ = json.Unmarshal(pp.pubFrame("m1", messageData{Nick: "Ada", Text: "note to self"}), &mine)
-	c.handleMsgLocked(&wire.ServerFrame{Type: wire.TypeMsg, Seq: 1, CID: "ada-cid", ID: "m1", Data: mine.Data})
-	c.handleMsgLocked(&wire.ServerFrame{Type: wire.TypeMsg, Seq: 2, CID: "eve", ID: "m2", Data: json.RawMessage(`"AQID"`)})
+	for _, f := range []wire.ServerFrame{
+		{Type: wire.TypeMsg, Seq: 1, CID: "ada-cid", ID: "m1", Data: mine.Data},
+		{Type: wire.TypeMsg, Seq: 2, CID: "eve", ID: "m2", Data: json.RawMessage(`"AQID"`)},
+	} {
+		c.handleMsgLocked(&f, pp.openMessage(f.CID, f.ID, f.Data))
+	}
 	_ = c.persistHistoryLocked()
 	c.mu.Unlock()
 
@@ -277,5 +282,41 @@ func TestPrivateClient_HistoryKeepsFlagsAcrossReload(t *testing.T) {
 	}
 	if v.Undecryptable != 1 || !hasLine(v, LineSystem, undecryptableText) {
 		t.Errorf("after reload: %d undecryptable, lines %q", v.Undecryptable, texts(v.Lines))
+	}
+}
+
+// Someone present as "Ada" with another key than Ada's messages is marked
+// in the presence list, as a message of theirs would be in the timeline;
+// Ada herself is not.
+func TestPrivateClient_PresenceMarksANickWithAnotherKey(t *testing.T) {
+	room, _ := NewPrivateRoom("Board")
+	ada := newPrivatePayload(room, "ada-cid", LoadSigningKey(NewMemoryStore()))
+	impostor := newPrivatePayload(room, "eve-cid", LoadSigningKey(NewMemoryStore()))
+	c := New(Options{CID: "reader", Nick: "Reader", Store: NewMemoryStore(), Private: &room})
+	var adaMeta, impostorMeta, adaPub wire.ClientFrame
+	_ = json.Unmarshal(ada.metaFrame("Ada"), &adaMeta)
+	_ = json.Unmarshal(impostor.metaFrame("Ada"), &impostorMeta)
+	_ = json.Unmarshal(ada.pubFrame("m1", messageData{Nick: "Ada", Text: "hello"}), &adaPub)
+	var frame []byte
+	for _, f := range []any{
+		wire.ServerFrame{Type: wire.TypeWelcome, Conn: "c-reader", Peers: []wire.Peer{
+			{Conn: "c-reader", CID: "reader"}, {Conn: "c-ada", CID: "ada-cid", Meta: adaMeta.Data},
+		}},
+		wire.Msg{Type: wire.TypeMsg, Seq: 1, TS: 1, Conn: "c-ada", CID: "ada-cid", ID: "m1", Data: adaPub.Data},
+		wire.ServerFrame{Type: wire.TypeJoin, Peer: &wire.Peer{Conn: "c-eve", CID: "eve-cid", Meta: impostorMeta.Data}},
+	} {
+		frame = append(append(frame, encodeJSON(f)...), '\n')
+	}
+	c.handleFrame(&session{}, frame)
+
+	v := c.View()
+	marked := map[string]bool{}
+	for _, m := range v.Members {
+		if m.Nick == "Ada" {
+			marked[m.Conn] = m.KeyChanged
+		}
+	}
+	if want := map[string]bool{"c-ada": false, "c-eve": true}; !maps.Equal(marked, want) {
+		t.Errorf("members named Ada marked %v, want %v (members %+v)", marked, want, v.Members)
 	}
 }

@@ -34,6 +34,10 @@ type Member struct {
 	// plain room, or before its meta verified); SafetyCode its short code
 	// to compare out of band. Members with the same Key are one install.
 	Key, SafetyCode string
+	// KeyChanged: in a private room, this member's nick last signed a
+	// message with another key than the one its meta is signed with; the
+	// presence list marks it as the timeline marks such a message.
+	KeyChanged bool
 }
 
 // View is a consistent snapshot of everything the UI renders. It is a copy:

@@ -5,11 +5,14 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
@@ -52,11 +55,21 @@ func TestPrivateRoom_OnlyTheLinkReads(t *testing.T) {
 	alice.waitOnline()
 	alice.waitText(waitTimeout, "#room-name", roomName)
 	alice.setNick(aliceNick)
-	var invite string
-	alice.eval(`document.querySelector('#invite-link').value`, &invite)
-	room, ok, err := chat.ParseInvite(invite[strings.Index(invite, "#"):])
-	if !ok || err != nil || room.Name != roomName {
-		t.Fatalf("the invite link %q does not name %q: %v", invite, roomName, err)
+	// "Copy invite link" puts the link shown in the panel on the clipboard,
+	// with the key in its fragment only: nothing before '#' reaches a server.
+	var shown string
+	alice.eval(`document.querySelector('#invite-link').value`, &shown)
+	invite := copyInviteLink(alice, relay.URL())
+	if invite != shown {
+		t.Errorf("copied %q, the panel shows %q", invite, shown)
+	}
+	link, err := url.Parse(invite)
+	if err != nil || link.RawQuery != "" || link.Path != "/" || link.Scheme+"://"+link.Host != relay.URL() {
+		t.Fatalf("the invite link %q is not the site with a fragment only: %v", invite, err)
+	}
+	room, ok, err := chat.ParseInvite(link.EscapedFragment())
+	if !ok || err != nil || room.Name != roomName || strings.Contains(invite[:strings.Index(invite, "#")], room.EncodedKey()) {
+		t.Fatalf("the invite link %q does not carry %q and its key in the fragment: %v", invite, roomName, err)
 	}
 
 	// A raw client of the relay, joined to the derived room id.
@@ -158,6 +171,29 @@ func TestPrivateRoom_OnlyTheLinkReads(t *testing.T) {
 	if kept {
 		t.Errorf("Alice's storage still holds the forgotten room's key or history")
 	}
+}
+
+// copyInviteLink clicks "Copy invite link" and returns what reached p's
+// clipboard, which the page may read once permitted.
+func copyInviteLink(p *person, origin string) string {
+	p.t.Helper()
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(p.ctx, browser.SetPermission, browser.SetPermissionParams{
+			Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSettingGranted, Origin: origin,
+		}); err != nil {
+			p.t.Fatalf("%s: grant %s: %v", p.name, name, err)
+		}
+	}
+	// A headless page is never focused, and the clipboard serves only a
+	// focused document.
+	if _, err := chromedp.Call(p.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		p.t.Fatalf("%s: emulate focus: %v", p.name, err)
+	}
+	p.do("copy the invite link", chromedp.Click(chromedp.CSS("#copy-invite")))
+	p.waitText(waitTimeout, "#copy-invite", "Copied")
+	var copied string
+	p.eval(`navigator.clipboard.readText()`, &copied)
+	return copied
 }
 
 func jsString(s string) string {

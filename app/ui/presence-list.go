@@ -42,7 +42,11 @@ func (p *PresenceList) Render() app.UI {
 					Style("--hue", strconv.Itoa(nickHue(m.Nick))).
 					Dir("auto").
 					Text(m.Nick)
-				if m.Name != "" && m.Name != m.Nick {
+				switch {
+				case m.KeyChanged:
+					// The text stays the nick; CSS adds the ⚠.
+					item = item.Class("key-changed").Title("%s", m.Nick+chat.KeyChangedText)
+				case m.Name != "" && m.Name != m.Nick:
 					item = item.Title("%s", "Signed in as "+m.Name)
 				}
 				return item
