@@ -64,12 +64,26 @@ type ChatApp struct {
 	inviteCopied bool
 }
 
-// OnMount loads the person's prefs and wires the browser's connectivity and
-// visibility events. It runs only in a browser.
+// OnMount opens the store, then starts. It runs only in a browser.
 func (c *ChatApp) OnMount(ctx app.Context) {
 	c.mounted = true
 	c.ctx = ctx
-	c.store = newStore()
+	// IndexedDB answers only asynchronously: it is opened off the UI
+	// goroutine, which keeps rendering meanwhile.
+	ctx.Async(func() {
+		store := newStore()
+		ctx.Dispatch(func(ctx app.Context) {
+			if c.mounted && c.store == nil {
+				c.start(ctx, store)
+			}
+		})
+	})
+}
+
+// start loads the person's prefs from store, wires the browser's
+// connectivity and visibility events and opens the room of the URL.
+func (c *ChatApp) start(ctx app.Context, store chat.Store) {
+	c.store = store
 	c.prefs = chat.LoadPrefs(c.store, nil)
 	c.identity = chat.LoadIdentity(c.store, c.prefs.CID, nil)
 	c.loadPrivateRooms()
@@ -87,11 +101,18 @@ func (c *ChatApp) OnMount(ctx app.Context) {
 			visible := pageVisible()
 			ctx.Dispatch(func(ctx app.Context) { c.setVisible(ctx, visible) })
 		}),
-		// Another tab or window of the app changed the shared store.
+		// Another tab or window of the app changed the shared store:
+		// localStorage tells through the storage event, IndexedDB through
+		// the store's own BroadcastChannel.
 		listenStorage(func(key string) {
 			ctx.Dispatch(func(ctx app.Context) { c.storeChanged(ctx, key) })
 		}),
 	)
+	if w, ok := c.store.(chat.Watcher); ok {
+		c.removeListeners = append(c.removeListeners, w.Watch(func(key string) {
+			ctx.Dispatch(func(ctx app.Context) { c.storeChanged(ctx, key) })
+		}))
+	}
 	requestPersistentStorage()
 	ctx.Handle(actionRetryMessage, c.onFailedMessage)
 	ctx.Handle(actionDeleteMessage, c.onFailedMessage)
@@ -145,8 +166,8 @@ func (c *ChatApp) onHideText(ctx app.Context, a app.Action) {
 func (c *ChatApp) OnNav(ctx app.Context) {
 	// go-app also navigates while rendering on the server, where there is no
 	// window to read and no client to start.
-	if !c.mounted {
-		return
+	if !c.mounted || c.store == nil {
+		return // start follows the URL once the store is open
 	}
 	c.followURL(ctx)
 }
