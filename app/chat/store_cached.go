@@ -2,7 +2,6 @@ package chat
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 )
@@ -78,16 +77,14 @@ var (
 func NewCachedStore(backend StoreBackend, initial map[string]string, limit int64) *CachedStore {
 	s := &CachedStore{
 		backend:  backend,
-		values:   maps.Clone(initial),
+		values:   make(map[string]string, len(initial)),
 		writes:   map[string]uint64{},
 		limit:    limit,
 		refused:  map[string]struct{}{},
 		watchers: map[int]func(string){},
 	}
-	if s.values == nil {
-		s.values = map[string]string{}
-	}
-	for k, v := range s.values {
+	for k, v := range initial {
+		s.values[k] = v
 		s.used += storeBytes(k, v)
 	}
 	return s
@@ -187,7 +184,12 @@ func (s *CachedStore) Delete(key string) {
 func (s *CachedStore) Keys() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Sorted(maps.Keys(s.values))
+	keys := make([]string, 0, len(s.values))
+	for k := range s.values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Usage returns the bytes stored and the limit (0: none).
@@ -227,7 +229,10 @@ func (s *CachedStore) RemoteChanged(key string) {
 		} else {
 			delete(s.values, key)
 		}
-		watchers := slices.Collect(maps.Values(s.watchers))
+		watchers := make([]func(string), 0, len(s.watchers))
+		for _, fn := range s.watchers {
+			watchers = append(watchers, fn)
+		}
 		s.mu.Unlock()
 		for _, fn := range watchers {
 			fn(key)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"syscall/js"
 )
 
@@ -127,19 +126,20 @@ func (b *idbBackend) Delete(key string) {
 // write runs op in a readwrite transaction and calls done when it commits
 // or aborts. The error of an abort for lack of room wraps ErrStoreFull.
 func (b *idbBackend) write(op func(objects js.Value), done func(error)) {
-	var once sync.Once
-	finish := func(err error) { once.Do(func() { done(err) }) }
-	var complete, abort js.Func
+	var tx js.Value
 	defer func() {
-		if r := recover(); r != nil { // the connection closed, a bad key
-			finish(fmt.Errorf("indexeddb: %v", r))
+		// Without a transaction (the connection closed) nothing else will
+		// call done; with one, its abort does (a bad key, say).
+		if r := recover(); r != nil && tx.IsUndefined() {
+			done(fmt.Errorf("indexeddb: %v", r))
 		}
 	}()
-	tx := b.db.Call("transaction", idbObjectStore, "readwrite")
+	tx = b.db.Call("transaction", idbObjectStore, "readwrite")
+	var complete, abort js.Func
 	end := func(err error) {
 		complete.Release()
 		abort.Release()
-		finish(err)
+		done(err)
 	}
 	complete = js.FuncOf(func(js.Value, []js.Value) any { end(nil); return nil })
 	abort = js.FuncOf(func(js.Value, []js.Value) any { end(idbError(tx.Get("error"))); return nil })
