@@ -62,6 +62,11 @@ type ChatApp struct {
 	// and whether the invite link was just copied.
 	privateRooms map[string]chat.PrivateRoom
 	inviteCopied bool
+
+	// Answers to the composer and the settings (their actions).
+	sendsAnswered     int
+	sendErr           string
+	nickErr, relayErr string
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.
@@ -117,6 +122,10 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	ctx.Handle(actionRetryMessage, c.onFailedMessage)
 	ctx.Handle(actionDeleteMessage, c.onFailedMessage)
 	ctx.Handle(actionHideText, c.onHideText)
+	ctx.Handle(actionSend, c.onSend)
+	ctx.Handle(actionSetNick, c.onSetNick)
+	ctx.Handle(actionSetNotify, c.onSetNotify)
+	ctx.Handle(actionSetRelay, c.onSetRelay)
 	c.followURL(ctx)
 }
 
@@ -375,6 +384,37 @@ func (c *ChatApp) updatePrefs(change func(*chat.Prefs)) {
 	}
 }
 
+// onSend sends the composer's text and answers with the refusal, if any.
+func (c *ChatApp) onSend(ctx app.Context, a app.Action) {
+	text, _ := a.Value.(string)
+	c.sendErr = ""
+	if err := c.send(text); err != nil && !errors.Is(err, chat.ErrEmpty) {
+		c.sendErr = err.Error()
+	}
+	c.sendsAnswered++
+}
+
+func (c *ChatApp) onSetNick(ctx app.Context, a app.Action) {
+	nick, _ := a.Value.(string)
+	c.nickErr = ""
+	if err := c.setNick(ctx, nick); err != nil {
+		c.nickErr = err.Error()
+	}
+}
+
+func (c *ChatApp) onSetNotify(ctx app.Context, a app.Action) {
+	on, _ := a.Value.(bool)
+	c.setNotify(ctx, on)
+}
+
+func (c *ChatApp) onSetRelay(ctx app.Context, a app.Action) {
+	relay, _ := a.Value.(string)
+	c.relayErr = ""
+	if err := c.setRelay(ctx, relay); err != nil {
+		c.relayErr = err.Error()
+	}
+}
+
 func (c *ChatApp) send(text string) error {
 	if c.session == nil {
 		return errors.New("not ready yet")
@@ -537,14 +577,13 @@ func (c *ChatApp) Render() app.UI {
 				HideText:     c.prefs.HideText,
 				Relay:        c.prefs.Relay,
 				DefaultRelay: strings.Join(c.defaultRelays, ", "),
-				OnNick:       c.setNick,
-				OnNotify:     c.setNotify,
-				OnRelay:      c.setRelay,
+				NickError:    c.nickErr,
+				RelayError:   c.relayErr,
 			},
 		),
 		app.Main().Class("chat").Body(
 			&MessageList{Room: room, Lines: v.Lines},
-			&Composer{Room: room, MaxText: v.MaxText, Disabled: blocked, OnSend: c.send},
+			&Composer{Room: room, MaxText: v.MaxText, Disabled: blocked, Answered: c.sendsAnswered, Error: c.sendErr},
 			app.If(blocked, func() app.UI { return blockedNotice(v) }),
 		),
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
