@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -123,6 +122,8 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	ctx.Handle(actionDeleteMessage, c.onFailedMessage)
 	ctx.Handle(actionHideText, c.onHideText)
 	ctx.Handle(actionSend, c.onSend)
+	ctx.Handle(actionTogglePanel, c.onTogglePanel)
+	ctx.Handle(actionRetryNow, func(ctx app.Context, a app.Action) { c.retryNow() })
 	ctx.Handle(actionSetNick, c.onSetNick)
 	ctx.Handle(actionSetNotify, c.onSetNotify)
 	ctx.Handle(actionSetRelay, c.onSetRelay)
@@ -484,14 +485,15 @@ func (c *ChatApp) setNotify(ctx app.Context, on bool) {
 	}
 }
 
-func (c *ChatApp) togglePanel(panel string) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		if c.panel == panel {
-			c.panel = panelNone
-			return
-		}
-		c.panel = panel
+// onTogglePanel opens the panel of the action's value, or closes it when
+// it is the open one.
+func (c *ChatApp) onTogglePanel(ctx app.Context, a app.Action) {
+	panel, _ := a.Value.(string)
+	if c.panel == panel {
+		c.panel = panelNone
+		return
 	}
+	c.panel = panel
 }
 
 func (c *ChatApp) closePanel(ctx app.Context, e app.Event) { c.panel = panelNone }
@@ -508,9 +510,10 @@ func (c *ChatApp) onKeyDown(ctx app.Context, e app.Event) {
 
 func (c *ChatApp) dismissNotice(ctx app.Context, e app.Event) { c.notice = "" }
 
-// Render lays out the screen: header, rooms and settings on the left, the
-// conversation in the middle, people on the right. On narrow screens the
-// side panels slide in over the conversation. Elements that come and go are
+// Render lays out the screen from three components that get values and send
+// actions: Topbar, Sidebar (rooms and settings) and Conversation, with the
+// people in the room on the right. On narrow screens the side panels slide
+// in over the conversation (web/app.css). Elements that come and go are
 // last among their siblings: go-app diffs children by position, so a
 // conditional element in front would remount everything after it.
 func (c *ChatApp) Render() app.UI {
@@ -519,73 +522,23 @@ func (c *ChatApp) Render() app.UI {
 	if room == "" && c.session != nil {
 		room = c.session.room
 	}
-	blocked := v.State == chat.StateDenied || v.State == chat.StateInvalid
 	return app.Div().Class("shell").DataSet("panel", c.panel).OnKeyDown(c.onKeyDown).Body(
 		&UpdateBanner{},
-		app.Header().Class("topbar").Body(
-			app.Button().
-				Class("icon-button menu-button").
-				Type("button").
-				Aria("label", "Rooms and settings").
-				Aria("controls", "sidebar").
-				Aria("expanded", c.panel == panelRooms).
-				OnClick(c.togglePanel(panelRooms)).
-				Body(app.Span().Class("icon icon-menu").Aria("hidden", "true")),
-			app.Div().Class("room-heading").Body(
-				app.H1().Class("room-title").Body(
-					app.Span().Class("hash").Aria("hidden", "true").Text("#"),
-					app.Span().ID("room-name").Text(room),
-					app.If(v.Private, func() app.UI {
-						return app.Span().ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted").Text(" 🔒")
-					}),
-				),
-				connStatus(v, c.now),
-			),
-			app.Div().Class("topbar-actions").Body(
-				&InstallButton{},
-				app.Button().
-					Class("icon-button people-button").
-					Type("button").
-					Aria("label", "People in this room").
-					Aria("controls", "people").
-					Aria("expanded", c.panel == panelPeople).
-					OnClick(c.togglePanel(panelPeople)).
-					Body(
-						app.Span().Class("icon icon-people").Aria("hidden", "true"),
-						app.Span().Class("people-count").Text(strconv.Itoa(len(v.Members))),
-					),
-				app.If(v.State == chat.StateOffline, func() app.UI {
-					return app.Button().
-						ID("retry-now").
-						Class("button small ghost").
-						Type("button").
-						Body(app.Text("Retry"), app.Span().Class("wide-only").Text(" now")).
-						OnClick(func(ctx app.Context, e app.Event) { c.retryNow() })
-				}),
-			),
-		),
-		app.Aside().ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
-			app.Div().Class("brand").Body(
-				app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
-				app.Span().Class("brand-name").Text(AppName),
-			),
-			&RoomSwitcher{Room: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms},
-			&NewPrivateRoom{},
-			&ProfileSettings{
-				Nick:         c.nick(),
-				Notify:       c.prefs.Notify,
-				HideText:     c.prefs.HideText,
-				Relay:        c.prefs.Relay,
-				DefaultRelay: strings.Join(c.defaultRelays, ", "),
-				NickError:    c.nickErr,
-				RelayError:   c.relayErr,
-			},
-		),
-		app.Main().Class("chat").Body(
-			&MessageList{Room: room, Lines: v.Lines},
-			&Composer{Room: room, MaxText: v.MaxText, Disabled: blocked, Answered: c.sendsAnswered, Error: c.sendErr},
-			app.If(blocked, func() app.UI { return blockedNotice(v) }),
-		),
+		&Topbar{
+			Room: room, Private: v.Private,
+			State: v.State, Relay: v.Relay, Detail: v.Detail, RetryAt: v.RetryAt, Now: c.now,
+			Members: len(v.Members), Panel: c.panel,
+		},
+		&Sidebar{
+			RoomID: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms,
+			Nick: c.nick(), Notify: c.prefs.Notify, HideText: c.prefs.HideText,
+			Relay: c.prefs.Relay, DefaultRelay: strings.Join(c.defaultRelays, ", "),
+			NickError: c.nickErr, RelayError: c.relayErr,
+		},
+		&Conversation{
+			Room: room, Lines: v.Lines, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
+			SendsAnswered: c.sendsAnswered, SendError: c.sendErr,
+		},
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
 			&RoomInfo{
 				Private: v.Private, RoomID: v.RoomID, SafetyCode: v.SafetyCode, Members: v.Members,
