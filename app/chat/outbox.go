@@ -18,8 +18,11 @@ import (
 // Which tab sends the shared outbox is decided by Options.OutboxLock (see
 // lock.go).
 
+// outboxKeyPrefix starts the Store key of every room's outbox.
+const outboxKeyPrefix = "chat.outbox."
+
 // outboxKey is the Store key of a room's unsent messages.
-func outboxKey(room string) string { return "chat.outbox." + room }
+func outboxKey(room string) string { return outboxKeyPrefix + room }
 
 // outboxEntry is one message I composed that the relay has not echoed yet.
 // It keeps its id across reconnects and reloads: the relay deduplicates by

@@ -163,13 +163,14 @@ func TestPrivateRoom_OnlyTheLinkReads(t *testing.T) {
 		`() => !location.hash.includes('key=') && !document.querySelector('#room-lock')`)
 	alice.poll("the recent rooms to drop it", waitTimeout,
 		`(name) => !document.querySelector('#recent-rooms').textContent.includes(name)`, roomName)
-	var kept bool
-	alice.eval(`(() => { for (let i = 0; i < localStorage.length; i++) {
-		const k = localStorage.key(i); const v = localStorage.getItem(k) || '';
-		if (v.includes(`+jsString(room.EncodedKey())+`) || k.includes(`+jsString(room.RoomID())+`)) return true; }
-		return false; })()`, &kept)
-	if kept {
-		t.Errorf("Alice's storage still holds the forgotten room's key or history")
+	// Both stores: localStorage (keys, prefs) and IndexedDB (history, outbox).
+	local, durable := alice.storedValues()
+	for _, values := range []map[string]string{local, durable} {
+		for k, v := range values {
+			if strings.Contains(v, room.EncodedKey()) || strings.Contains(k, room.RoomID()) {
+				t.Errorf("Alice's storage still holds the forgotten room's key or history: %s", k)
+			}
+		}
 	}
 }
 

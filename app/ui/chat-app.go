@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"strconv"
 	"strings"
 	"time"
 
@@ -62,14 +61,33 @@ type ChatApp struct {
 	// and whether the invite link was just copied.
 	privateRooms map[string]chat.PrivateRoom
 	inviteCopied bool
+
+	// Answers to the composer and the settings (their actions).
+	sendsAnswered     int
+	sendErr           string
+	nickErr, relayErr string
 }
 
-// OnMount loads the person's prefs and wires the browser's connectivity and
-// visibility events. It runs only in a browser.
+// OnMount opens the store, then starts. It runs only in a browser.
 func (c *ChatApp) OnMount(ctx app.Context) {
 	c.mounted = true
 	c.ctx = ctx
-	c.store = newStore()
+	// IndexedDB answers only asynchronously: it is opened off the UI
+	// goroutine, which keeps rendering meanwhile.
+	ctx.Async(func() {
+		store := newStore()
+		ctx.Dispatch(func(ctx app.Context) {
+			if c.mounted && c.store == nil {
+				c.start(ctx, store)
+			}
+		})
+	})
+}
+
+// start loads the person's prefs from store, wires the browser's
+// connectivity and visibility events and opens the room of the URL.
+func (c *ChatApp) start(ctx app.Context, store chat.Store) {
+	c.store = store
 	c.prefs = chat.LoadPrefs(c.store, nil)
 	c.identity = chat.LoadIdentity(c.store, c.prefs.CID, nil)
 	c.loadPrivateRooms()
@@ -87,15 +105,28 @@ func (c *ChatApp) OnMount(ctx app.Context) {
 			visible := pageVisible()
 			ctx.Dispatch(func(ctx app.Context) { c.setVisible(ctx, visible) })
 		}),
-		// Another tab or window of the app changed the shared store.
+		// Another tab or window of the app changed the shared store:
+		// localStorage tells through the storage event, IndexedDB through
+		// the store's own BroadcastChannel.
 		listenStorage(func(key string) {
 			ctx.Dispatch(func(ctx app.Context) { c.storeChanged(ctx, key) })
 		}),
 	)
+	if w, ok := c.store.(chat.Watcher); ok {
+		c.removeListeners = append(c.removeListeners, w.Watch(func(key string) {
+			ctx.Dispatch(func(ctx app.Context) { c.storeChanged(ctx, key) })
+		}))
+	}
 	requestPersistentStorage()
 	ctx.Handle(actionRetryMessage, c.onFailedMessage)
 	ctx.Handle(actionDeleteMessage, c.onFailedMessage)
 	ctx.Handle(actionHideText, c.onHideText)
+	ctx.Handle(actionSend, c.onSend)
+	ctx.Handle(actionTogglePanel, c.onTogglePanel)
+	ctx.Handle(actionRetryNow, func(ctx app.Context, a app.Action) { c.retryNow() })
+	ctx.Handle(actionSetNick, c.onSetNick)
+	ctx.Handle(actionSetNotify, c.onSetNotify)
+	ctx.Handle(actionSetRelay, c.onSetRelay)
 	c.followURL(ctx)
 }
 
@@ -145,8 +176,8 @@ func (c *ChatApp) onHideText(ctx app.Context, a app.Action) {
 func (c *ChatApp) OnNav(ctx app.Context) {
 	// go-app also navigates while rendering on the server, where there is no
 	// window to read and no client to start.
-	if !c.mounted {
-		return
+	if !c.mounted || c.store == nil {
+		return // start follows the URL once the store is open
 	}
 	c.followURL(ctx)
 }
@@ -354,6 +385,37 @@ func (c *ChatApp) updatePrefs(change func(*chat.Prefs)) {
 	}
 }
 
+// onSend sends the composer's text and answers with the refusal, if any.
+func (c *ChatApp) onSend(ctx app.Context, a app.Action) {
+	text, _ := a.Value.(string)
+	c.sendErr = ""
+	if err := c.send(text); err != nil && !errors.Is(err, chat.ErrEmpty) {
+		c.sendErr = err.Error()
+	}
+	c.sendsAnswered++
+}
+
+func (c *ChatApp) onSetNick(ctx app.Context, a app.Action) {
+	nick, _ := a.Value.(string)
+	c.nickErr = ""
+	if err := c.setNick(ctx, nick); err != nil {
+		c.nickErr = err.Error()
+	}
+}
+
+func (c *ChatApp) onSetNotify(ctx app.Context, a app.Action) {
+	on, _ := a.Value.(bool)
+	c.setNotify(ctx, on)
+}
+
+func (c *ChatApp) onSetRelay(ctx app.Context, a app.Action) {
+	relay, _ := a.Value.(string)
+	c.relayErr = ""
+	if err := c.setRelay(ctx, relay); err != nil {
+		c.relayErr = err.Error()
+	}
+}
+
 func (c *ChatApp) send(text string) error {
 	if c.session == nil {
 		return errors.New("not ready yet")
@@ -423,14 +485,15 @@ func (c *ChatApp) setNotify(ctx app.Context, on bool) {
 	}
 }
 
-func (c *ChatApp) togglePanel(panel string) app.EventHandler {
-	return func(ctx app.Context, e app.Event) {
-		if c.panel == panel {
-			c.panel = panelNone
-			return
-		}
-		c.panel = panel
+// onTogglePanel opens the panel of the action's value, or closes it when
+// it is the open one.
+func (c *ChatApp) onTogglePanel(ctx app.Context, a app.Action) {
+	panel, _ := a.Value.(string)
+	if c.panel == panel {
+		c.panel = panelNone
+		return
 	}
+	c.panel = panel
 }
 
 func (c *ChatApp) closePanel(ctx app.Context, e app.Event) { c.panel = panelNone }
@@ -447,9 +510,10 @@ func (c *ChatApp) onKeyDown(ctx app.Context, e app.Event) {
 
 func (c *ChatApp) dismissNotice(ctx app.Context, e app.Event) { c.notice = "" }
 
-// Render lays out the screen: header, rooms and settings on the left, the
-// conversation in the middle, people on the right. On narrow screens the
-// side panels slide in over the conversation. Elements that come and go are
+// Render lays out the screen from three components that get values and send
+// actions: Topbar, Sidebar (rooms and settings) and Conversation, with the
+// people in the room on the right. On narrow screens the side panels slide
+// in over the conversation (web/app.css). Elements that come and go are
 // last among their siblings: go-app diffs children by position, so a
 // conditional element in front would remount everything after it.
 func (c *ChatApp) Render() app.UI {
@@ -458,74 +522,23 @@ func (c *ChatApp) Render() app.UI {
 	if room == "" && c.session != nil {
 		room = c.session.room
 	}
-	blocked := v.State == chat.StateDenied || v.State == chat.StateInvalid
 	return app.Div().Class("shell").DataSet("panel", c.panel).OnKeyDown(c.onKeyDown).Body(
 		&UpdateBanner{},
-		app.Header().Class("topbar").Body(
-			app.Button().
-				Class("icon-button menu-button").
-				Type("button").
-				Aria("label", "Rooms and settings").
-				Aria("controls", "sidebar").
-				Aria("expanded", c.panel == panelRooms).
-				OnClick(c.togglePanel(panelRooms)).
-				Body(app.Span().Class("icon icon-menu").Aria("hidden", "true")),
-			app.Div().Class("room-heading").Body(
-				app.H1().Class("room-title").Body(
-					app.Span().Class("hash").Aria("hidden", "true").Text("#"),
-					app.Span().ID("room-name").Text(room),
-					app.If(v.Private, func() app.UI {
-						return app.Span().ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted").Text(" 🔒")
-					}),
-				),
-				connStatus(v, c.now),
-			),
-			app.Div().Class("topbar-actions").Body(
-				&InstallButton{},
-				app.Button().
-					Class("icon-button people-button").
-					Type("button").
-					Aria("label", "People in this room").
-					Aria("controls", "people").
-					Aria("expanded", c.panel == panelPeople).
-					OnClick(c.togglePanel(panelPeople)).
-					Body(
-						app.Span().Class("icon icon-people").Aria("hidden", "true"),
-						app.Span().Class("people-count").Text(strconv.Itoa(len(v.Members))),
-					),
-				app.If(v.State == chat.StateOffline, func() app.UI {
-					return app.Button().
-						ID("retry-now").
-						Class("button small ghost").
-						Type("button").
-						Body(app.Text("Retry"), app.Span().Class("wide-only").Text(" now")).
-						OnClick(func(ctx app.Context, e app.Event) { c.retryNow() })
-				}),
-			),
-		),
-		app.Aside().ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
-			app.Div().Class("brand").Body(
-				app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
-				app.Span().Class("brand-name").Text(AppName),
-			),
-			&RoomSwitcher{Room: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms},
-			&NewPrivateRoom{},
-			&ProfileSettings{
-				Nick:         c.nick(),
-				Notify:       c.prefs.Notify,
-				HideText:     c.prefs.HideText,
-				Relay:        c.prefs.Relay,
-				DefaultRelay: strings.Join(c.defaultRelays, ", "),
-				OnNick:       c.setNick,
-				OnNotify:     c.setNotify,
-				OnRelay:      c.setRelay,
-			},
-		),
-		app.Main().Class("chat").Body(
-			&MessageList{Room: room, Lines: v.Lines},
-			&Composer{Room: room, MaxText: v.MaxText, Disabled: blocked, OnSend: c.send},
-			app.If(blocked, func() app.UI { return blockedNotice(v) }),
-		),
+		&Topbar{
+			Room: room, Private: v.Private,
+			State: v.State, Relay: v.Relay, Detail: v.Detail, RetryAt: v.RetryAt, Now: c.now,
+			Members: len(v.Members), Panel: c.panel,
+		},
+		&Sidebar{
+			RoomID: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms,
+			Nick: c.nick(), Notify: c.prefs.Notify, HideText: c.prefs.HideText,
+			Relay: c.prefs.Relay, DefaultRelay: strings.Join(c.defaultRelays, ", "),
+			NickError: c.nickErr, RelayError: c.relayErr,
+		},
+		&Conversation{
+			Room: room, Lines: v.Lines, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
+			SendsAnswered: c.sendsAnswered, SendError: c.sendErr,
+		},
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
 			&RoomInfo{
 				Private: v.Private, RoomID: v.RoomID, SafetyCode: v.SafetyCode, Members: v.Members,

@@ -1,12 +1,9 @@
 package ui
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
-
-	"github.com/chatpwa/chat/app/chat"
 )
 
 // counterThreshold is the share of the size limit from which the composer
@@ -25,11 +22,42 @@ type Composer struct {
 	MaxText int
 	// Disabled is set when the room cannot be written to (access denied).
 	Disabled bool
-	// OnSend sends text and returns the client's refusal, if any.
-	OnSend func(text string) error
+	// Answered counts the sends (actionSend) ChatApp has answered; Error is
+	// the last answer: why the text was refused, "" when it was sent.
+	Answered int
+	Error    string
 
-	errText string
-	used    int // bytes in the box, for the counter
+	answered int    // the answers already applied to the box
+	errText  string // shown under the box until the text is short enough
+	used     int    // bytes in the box, for the counter
+}
+
+// actionSend carries the text to send (a string) to ChatApp, which answers
+// through Answered and Error: an action, not a function field, so that
+// go-app can compare the composer and skip its re-render.
+const actionSend = "chat/send"
+
+// OnInit starts with the answers given before it existed applied.
+func (c *Composer) OnInit() { c.answered = c.Answered }
+
+// OnUpdate applies ChatApp's answer to the last send: a sent text leaves the
+// box; a refused one stays, with the reason, so that it can be shortened
+// instead of retyped.
+func (c *Composer) OnUpdate(ctx app.Context) {
+	if c.Answered == c.answered {
+		return
+	}
+	c.answered = c.Answered
+	c.errText = c.Error
+	box := app.Window().GetElementByID("composer")
+	if !box.Truthy() {
+		return
+	}
+	if c.Error == "" {
+		c.used = 0
+		box.Set("value", "")
+	}
+	box.Call("focus")
 }
 
 // Render draws the composer. #composer, #send and #composer-error are a
@@ -105,20 +133,8 @@ func (c *Composer) onInput(ctx app.Context, e app.Event) {
 
 func (c *Composer) send(ctx app.Context) {
 	box := app.Window().GetElementByID("composer")
-	if !box.Truthy() || c.OnSend == nil || c.Disabled {
+	if !box.Truthy() || c.Disabled {
 		return
 	}
-	err := c.OnSend(box.Get("value").String())
-	switch {
-	case errors.Is(err, chat.ErrEmpty):
-		c.errText = ""
-	case err != nil:
-		// Keep the text: the person can shorten it instead of retyping.
-		c.errText = err.Error()
-	default:
-		c.errText = ""
-		c.used = 0
-		box.Set("value", "")
-	}
-	box.Call("focus")
+	ctx.NewActionWithValue(actionSend, box.Get("value").String())
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/chatpwa/chat/app/chat"
 )
 
-// flushOnHide writes the client's pending history to localStorage when the
+// flushOnHide writes the client's pending history to the store when the
 // page is hidden or unloaded (reload, tab close, app switch on mobile,
 // where a hidden page may be killed without any further event). The
 // listeners are plain js.FuncOf callbacks, which run synchronously inside

@@ -76,3 +76,34 @@ func (g goTimeFormat) date(t time.Time) string  { return t.In(g.loc).Format("Mon
 func (g goTimeFormat) full(t time.Time) string {
 	return t.In(g.loc).Format("Monday 2 January 2006, 15:04:05")
 }
+
+// nextDayStart returns the first instant of the calendar day after now's in
+// the person's zone: the moment "Today" becomes "Yesterday". A day may start
+// at 01:00 where a zone moves its clocks at midnight (Sao Paulo until 2018),
+// so the offset of either side of the change is tried and the earliest
+// instant that falls on the next day wins. ok is false only for a zone no
+// real one resembles; the caller then looks again a little later.
+func nextDayStart(f timeFormat, now time.Time) (start time.Time, ok bool) {
+	day := dayOf(f, now)
+	next := time.Date(day.year, day.month, day.day+1, 0, 0, 0, 0, time.UTC) // the wall clock's 00:00, as if UTC
+	before := f.offset(now)
+	for _, offset := range []time.Duration{f.offset(next.Add(-before)), before} {
+		t := next.Add(-offset)
+		if t.After(now) && dayOf(f, t) != day && (!ok || t.Before(start)) {
+			start, ok = t, true
+		}
+	}
+	return start, ok
+}
+
+// untilNextDay is how long after now the day separators must be drawn again
+// so that a page left open overnight stops calling yesterday "Today". A
+// timer may fire a little early or the machine may sleep through it: the
+// separators are drawn from the clock at render time, and the caller simply
+// schedules again.
+func untilNextDay(f timeFormat, now time.Time) time.Duration {
+	if start, ok := nextDayStart(f, now); ok {
+		return start.Sub(now)
+	}
+	return time.Hour
+}

@@ -134,3 +134,43 @@ func TestMessageList_DaySeparators(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestNextDayStart_LocalMidnight: the separators are relabelled at the
+// person's midnight, which moves against UTC across a daylight saving change
+// and is 01:00 where the clocks jump at midnight. Without the timer a page
+// left open overnight keeps "Today" on yesterday's messages.
+func TestNextDayStart_LocalMidnight(t *testing.T) {
+	berlin(t)
+	saoPaulo, err := time.LoadLocation("America/Sao_Paulo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		f         timeFormat
+		now, want string
+	}{
+		{localTime, "2026-03-28T12:00:00Z", "2026-03-28T23:00:00Z"}, // CET: 00:00 on the 29th
+		{localTime, "2026-03-28T22:59:59Z", "2026-03-28T23:00:00Z"},
+		{localTime, "2026-03-29T12:00:00Z", "2026-03-29T22:00:00Z"}, // the 23-hour day ends in CEST
+		{localTime, "2026-10-25T12:00:00Z", "2026-10-25T23:00:00Z"}, // the 25-hour day ends in CET
+		{localTime, "2026-03-28T23:00:00Z", "2026-03-29T22:00:00Z"}, // at midnight: the next one
+		// 2018-11-04 began at 01:00 -02:00 in Sao Paulo, 03:00 UTC.
+		{goTimeFormat{loc: saoPaulo}, "2018-11-03T15:00:00Z", "2018-11-04T03:00:00Z"},
+	} {
+		got, ok := nextDayStart(tc.f, utc(tc.now))
+		if !ok || !got.Equal(utc(tc.want)) {
+			t.Errorf("nextDayStart(%s) = %s, %v; want %s", tc.now, got.UTC().Format(time.RFC3339), ok, tc.want)
+		}
+		if d := untilNextDay(tc.f, utc(tc.now)); d != utc(tc.want).Sub(utc(tc.now)) {
+			t.Errorf("untilNextDay(%s) = %s", tc.now, d)
+		}
+		// The label flips exactly there: Today just before, Yesterday after.
+		msg := utc(tc.now)
+		if got := dayLabel(tc.f, msg, dayOf(tc.f, got.Add(-time.Second))); got != "Today" {
+			t.Errorf("%s a second before the next day: %q", tc.now, got)
+		}
+		if got := dayLabel(tc.f, msg, dayOf(tc.f, got)); got != "Yesterday" {
+			t.Errorf("%s at the next day: %q", tc.now, got)
+		}
+	}
+}

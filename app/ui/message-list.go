@@ -35,6 +35,10 @@ type MessageList struct {
 
 	anchor  string // key of the first rendered line
 	lastKey string // key of the newest line at the previous render
+
+	// today is the calendar day the separators were last drawn for; the
+	// midnight timer changes it, which redraws "Today" and "Yesterday".
+	today civilDay
 }
 
 // OnInit picks the first rendered line before the first render.
@@ -43,9 +47,26 @@ func (l *MessageList) OnInit() {
 	l.lastKey = lastKey(l.Lines)
 }
 
-// OnMount starts at the newest message.
+// OnMount starts at the newest message and relabels the day separators at
+// every local midnight.
 func (l *MessageList) OnMount(ctx app.Context) {
 	ctx.Defer(scrollToBottom)
+	l.relabelAtMidnight(ctx)
+}
+
+// relabelAtMidnight redraws the list when the person's calendar day
+// changes, and again at the start of each following day: no message needs
+// to arrive for yesterday's messages to stop saying "Today".
+func (l *MessageList) relabelAtMidnight(ctx app.Context) {
+	now := time.Now()
+	l.today = dayOf(localTime, now)
+	// A second late: a timer that fires at the very instant could still
+	// read the old day.
+	ctx.After(untilNextDay(localTime, now)+time.Second, func(ctx app.Context) {
+		if l.Mounted() {
+			l.relabelAtMidnight(ctx)
+		}
+	})
 }
 
 // OnUpdate runs when the parent hands over new lines, before they render: the
@@ -77,7 +98,7 @@ func (l *MessageList) Render() app.UI {
 			Aria("live", "polite").
 			Aria("relevant", "additions").
 			Aria("label", "Messages in "+l.Room).
-			Body(withDaySeparators(shown, dayOf(localTime, time.Now()))...),
+			Body(withDaySeparators(shown, l.day())...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
 		app.If(len(l.Lines) == 0, func() app.UI {
@@ -87,6 +108,13 @@ func (l *MessageList) Render() app.UI {
 			)
 		}),
 	)
+}
+
+// day is the calendar day of the separators: the clock's at render time,
+// which is never behind the midnight timer's.
+func (l *MessageList) day() civilDay {
+	l.today = dayOf(localTime, time.Now())
+	return l.today
 }
 
 // withDaySeparators renders the lines with a separator in front of the

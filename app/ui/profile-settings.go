@@ -25,16 +25,21 @@ type ProfileSettings struct {
 	// the relay at the page's address.
 	DefaultRelay string
 
-	// OnNick renames me; it returns why a nick was refused.
-	OnNick func(ctx app.Context, nick string) error
-	// OnNotify turns notifications on or off.
-	OnNotify func(ctx app.Context, on bool)
-	// OnRelay switches to a relay list; it returns why it was refused.
-	OnRelay func(ctx app.Context, relay string) error
-
-	nickErr  string
-	relayErr string
+	// NickError is why the last nickname was refused; RelayError why the
+	// last relay list was. ChatApp answers the actions with them.
+	NickError, RelayError string
 }
+
+// Actions of the settings, handled by ChatApp: actions rather than function
+// fields, which never compare equal and would re-render the settings on
+// every update of the screen.
+const (
+	actionSetNick   = "chat/set-nick"   // value: the new nickname (string)
+	actionSetNotify = "chat/set-notify" // value: notifications on (bool)
+	actionSetRelay  = "chat/set-relay"  // value: the relay list (string)
+	// actionHideText carries the new "hide message text" setting (bool).
+	actionHideText = "chat/hide-text"
+)
 
 // Render draws the settings. #nick, #notify-toggle and #relay-url are a
 // stable contract with the end-to-end tests.
@@ -58,7 +63,7 @@ func (p *ProfileSettings) Render() app.UI {
 				Attr("autocapitalize", "off").
 				Attr("enterkeyhint", "done").
 				OnChange(p.onNickChange),
-			app.P().Class("field-error").Role("alert").Text(p.nickErr),
+			app.P().Class("field-error").Role("alert").Text(p.NickError),
 		),
 		app.Div().Class("field-row").Body(
 			app.Span().ID("notify-label").Class("field-label").Text("Notifications"),
@@ -108,7 +113,7 @@ func (p *ProfileSettings) Render() app.UI {
 				Attr("inputmode", "url").
 				OnChange(p.onRelayChange),
 			app.P().Class("field-hint").Text("Separate several with commas: when one fails, the next is used. Leave empty for the default."),
-			app.P().Class("field-error").Role("alert").Text(p.relayErr),
+			app.P().Class("field-error").Role("alert").Text(p.RelayError),
 		),
 	)
 }
@@ -122,28 +127,14 @@ func (p *ProfileSettings) onNickChange(ctx app.Context, e app.Event) {
 	p.setNick(ctx, ctx.JSSrc().Get("value").String())
 }
 
+// setNick asks for nick; ChatApp ignores the unchanged one.
 func (p *ProfileSettings) setNick(ctx app.Context, nick string) {
-	nick = strings.TrimSpace(nick)
-	if nick == p.Nick || p.OnNick == nil {
-		p.nickErr = ""
-		return
-	}
-	if err := p.OnNick(ctx, nick); err != nil {
-		p.nickErr = err.Error()
-		return
-	}
-	p.nickErr = ""
+	ctx.NewActionWithValue(actionSetNick, strings.TrimSpace(nick))
 }
 
 func (p *ProfileSettings) onNotifyClick(ctx app.Context, e app.Event) {
-	if p.OnNotify != nil {
-		p.OnNotify(ctx, !p.Notify)
-	}
+	ctx.NewActionWithValue(actionSetNotify, !p.Notify)
 }
-
-// actionHideText carries the new "hide message text" setting (a bool) to
-// ChatApp.
-const actionHideText = "chat/hide-text"
 
 func (p *ProfileSettings) onHideTextClick(ctx app.Context, e app.Event) {
 	ctx.NewActionWithValue(actionHideText, !p.HideText)
@@ -165,15 +156,7 @@ func (p *ProfileSettings) onRelayChange(ctx app.Context, e app.Event) {
 	p.setRelay(ctx, ctx.JSSrc().Get("value").String())
 }
 
+// setRelay asks for the relay list; ChatApp ignores the unchanged one.
 func (p *ProfileSettings) setRelay(ctx app.Context, relay string) {
-	relay = strings.TrimSpace(relay)
-	if relay == p.Relay || p.OnRelay == nil {
-		p.relayErr = ""
-		return
-	}
-	if err := p.OnRelay(ctx, relay); err != nil {
-		p.relayErr = err.Error()
-		return
-	}
-	p.relayErr = ""
+	ctx.NewActionWithValue(actionSetRelay, strings.TrimSpace(relay))
 }

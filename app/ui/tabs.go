@@ -3,7 +3,8 @@ package ui
 import "github.com/maxence-charriere/go-app/v10/pkg/app"
 
 // listenStorage calls fn with the key of every change another tab or window
-// of this origin makes to localStorage ("" for clear()): the browser fires
+// of this origin makes to localStorage (prefs and keys; history and outbox
+// are in IndexedDB, whose store says so through chat.Watcher) ("" for clear()): the browser fires
 // the storage event only in the other documents, never in the one that wrote.
 // fn runs on the JS event loop: it must only Dispatch. It returns the
 // function that removes the listener.

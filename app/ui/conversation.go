@@ -1,0 +1,38 @@
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// Conversation is the middle of the screen: the messages, the composer, and
+// why the room cannot be written to when it cannot. It gets values only; the
+// composer and the messages' buttons send their own actions to ChatApp.
+type Conversation struct {
+	app.Compo
+
+	// Room is the room's name; Lines its conversation, oldest first.
+	Room  string
+	Lines []chat.Line
+	// MaxText is the largest text the client accepts, for the composer.
+	MaxText int
+	// State and Detail say why the room is blocked (StateDenied,
+	// StateInvalid); any other state leaves the composer open.
+	State  chat.ConnState
+	Detail string
+	// SendsAnswered and SendError are ChatApp's answers to the composer.
+	SendsAnswered int
+	SendError     string
+}
+
+// Render draws the conversation. The blocked notice comes last: go-app diffs
+// children by position.
+func (c *Conversation) Render() app.UI {
+	blocked := c.State == chat.StateDenied || c.State == chat.StateInvalid
+	return app.Main().Class("chat").Body(
+		&MessageList{Room: c.Room, Lines: c.Lines},
+		&Composer{Room: c.Room, MaxText: c.MaxText, Disabled: blocked, Answered: c.SendsAnswered, Error: c.SendError},
+		app.If(blocked, func() app.UI { return blockedNotice(chat.View{State: c.State, Detail: c.Detail}) }),
+	)
+}

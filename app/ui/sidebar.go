@@ -1,0 +1,44 @@
+package ui
+
+import (
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// Sidebar holds the rooms and the person's settings: a column on wide
+// screens, a panel that slides in over the conversation on narrow ones
+// (web/app.css, .shell[data-panel="rooms"]). Its children send their own
+// actions to ChatApp.
+type Sidebar struct {
+	app.Compo
+
+	// RoomID is the open room's relay room id; Recent the rooms opened
+	// lately; Private the private rooms known, by room id.
+	RoomID  string
+	Recent  []string
+	Private map[string]chat.PrivateRoom
+	// The person's settings and the answers to their last changes, as
+	// ProfileSettings shows them.
+	Nick, Relay, DefaultRelay string
+	Notify, HideText          bool
+	NickError, RelayError     string
+}
+
+// Render draws the column. #sidebar is a stable contract with the
+// end-to-end tests and the menu button's aria-controls.
+func (s *Sidebar) Render() app.UI {
+	return app.Aside().ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
+		app.Div().Class("brand").Body(
+			app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
+			app.Span().Class("brand-name").Text(AppName),
+		),
+		&RoomSwitcher{Room: s.RoomID, Recent: s.Recent, Private: s.Private},
+		&NewPrivateRoom{},
+		&ProfileSettings{
+			Nick: s.Nick, Notify: s.Notify, HideText: s.HideText,
+			Relay: s.Relay, DefaultRelay: s.DefaultRelay,
+			NickError: s.NickError, RelayError: s.RelayError,
+		},
+	)
+}

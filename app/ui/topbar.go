@@ -1,0 +1,91 @@
+package ui
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// Actions of the top bar, handled by ChatApp.
+const (
+	actionTogglePanel = "chat/toggle-panel" // value: panelRooms or panelPeople
+	actionRetryNow    = "chat/retry-now"
+)
+
+// Topbar is the bar over the conversation: the menu button (rooms and
+// settings on narrow screens), the room's name and connection state, and the
+// people button. It gets values and sends actions, so it re-renders only
+// when one of them changes (the countdown's Now, say), not with every
+// message.
+type Topbar struct {
+	app.Compo
+
+	// Room is the room's name; Private marks an end-to-end encrypted room.
+	Room    string
+	Private bool
+	// State, Relay, Detail and RetryAt describe the connection (chat.View);
+	// Now is the clock the "retrying in Ns" countdown is drawn at.
+	State   chat.ConnState
+	Relay   string
+	Detail  string
+	RetryAt time.Time
+	Now     time.Time
+	// Members is how many people are in the room.
+	Members int
+	// Panel is the side panel open on narrow screens (panelNone, ...).
+	Panel string
+}
+
+// Render draws the bar. #room-name, #room-lock and #retry-now are a stable
+// contract with the end-to-end tests.
+func (b *Topbar) Render() app.UI {
+	return app.Header().Class("topbar").Body(
+		app.Button().
+			Class("icon-button menu-button").
+			Type("button").
+			Aria("label", "Rooms and settings").
+			Aria("controls", "sidebar").
+			Aria("expanded", b.Panel == panelRooms).
+			OnClick(b.toggle(panelRooms)).
+			Body(app.Span().Class("icon icon-menu").Aria("hidden", "true")),
+		app.Div().Class("room-heading").Body(
+			app.H1().Class("room-title").Body(
+				app.Span().Class("hash").Aria("hidden", "true").Text("#"),
+				app.Span().ID("room-name").Text(b.Room),
+				app.If(b.Private, func() app.UI {
+					return app.Span().ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted").Text(" 🔒")
+				}),
+			),
+			connStatus(chat.View{State: b.State, Relay: b.Relay, Detail: b.Detail, RetryAt: b.RetryAt}, b.Now),
+		),
+		app.Div().Class("topbar-actions").Body(
+			&InstallButton{},
+			app.Button().
+				Class("icon-button people-button").
+				Type("button").
+				Aria("label", "People in this room").
+				Aria("controls", "people").
+				Aria("expanded", b.Panel == panelPeople).
+				OnClick(b.toggle(panelPeople)).
+				Body(
+					app.Span().Class("icon icon-people").Aria("hidden", "true"),
+					app.Span().Class("people-count").Text(strconv.Itoa(b.Members)),
+				),
+			app.If(b.State == chat.StateOffline, func() app.UI {
+				return app.Button().
+					ID("retry-now").
+					Class("button small ghost").
+					Type("button").
+					Body(app.Text("Retry"), app.Span().Class("wide-only").Text(" now")).
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionRetryNow) })
+			}),
+		),
+	)
+}
+
+func (b *Topbar) toggle(panel string) app.EventHandler {
+	return func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionTogglePanel, panel) }
+}
