@@ -2,7 +2,9 @@ package chat
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -259,19 +261,30 @@ func TestThreads_AnyArrivalOrderResolvesAlike(t *testing.T) {
 	if want[orig.key()].Text != "lunch at 2?" || want[other.key()].Deleted != true || len(want[orig.key()].Reactions) != 1 {
 		t.Fatalf("in order: %+v", want)
 	}
-	n := 0
-	permute(msgs, func(order []storedMessage) {
-		n++
+	check := func(name string, order []storedMessage) {
 		th := newThreads()
 		for _, m := range order {
 			th.add(m)
+			th.add(m) // and every one delivered twice
 		}
 		for k, w := range want {
 			if got, _ := th.resolve(k, ada); !reflect.DeepEqual(got, w) {
-				t.Fatalf("order %d: %s = %+v, want %+v", n, k, got, w)
+				t.Fatalf("%s: %s = %+v, want %+v", name, k, got, w)
 			}
 		}
+	}
+	n := 0
+	permute(msgs, func(order []storedMessage) {
+		n++
+		check(fmt.Sprintf("permutation %d", n), order)
 	}, 2000)
+	// Heap's first permutations move only the first few: shuffle the rest.
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range 1000 {
+		order := slices.Clone(msgs)
+		rnd.Shuffle(len(order), func(a, b int) { order[a], order[b] = order[b], order[a] })
+		check(fmt.Sprintf("shuffle %d", i), order)
+	}
 }
 
 // permute calls f with up to limit orders of msgs (Heap's algorithm).
