@@ -152,5 +152,6 @@ func (p *privatePayload) open(b binding, data json.RawMessage) opened {
 // collapsed and shortened as in plain rooms.
 func decodeBody(b messageData) messageData {
 	b.Nick = cleanNick(b.Nick)
+	b.Ref = usableRef(b.Ref)
 	return b
 }

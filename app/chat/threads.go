@@ -198,3 +198,12 @@ func (t *threads) quote(ref *refData) *Quote {
 	text, _, deleted := t.current(key, target)
 	return &Quote{Key: key, Nick: target.nick, Text: shorten(text, maxQuote), Deleted: deleted}
 }
+
+// threadsOf resolves the references among history.
+func threadsOf(history []storedMessage) *threads {
+	t := newThreads()
+	for _, m := range history {
+		t.add(m)
+	}
+	return t
+}
