@@ -62,6 +62,8 @@ type ChatApp struct {
 	// and whether the invite link was just copied.
 	privateRooms map[string]chat.PrivateRoom
 	inviteCopied bool
+
+	compose composeMode // replying or editing (message-threads.go)
 }
 
 // OnMount loads the person's prefs and wires the browser's connectivity and
@@ -74,6 +76,7 @@ func (c *ChatApp) OnMount(ctx app.Context) {
 	c.identity = chat.LoadIdentity(c.store, c.prefs.CID, nil)
 	c.loadPrivateRooms()
 	c.handlePrivateRoomActions(ctx)
+	c.handleThreadActions(ctx)
 	c.defaultRelays = defaultRelays(app.Getenv(RelaysEnv), app.Window().URL().String())
 	c.hidden = !pageVisible()
 	c.now = time.Now()
@@ -358,7 +361,7 @@ func (c *ChatApp) send(text string) error {
 	if c.session == nil {
 		return errors.New("not ready yet")
 	}
-	return c.session.client.Send(text)
+	return c.sendComposed(text)
 }
 
 func (c *ChatApp) setNick(ctx app.Context, nick string) error {
@@ -523,7 +526,7 @@ func (c *ChatApp) Render() app.UI {
 		),
 		app.Main().Class("chat").Body(
 			&MessageList{Room: room, Lines: v.Lines},
-			&Composer{Room: room, MaxText: v.MaxText, Disabled: blocked, OnSend: c.send},
+			&Composer{Room: room, MaxText: v.MaxText, Disabled: blocked, OnSend: c.send, Mode: c.compose.banner},
 			app.If(blocked, func() app.UI { return blockedNotice(v) }),
 		),
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(

@@ -27,6 +27,9 @@ type Composer struct {
 	Disabled bool
 	// OnSend sends text and returns the client's refusal, if any.
 	OnSend func(text string) error
+	// Mode says what sending does other than post ("Replying to Ada: …",
+	// "Editing your message"); "" to post.
+	Mode string
 
 	errText string
 	used    int // bytes in the box, for the counter
@@ -40,6 +43,13 @@ func (c *Composer) Render() app.UI {
 		placeholder = "You cannot write in this room"
 	}
 	return app.Form().Class("composer").OnSubmit(c.onSubmit).Body(
+		app.If(c.Mode != "", func() app.UI {
+			return app.Div().Class("composer-mode").Body(
+				app.Bdi().Class("composer-mode-text").Text(c.Mode),
+				app.Button().Class("button small ghost").Type("button").Text("Cancel").
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionCancelCompose) }),
+			)
+		}),
 		app.Div().Class("composer-box").Body(
 			app.Textarea().
 				ID("composer").
