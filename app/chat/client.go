@@ -74,6 +74,7 @@ type Client struct {
 	unread     int
 
 	history      []storedMessage     // persisted, oldest first, at most MaxHistory
+	threads      *threads            // the references among history (threads.go)
 	seen         map[string]struct{} // keys of history, for dedup by (cid, id)
 	lastSeq      uint64              // for since=; in the seq space named by epoch
 	epoch        string              // the relay's seq epoch of lastSeq, "" when unknown
@@ -162,6 +163,7 @@ func New(o Options) *Client {
 		c.noteSignerLocked(m)
 		c.appendLinesLocked(m)
 	}
+	c.threads = threadsOf(c.history)
 	c.trimTimeline()
 	c.resetMembers()
 	return c
@@ -175,21 +177,22 @@ func (c *Client) Changed() <-chan struct{} { return c.changed }
 func (c *Client) View() View {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	lines := make([]Line, 0, min(len(c.timeline)+len(c.outbox), MaxViewLines))
-	skip := max(len(c.timeline)+len(c.outbox)-MaxViewLines, 0)
+	outbox := c.outboxLinesLocked()
+	lines := make([]Line, 0, min(len(c.timeline)+len(outbox), MaxViewLines))
+	skip := max(len(c.timeline)+len(outbox)-MaxViewLines, 0)
 	for _, l := range c.timeline {
 		if skip > 0 {
 			skip--
 			continue
 		}
-		lines = append(lines, l)
+		lines = append(lines, c.resolvedLocked(l))
 	}
-	for _, e := range c.outbox {
+	for _, l := range outbox {
 		if skip > 0 {
 			skip--
 			continue
 		}
-		lines = append(lines, e.line(c.cid))
+		lines = append(lines, l)
 	}
 	undecryptable, unverified := c.failuresLocked()
 	return View{
@@ -229,6 +232,12 @@ func (c *Client) Send(text string) error {
 		return ErrEmpty
 	}
 	c.mu.Lock()
+	return c.queueUnlock(text, nil)
+}
+
+// queueUnlock queues text (with ref, for replies, reactions, edits and
+// deletes) as Send does, and unlocks mu.
+func (c *Client) queueUnlock(text string, ref *refData) error {
 	now := c.clock.Now()
 	c.idCounter++
 	e := &outboxEntry{
@@ -236,8 +245,9 @@ func (c *Client) Send(text string) error {
 		Text: text,
 		Nick: c.nick,
 		Time: now.UnixMilli(),
+		Ref:  ref,
 	}
-	if size := c.payload.pubSize(e.ID, messageData{Nick: e.Nick, Text: e.Text}); size > c.maxMessage {
+	if size := c.payload.pubSize(e.ID, e.body()); size > c.maxMessage {
 		limit := c.maxMessage
 		c.mu.Unlock()
 		return tooLongError(size, limit)

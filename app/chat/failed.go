@@ -41,7 +41,7 @@ func (c *Client) closedTooBigLocked(s *session) {
 		if e.sentOn != s || e.Failed != "" {
 			continue
 		}
-		if n := c.payload.pubSize(e.ID, messageData{Nick: e.Nick, Text: e.Text}); n > size {
+		if n := c.payload.pubSize(e.ID, e.body()); n > size {
 			largest, size = e, n
 		}
 	}

@@ -103,13 +103,15 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 	if nick == "" && o.failure == "" {
 		nick = c.senderNickLocked(f.Conn, f.CID)
 	}
-	m := storedMessage{Seq: f.Seq, TS: f.TS, CID: f.CID, ID: f.ID, Nick: nick, Text: o.body.Text, Signer: o.signer, Flag: o.failure}
+	m := storedMessage{Seq: f.Seq, TS: f.TS, CID: f.CID, ID: f.ID, Nick: nick, Text: o.body.Text, Signer: o.signer, Flag: o.failure, Ref: o.body.Ref}
 	c.checkSignerLocked(&m)
 	c.seen[key] = struct{}{}
 	c.history = append(c.history, m)
+	c.threads.add(m)
 	if over := len(c.history) - MaxHistory; over > 0 {
 		for _, old := range c.history[:over] {
 			delete(c.seen, old.key())
+			c.threads.forget(old)
 		}
 		c.history = slices.Clone(c.history[over:])
 	}
@@ -119,7 +121,7 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 		c.timeline[i].Epoch = c.epoch // seq restarts with an in-memory relay: the UI compares (epoch, seq)
 	}
 	c.trimTimeline()
-	if !mine && !c.visible {
+	if !mine && !c.visible && isLine(m) {
 		c.unread++
 	}
 	c.markHistoryDirty()

@@ -23,6 +23,9 @@ type storedMessage struct {
 	// as is ("" when it is).
 	Signer string `json:"signer,omitempty"`
 	Flag   string `json:"flag,omitempty"`
+	// Ref is the message's reference to an earlier one, kept so that a
+	// reload resolves replies, reactions, edits and deletes again (refs.go).
+	Ref *refData `json:"ref,omitempty"`
 }
 
 // storedHistory is the persisted form of a room's history.

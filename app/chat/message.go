@@ -17,6 +17,9 @@ import (
 type messageData struct {
 	Nick string `json:"nick"`
 	Text string `json:"text"`
+	// Ref makes the message a reply, reaction, edit or delete of an earlier
+	// one (refs.go).
+	Ref *refData `json:"ref,omitempty"`
 }
 
 // metaData is what this client puts in meta.data.

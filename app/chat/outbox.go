@@ -32,6 +32,8 @@ type outboxEntry struct {
 	Text string `json:"text"`
 	Nick string `json:"nick"`
 	Time int64  `json:"time"` // local clock, Unix ms
+	// Ref makes it a reply, reaction, edit or delete (refs.go).
+	Ref *refData `json:"ref,omitempty"`
 	// Failed is why the relay refused it for good; not "" means StatusFailed,
 	// persisted so that a reload does not send it into the same refusal.
 	Failed string `json:"failed,omitempty"`
@@ -57,7 +59,7 @@ type outboxChange func(stored []*outboxEntry) []*outboxEntry
 
 // addEntry appends a copy of e's persisted fields unless its id is stored.
 func addEntry(e *outboxEntry) outboxChange {
-	stored := outboxEntry{ID: e.ID, Text: e.Text, Nick: e.Nick, Time: e.Time, Failed: e.Failed}
+	stored := outboxEntry{ID: e.ID, Text: e.Text, Nick: e.Nick, Time: e.Time, Ref: e.Ref, Failed: e.Failed}
 	return func(entries []*outboxEntry) []*outboxEntry {
 		if slices.ContainsFunc(entries, func(o *outboxEntry) bool { return o.ID == stored.ID }) {
 			return entries
@@ -173,6 +175,9 @@ func saveOutbox(s Store, room string, entries []*outboxEntry) error {
 	}
 	return s.Set(outboxKey(room), string(raw))
 }
+
+// body is what the entry publishes.
+func (e *outboxEntry) body() messageData { return messageData{Nick: e.Nick, Text: e.Text, Ref: e.Ref} }
 
 func (e *outboxEntry) line(myCID string) Line {
 	return Line{

@@ -87,7 +87,7 @@ func (plainPayload) metaFrame(nick string) []byte {
 
 func (plainPayload) openMessage(cid, id string, data json.RawMessage) opened {
 	nick, text := decodeMessageData(data)
-	return opened{body: messageData{Nick: nick, Text: text}}
+	return opened{body: messageData{Nick: nick, Text: text, Ref: decodeRef(data)}}
 }
 
 func (plainPayload) openMeta(cid string, data json.RawMessage) opened {

@@ -245,5 +245,6 @@ func (u *unsealed) finish(meta bool) opened {
 // collapsed and shortened as in plain rooms.
 func decodeBody(b messageData) messageData {
 	b.Nick = cleanNick(b.Nick)
+	b.Ref = usableRef(b.Ref)
 	return b
 }

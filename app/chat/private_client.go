@@ -74,6 +74,9 @@ func (c *Client) checkSignerLocked(m *storedMessage) {
 // timeline: the message, a warning before it when its key changed, or one
 // muted line instead of it when it could not be opened or verified.
 func (c *Client) appendLinesLocked(m storedMessage) {
+	if !isLine(m) {
+		return // an edit, delete or reaction changes its target's line (threads.go)
+	}
 	line := c.historyLine(m)
 	switch m.Flag {
 	case failUndecryptable, failUnverified:

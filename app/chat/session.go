@@ -202,7 +202,7 @@ func (c *Client) nextFrame(s *session) (frame []byte, written func()) {
 		if e.status != StatusPending {
 			continue
 		}
-		frame := c.payload.pubFrame(e.ID, messageData{Nick: e.Nick, Text: e.Text})
+		frame := c.payload.pubFrame(e.ID, e.body())
 		if len(frame) > c.maxMessage {
 			// Queued under a larger limit (offline, another relay): this
 			// relay would close with 1009. The next entry goes instead.

@@ -52,6 +52,7 @@ func (c *Client) adoptHistoryLocked(merged storedHistory) {
 		return
 	}
 	c.history = merged.Messages
+	c.threads = threadsOf(c.history)
 	c.seen = make(map[string]struct{}, len(c.history))
 	for _, m := range c.history {
 		c.seen[m.key()] = struct{}{}

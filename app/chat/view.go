@@ -22,6 +22,11 @@ type Line struct {
 	// Failure is why the relay refused the message for good (Status ==
 	// StatusFailed), in words for the person.
 	Failure string
+	// Edited and Deleted: its author changed or removed it (threads.go);
+	// Text is then the latest text, or "" when deleted.
+	Edited, Deleted bool
+	Reactions       []Reaction // per emoji, none when deleted
+	Reply           *Quote     // the message this one replies to, nil if none
 }
 
 // Member is one connection present in the room.

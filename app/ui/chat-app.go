@@ -66,6 +66,8 @@ type ChatApp struct {
 	sendsAnswered     int
 	sendErr           string
 	nickErr, relayErr string
+
+	compose composeMode // replying or editing (message-threads.go)
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.
@@ -92,6 +94,7 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	c.identity = chat.LoadIdentity(c.store, c.prefs.CID, nil)
 	c.loadPrivateRooms()
 	c.handlePrivateRoomActions(ctx)
+	c.handleThreadActions(ctx)
 	c.defaultRelays = defaultRelays(app.Getenv(RelaysEnv), app.Window().URL().String())
 	c.hidden = !pageVisible()
 	c.now = time.Now()
@@ -420,7 +423,7 @@ func (c *ChatApp) send(text string) error {
 	if c.session == nil {
 		return errors.New("not ready yet")
 	}
-	return c.session.client.Send(text)
+	return c.sendComposed(text)
 }
 
 func (c *ChatApp) setNick(ctx app.Context, nick string) error {
@@ -537,7 +540,7 @@ func (c *ChatApp) Render() app.UI {
 		},
 		&Conversation{
 			Room: room, Lines: v.Lines, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
-			SendsAnswered: c.sendsAnswered, SendError: c.sendErr,
+			SendsAnswered: c.sendsAnswered, SendError: c.sendErr, ComposeMode: c.compose.banner,
 		},
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
 			&RoomInfo{

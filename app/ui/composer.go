@@ -26,6 +26,9 @@ type Composer struct {
 	// the last answer: why the text was refused, "" when it was sent.
 	Answered int
 	Error    string
+	// Mode says what sending does other than post ("Replying to Ada: …",
+	// "Editing your message"); "" to post.
+	Mode string
 
 	answered int    // the answers already applied to the box
 	errText  string // shown under the box until the text is short enough
@@ -68,6 +71,13 @@ func (c *Composer) Render() app.UI {
 		placeholder = "You cannot write in this room"
 	}
 	return app.Form().Class("composer").OnSubmit(c.onSubmit).Body(
+		app.If(c.Mode != "", func() app.UI {
+			return app.Div().Class("composer-mode").Body(
+				app.Bdi().Class("composer-mode-text").Text(c.Mode),
+				app.Button().Class("button small ghost").Type("button").Text("Cancel").
+					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionCancelCompose) }),
+			)
+		}),
 		app.Div().Class("composer-box").Body(
 			app.Textarea().
 				ID("composer").

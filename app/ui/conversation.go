@@ -24,6 +24,8 @@ type Conversation struct {
 	// SendsAnswered and SendError are ChatApp's answers to the composer.
 	SendsAnswered int
 	SendError     string
+	// ComposeMode is what sending does other than post (Composer.Mode).
+	ComposeMode string
 }
 
 // Render draws the conversation. The blocked notice comes last: go-app diffs
@@ -32,7 +34,7 @@ func (c *Conversation) Render() app.UI {
 	blocked := c.State == chat.StateDenied || c.State == chat.StateInvalid
 	return app.Main().Class("chat").Body(
 		&MessageList{Room: c.Room, Lines: c.Lines},
-		&Composer{Room: c.Room, MaxText: c.MaxText, Disabled: blocked, Answered: c.SendsAnswered, Error: c.SendError},
+		&Composer{Room: c.Room, MaxText: c.MaxText, Disabled: blocked, Answered: c.SendsAnswered, Error: c.SendError, Mode: c.ComposeMode},
 		app.If(blocked, func() app.UI { return blockedNotice(chat.View{State: c.State, Detail: c.Detail}) }),
 	)
 }

@@ -36,17 +36,20 @@ type MessageItem struct {
 	Line chat.Line
 
 	expanded bool // the person asked to see all of a long message
+	picking  bool // the emoji picker is open (message-actions.go)
 }
 
 // Render draws the line; see lineItem.
 func (m *MessageItem) Render() app.UI {
 	if m.Line.Kind == chat.LineMessage {
-		return messageItem(m.Line, m.expanded, m.showAll)
+		return messageItem(m.Line, m.expanded, m.showAll, m.picking, m.togglePicker)
 	}
 	return lineItem(m.Line)
 }
 
 func (m *MessageItem) showAll(ctx app.Context, e app.Event) { m.expanded = true }
+
+func (m *MessageItem) togglePicker(ctx app.Context, e app.Event) { m.picking = !m.picking }
 
 // lineItem renders one line of the conversation as an <li>. Message text is
 // always a text node (app.Text), never HTML; only http(s) links become <a>.
@@ -61,7 +64,7 @@ func lineItem(line chat.Line) app.UI {
 			app.Span().Class("gap-text").Text(gapText),
 		)
 	}
-	return messageItem(line, false, nil)
+	return messageItem(line, false, nil, false, nil)
 }
 
 // maxShownRunes is how much of a message shows until the person asks for
@@ -89,14 +92,20 @@ func shownText(text string) (string, bool) {
 
 // messageItem renders a message; a long one is cut (see maxShownRunes)
 // unless expanded, with a button that calls showAll.
-func messageItem(line chat.Line, expanded bool, showAll app.EventHandler) app.UI {
+func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, picking bool, togglePicker app.EventHandler) app.UI {
 	text, cut := line.Text, false
 	if !expanded {
 		text, cut = shownText(line.Text)
 	}
+	if line.Deleted {
+		text = deletedText
+	}
 	class := "msg"
 	if line.Mine {
 		class = "msg mine"
+	}
+	if line.Deleted {
+		class += " deleted"
 	}
 	return app.Li().
 		Class(class).
@@ -107,11 +116,13 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler) app.UI
 		Body(
 			app.Div().Class("avatar").Aria("hidden", "true").DataSet("initial", initial(line.Nick)),
 			app.Div().Class("bubble").Body(
+				app.If(line.Reply != nil, func() app.UI { return replyQuote(line.Reply) }),
 				app.Div().Class("meta").Body(
 					// <bdi>: a right-to-left nick cannot reorder the time
 					// and marks next to it.
 					app.Bdi().Class("nick").Text(line.Nick),
 					messageTime(line.Time),
+					app.If(line.Edited, func() app.UI { return app.Span().Class("edited").Text("edited") }),
 					statusMark(line),
 				),
 				// dir="auto": the text takes its direction from its own
@@ -126,6 +137,11 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler) app.UI
 						Type("button").
 						Text("Show all (" + strconv.Itoa((len(line.Text)+999)/1000) + " KB)").
 						OnClick(showAll)
+				}),
+				// Reactions and actions (message-actions.go).
+				app.If(len(line.Reactions) > 0, func() app.UI { return reactionsRow(line.Key, line.Reactions) }),
+				app.If(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
+					return messageActions(line.Key, line.Mine, picking, togglePicker)
 				}),
 			),
 		)

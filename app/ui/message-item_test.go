@@ -196,7 +196,7 @@ func TestMessageItem_LongMessageIsCut(t *testing.T) {
 	if same, cut := shownText("short"); same != "short" || cut {
 		t.Fatalf("a short message was cut")
 	}
-	item := messageItem(message(long, false, chat.StatusDelivered), false, func(app.Context, app.Event) {})
+	item := messageItem(message(long, false, chat.StatusDelivered), false, func(app.Context, app.Event) {}, false, nil)
 	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
 	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), item, path(0)...); err != nil {
 		t.Errorf("shown part: %v", err)
@@ -210,7 +210,7 @@ func TestMessageItem_LongMessageIsCut(t *testing.T) {
 	if err := app.Match(app.Text("Show all ("+strconv.Itoa((len(long)+999)/1000)+" KB)"), item, 1, 2, 0); err != nil {
 		t.Errorf("no Show all: %v", err)
 	}
-	full := messageItem(message(long, false, chat.StatusDelivered), true, nil)
+	full := messageItem(message(long, false, chat.StatusDelivered), true, nil, false, nil)
 	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), full, path(0)...); err != nil {
 		t.Errorf("expanded: %v", err)
 	}

@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+// Actions on a delivered message, handled by ChatApp (threads.go of
+// app/chat). Their value is the message's Line.Key, or a reactValue.
+const (
+	actionReplyTo       = "chat/reply-to"
+	actionEditMessage   = "chat/edit-message"
+	actionRemoveMessage = "chat/remove-message" // delete my delivered message for everyone
+	actionReact         = "chat/react"
+	actionCancelCompose = "chat/cancel-compose" // leave replying or editing
+)
+
+// reactValue is the value of actionReact: toggle my Emoji on Key.
+type reactValue struct{ Key, Emoji string }
+
+// messageActions are the buttons under a delivered message: Reply, React
+// (which opens the emoji picker: togglePicker, nil in tests), and for my
+// own (mine) Edit and Delete. They send actions, handled by ChatApp. They
+// are plain elements of MessageItem, which keeps picking: a component of
+// their own costs the wasm ~27 KB.
+func messageActions(key string, mine, picking bool, togglePicker app.EventHandler) app.UI {
+	send := func(name string, value any) app.EventHandler {
+		return func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(name, value) }
+	}
+	react := app.Button().Class("button small ghost act-react").Type("button").Text("React").
+		Aria("expanded", strconv.FormatBool(picking))
+	if togglePicker != nil {
+		react = react.OnClick(togglePicker)
+	}
+	return app.Div().Class("msg-actions").Role("group").Aria("label", "Message actions").Body(
+		app.Button().Class("button small ghost act-reply").Type("button").Text("Reply").OnClick(send(actionReplyTo, key)),
+		react,
+		app.If(mine, func() app.UI {
+			return app.Button().Class("button small ghost act-edit").Type("button").Text("Edit").OnClick(send(actionEditMessage, key))
+		}),
+		app.If(mine, func() app.UI {
+			return app.Button().Class("button small ghost act-delete").Type("button").Text("Delete").OnClick(send(actionRemoveMessage, key))
+		}),
+		app.If(picking, func() app.UI {
+			buttons := make([]app.UI, 0, len(chat.ReactionEmoji))
+			for _, emoji := range chat.ReactionEmoji {
+				buttons = append(buttons, app.Button().Class("button small ghost pick").Type("button").
+					Aria("label", "React with "+emoji).Text(emoji).
+					OnClick(func(ctx app.Context, e app.Event) {
+						if togglePicker != nil {
+							togglePicker(ctx, e)
+						}
+						ctx.NewActionWithValue(actionReact, reactValue{Key: key, Emoji: emoji})
+					}))
+			}
+			return app.Div().Class("reaction-picker").Role("group").Aria("label", "Reactions").Body(buttons...)
+		}),
+	)
+}
+
+// reactionsRow shows a message's reactions; each is a toggle of mine.
+func reactionsRow(key string, reactions []chat.Reaction) app.UI {
+	buttons := make([]app.UI, 0, len(reactions))
+	for _, r := range reactions {
+		label := r.Emoji + " " + strconv.Itoa(r.Count) + ": " + strings.Join(r.Nicks, ", ")
+		value := reactValue{Key: key, Emoji: r.Emoji}
+		buttons = append(buttons, app.Button().Class("reaction").Type("button").
+			Aria("pressed", strconv.FormatBool(r.Mine)).Aria("label", label).Title(label).
+			Text(r.Emoji+" "+strconv.Itoa(r.Count)).
+			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionReact, value) }))
+	}
+	return app.Div().Class("reactions").Body(buttons...)
+}
+
+// replyQuote shows what a reply answers; pressing it scrolls to the
+// original when it is on screen.
+func replyQuote(q *chat.Quote) app.UI {
+	text := q.Text
+	switch {
+	case q.Deleted:
+		text = deletedText
+	case q.Nick != "":
+		text = q.Nick + ": " + text
+	}
+	key := q.Key
+	return app.Button().Class("reply-quote").Type("button").
+		Aria("label", "Replying to "+text+". Show the message").
+		OnClick(func(ctx app.Context, e app.Event) { jumpTo(key) }).
+		Body(app.Bdi().Text(text))
+}
+
+// deletedText stands for a message its author deleted.
+const deletedText = "message deleted"
+
+// jumpTo scrolls the message line with key into view, if it is shown.
+func jumpTo(key string) {
+	items := app.Window().Get("document").Call("querySelectorAll", "li.msg")
+	for i := range items.Length() {
+		item := items.Index(i)
+		if item.Get("dataset").Get("key").String() == key {
+			item.Call("scrollIntoView", map[string]any{"block": "center"})
+			return
+		}
+	}
+}

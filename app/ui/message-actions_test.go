@@ -1,0 +1,92 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+
+	"github.com/chatpwa/chat/app/chat"
+)
+
+func TestMessageActions_ButtonsSayWhatTheyDo(t *testing.T) {
+	for _, tc := range []struct {
+		mine bool
+		want []string
+	}{
+		{false, []string{"Reply", "React"}},
+		{true, []string{"Reply", "React", "Edit", "Delete"}},
+	} {
+		group := messageActions("cid1/7", tc.mine, false, nil)
+		if err := app.Match(app.Div().Class("msg-actions").Role("group").Aria("label", "Message actions"), group); err != nil {
+			t.Fatal(err)
+		}
+		for i, label := range tc.want {
+			if err := app.Match(app.Text(label), group, i, 0); err != nil {
+				t.Errorf("mine=%v button %d: %v", tc.mine, i, err)
+			}
+		}
+		if err := app.Match(app.Text("x"), group, len(tc.want), 0); err == nil {
+			t.Errorf("mine=%v: more buttons than %q", tc.mine, tc.want)
+		}
+	}
+	picker := app.HTMLString(messageActions("cid1/7", false, true, nil))
+	if !strings.Contains(picker, "aria-expanded") || strings.Contains(picker, `aria-expanded="false"`) {
+		t.Errorf("React does not say the picker is open: %s", picker)
+	}
+	for _, want := range []string{`aria-label="Reactions"`, `aria-label="React with 👍"`, `aria-label="React with 🎉"`} {
+		if !strings.Contains(picker, want) {
+			t.Errorf("picker lacks %s: %s", want, picker)
+		}
+	}
+}
+
+func TestMessageItem_EditedDeletedReactionsReply(t *testing.T) {
+	edited := message("lunch at 1?", false, chat.StatusDelivered)
+	edited.Edited = true
+	item := lineItem(edited)
+	// li > div.bubble > div.meta > [nick, time, span.edited, status]
+	if err := app.Match(app.Text("edited"), item, 1, 0, 2, 0); err != nil {
+		t.Errorf("edited mark: %v", err)
+	}
+
+	deleted := message("", true, chat.StatusDelivered)
+	deleted.Deleted = true
+	item = lineItem(deleted)
+	if html := app.HTMLString(item); !strings.Contains(html, `class="msg mine deleted"`) {
+		t.Errorf("deleted class: %s", html)
+	}
+	if err := app.Match(app.Text(deletedText), item, append(textPath, 0)...); err != nil {
+		t.Errorf("deleted text: %v", err)
+	}
+	if err := app.Match(app.Div(), item, 1, 2); err == nil {
+		t.Error("a deleted message offers actions")
+	}
+
+	reacted := message("hi", false, chat.StatusDelivered)
+	reacted.Reactions = []chat.Reaction{{Emoji: "👍", Count: 2, Nicks: []string{"Ada", "Bob"}, Mine: true}}
+	item = lineItem(reacted)
+	if err := app.Match(app.Text("👍 2"), item, 1, 2, 0, 0); err != nil {
+		t.Errorf("reaction: %v", err)
+	}
+	// go-app prints "true" as a bare attribute; the browser gets setAttribute("aria-pressed", "true").
+	if html := app.HTMLString(item); !strings.Contains(html, "aria-pressed") || strings.Contains(html, `aria-pressed="false"`) ||
+		!strings.Contains(html, `aria-label="👍 2: Ada, Bob"`) {
+		t.Errorf("reaction's accessible name and state: %s", html)
+	}
+	reacted.Reactions[0].Mine = false
+	if html := app.HTMLString(lineItem(reacted)); !strings.Contains(html, `aria-pressed="false"`) {
+		t.Errorf("a reaction not mine: %s", html)
+	}
+
+	re := message("yes!", false, chat.StatusDelivered)
+	re.Reply = &chat.Quote{Key: "ada/1", Nick: "Ada", Text: "lunch?"}
+	item = lineItem(re)
+	if html := app.HTMLString(item); !strings.Contains(html, `aria-label="Replying to Ada: lunch?. Show the message"`) {
+		t.Errorf("quote: %s", html)
+	}
+	re.Reply = &chat.Quote{Key: "ada/1", Nick: "Ada", Deleted: true}
+	if err := app.Match(app.Text(deletedText), lineItem(re), 1, 0, 0, 0); err != nil {
+		t.Errorf("deleted quote: %v", err)
+	}
+}
