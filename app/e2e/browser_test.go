@@ -36,7 +36,7 @@ const (
 // person is one human with their own browser: a separate Chromium process and
 // profile, so that storage, the service worker and the network are theirs.
 type person struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	ctx  context.Context // the tab
 
@@ -51,7 +51,7 @@ type person struct {
 // newPerson starts a fresh headless Chromium for name. It is closed when the
 // test ends; on failure its console joins the test log. extra adds to the
 // browser's options (an environment such as TZ, a flag).
-func newPerson(t *testing.T, name string, extra ...chromedp.ExecAllocatorOption) *person {
+func newPerson(t testing.TB, name string, extra ...chromedp.ExecAllocatorOption) *person {
 	t.Helper()
 	requireSuite(t)
 	profile := t.TempDir() // removed after the browser has exited (cleanups run LIFO)

@@ -20,7 +20,7 @@ func underCI() bool {
 
 // skipUnlessCI skips the test with reason, except under CI, where a skipped
 // proof is no proof: there it fails.
-func skipUnlessCI(t *testing.T, reason string) {
+func skipUnlessCI(t testing.TB, reason string) {
 	t.Helper()
 	if underCI() {
 		t.Fatalf("%s (CI=%s: a skip is a failure under CI)", reason, os.Getenv("CI"))

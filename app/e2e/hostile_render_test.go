@@ -163,7 +163,14 @@ type relayClient struct {
 
 // dialRelay joins room on relay as a non-browser client and reads (and
 // drops) what the relay sends until the test ends.
-func dialRelay(t *testing.T, relay *relayProcess, room, cid string) *relayClient {
+func dialRelay(t testing.TB, relay *relayProcess, room, cid string) *relayClient {
+	t.Helper()
+	return dialRelayReading(t, relay, room, cid, nil)
+}
+
+// dialRelayReading is dialRelay that also hands every frame the relay sends
+// to onFrame (when not nil), on the reading goroutine.
+func dialRelayReading(t testing.TB, relay *relayProcess, room, cid string, onFrame func([]byte)) *relayClient {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	u := "ws://" + relay.addr + "/ws?room=" + url.QueryEscape(room) + "&cid=" + url.QueryEscape(cid)
@@ -179,8 +186,12 @@ func dialRelay(t *testing.T, relay *relayProcess, room, cid string) *relayClient
 	go func() {
 		defer close(done)
 		for {
-			if _, _, err := conn.Read(ctx); err != nil {
+			_, frame, err := conn.Read(ctx)
+			if err != nil {
 				return
+			}
+			if onFrame != nil {
+				onFrame(frame)
 			}
 		}
 	}()
@@ -198,7 +209,7 @@ func dialRelay(t *testing.T, relay *relayProcess, room, cid string) *relayClient
 }
 
 // pub sends one chat message as this app's clients encode it.
-func (c *relayClient) pub(t *testing.T, id, nick, text string) {
+func (c *relayClient) pub(t testing.TB, id, nick, text string) {
 	t.Helper()
 	data, err := json.Marshal(struct {
 		Nick string `json:"nick"`

@@ -153,7 +153,7 @@ const noChromium = "!!! NO CHROMIUM: the end-to-end browser tests did NOT run. "
 // requireSuite stops the test when the suite cannot run: it skips without a
 // browser (fails under CI, where a skipped proof is no proof) and fails
 // when the relay or the site could not be built.
-func requireSuite(t *testing.T) {
+func requireSuite(t testing.TB) {
 	t.Helper()
 	if suite.chromium == "" {
 		skipUnlessCI(t, noChromium)

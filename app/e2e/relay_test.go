@@ -40,7 +40,7 @@ const (
 // fixed loopback port. It can be stopped, killed and started again on the same
 // port, as an operator would restart it.
 type relayProcess struct {
-	t    *testing.T
+	t    testing.TB
 	addr string   // 127.0.0.1:PORT, the same for every start
 	args []string // flags beyond -addr
 
@@ -55,7 +55,7 @@ type relayProcess struct {
 // startRelay starts the relay on a free loopback port with the suite's site and
 // keepalive, plus extra flags (e.g. "-secret", "s"), and stops it when the test
 // ends. Its output joins the test log when the test fails.
-func startRelay(t *testing.T, extra ...string) *relayProcess {
+func startRelay(t testing.TB, extra ...string) *relayProcess {
 	t.Helper()
 	r := newRelay(t, extra...)
 	r.start()
@@ -64,7 +64,7 @@ func startRelay(t *testing.T, extra ...string) *relayProcess {
 
 // newRelay is startRelay without the start: its address is known before it
 // runs, for a site that must name it.
-func newRelay(t *testing.T, extra ...string) *relayProcess {
+func newRelay(t testing.TB, extra ...string) *relayProcess {
 	t.Helper()
 	r := &relayProcess{
 		t:    t,
@@ -86,7 +86,7 @@ func newRelay(t *testing.T, extra ...string) *relayProcess {
 
 // freeLoopbackAddr picks a port the kernel says is free. The listener is closed
 // at once so that the relay can take the port, and take it again after a restart.
-func freeLoopbackAddr(t *testing.T) string {
+func freeLoopbackAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
