@@ -46,6 +46,8 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame) {
 		c.handleLeaveLocked(f.Conn)
 	case wire.TypeMeta:
 		c.handleMetaLocked(f.Conn, f.Meta)
+	case wire.TypePresence:
+		c.handlePresenceLocked(f)
 	case wire.TypeError:
 		c.handleErrorLocked(f)
 	}
@@ -69,6 +71,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame) {
 	for _, p := range f.Peers {
 		c.members[p.Conn] = c.newMemberLocked(p)
 	}
+	c.people = f.Count // set only in a big room
 	c.setStateLocked(StateOnline, time.Time{}, "")
 	c.addSystemLine(LineSystem, fmt.Sprintf("You joined #%s as %s", c.name, c.nick))
 	if s.resume.since > 0 && !f.Recovered {
@@ -139,6 +142,9 @@ func (c *Client) senderNickLocked(conn, cid string) string {
 }
 
 func (c *Client) handleJoinLocked(p wire.Peer) {
+	if c.people > 0 {
+		c.people++
+	}
 	m := c.newMemberLocked(p)
 	c.members[p.Conn] = m
 	if m.known() {
@@ -169,6 +175,9 @@ func (c *Client) handleLeaveLocked(conn string) {
 	if m == nil || conn == c.myConn {
 		return
 	}
+	if c.people > 0 {
+		c.people--
+	}
 	delete(c.members, conn)
 	if stop, pending := c.pendingJoins[conn]; pending {
 		// Came and went before saying who they are: nothing worth a line.
@@ -198,6 +207,28 @@ func (c *Client) handleMetaLocked(conn string, meta json.RawMessage) {
 	}
 	if old != "" && nick != "" && old != nick {
 		c.addSystemLine(LineSystem, fmt.Sprintf("%s is now %s", old, nick))
+	}
+}
+
+// handlePresenceLocked applies a big room's coalesced presence: the count,
+// and the changes to the relay's bounded list, without a line per person
+// (hundreds come and go).
+func (c *Client) handlePresenceLocked(f *wire.ServerFrame) {
+	c.people = f.Count
+	for _, conn := range f.Gone {
+		if conn == c.myConn {
+			continue
+		}
+		delete(c.members, conn)
+		if stop, pending := c.pendingJoins[conn]; pending {
+			stop()
+			delete(c.pendingJoins, conn)
+		}
+	}
+	for _, p := range f.Peers {
+		if p.Conn != c.myConn {
+			c.members[p.Conn] = c.newMemberLocked(p)
+		}
 	}
 }
 
