@@ -99,9 +99,13 @@ type Client struct {
 	// true knows no dial is due without further input.
 	onWait func(waiting bool)
 
-	sess         *session           // the current connection, nil when none
-	myConn       string             // my conn id on the current connection
-	members      map[string]*member // by conn, me included
+	sess    *session           // the current connection, nil when none
+	myConn  string             // my conn id on the current connection
+	members map[string]*member // by conn, me included
+	// people is the room's member count the relay reports in a big room,
+	// where members holds only the relay's bounded list; 0: members is
+	// the whole room (see PROTOCOL.md, "Big rooms").
+	people       int
 	pendingJoins map[string]func() bool
 
 	// Private rooms (private_client.go); a plain room has plainPayload,
@@ -204,6 +208,7 @@ func (c *Client) View() View {
 		Detail:  c.detail,
 		Lines:   lines,
 		Members: c.markKeyChangesLocked(sortedMembers(c.members)),
+		People:  max(c.people, len(c.members)),
 		Unread:  c.unread,
 		MaxText: c.maxTextLocked(),
 
@@ -361,6 +366,7 @@ func (c *Client) resetMembers() {
 		delete(c.pendingJoins, conn)
 	}
 	c.members = map[string]*member{c.myConn: c.me()}
+	c.people = 0
 }
 
 func (c *Client) me() *member {

@@ -52,6 +52,8 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame, o openedFra
 		c.handleLeaveLocked(f.Conn)
 	case wire.TypeMeta:
 		c.handleMetaLocked(f.Conn, f.Meta)
+	case wire.TypePresence:
+		c.handlePresenceLocked(f, o.peers)
 	case wire.TypeError:
 		c.handleErrorLocked(f)
 	}
@@ -75,6 +77,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame, metas []op
 	for i, p := range f.Peers {
 		c.members[p.Conn] = newMember(p, metas[i])
 	}
+	c.people = f.Count // set only in a big room
 	c.setStateLocked(StateOnline, time.Time{}, "")
 	c.addSystemLine(LineSystem, fmt.Sprintf("You joined #%s as %s", c.name, c.nick))
 	if s.resume.since > 0 && !f.Recovered {
@@ -146,6 +149,9 @@ func (c *Client) senderNickLocked(conn, cid string) string {
 }
 
 func (c *Client) handleJoinLocked(p wire.Peer, meta opened) {
+	if c.people > 0 {
+		c.people++
+	}
 	m := newMember(p, meta)
 	c.members[p.Conn] = m
 	if m.known() {
@@ -176,6 +182,9 @@ func (c *Client) handleLeaveLocked(conn string) {
 	if m == nil || conn == c.myConn {
 		return
 	}
+	if c.people > 0 {
+		c.people--
+	}
 	delete(c.members, conn)
 	if stop, pending := c.pendingJoins[conn]; pending {
 		// Came and went before saying who they are: nothing worth a line.
@@ -205,6 +214,28 @@ func (c *Client) handleMetaLocked(conn string, meta json.RawMessage) {
 	}
 	if old != "" && nick != "" && old != nick {
 		c.addSystemLine(LineSystem, fmt.Sprintf("%s is now %s", old, nick))
+	}
+}
+
+// handlePresenceLocked applies a big room's coalesced presence: the count,
+// and the changes to the relay's bounded list, without a line per person
+// (hundreds come and go).
+func (c *Client) handlePresenceLocked(f *wire.ServerFrame, metas []opened) {
+	c.people = f.Count
+	for _, conn := range f.Gone {
+		if conn == c.myConn {
+			continue
+		}
+		delete(c.members, conn)
+		if stop, pending := c.pendingJoins[conn]; pending {
+			stop()
+			delete(c.pendingJoins, conn)
+		}
+	}
+	for i, p := range f.Peers {
+		if p.Conn != c.myConn {
+			c.members[p.Conn] = newMember(p, metas[i])
+		}
 	}
 }
 

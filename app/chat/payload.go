@@ -100,7 +100,7 @@ func (p plainPayload) openFrames(frames []wire.ServerFrame) []openedFrame {
 		switch f.Type {
 		case wire.TypeMsg:
 			out[i].msg = p.openMessage(f.CID, f.ID, f.Data)
-		case wire.TypeWelcome:
+		case wire.TypeWelcome, wire.TypePresence:
 			for _, peer := range f.Peers {
 				out[i].peers = append(out[i].peers, p.openMeta(peer.CID, peer.Meta))
 			}

@@ -142,7 +142,7 @@ func (p *privatePayload) openFrames(frames []wire.ServerFrame) []openedFrame {
 		switch f.Type {
 		case wire.TypeMsg:
 			slots = append(slots, slot{u: unseal(p.messageBinding(f.CID, f.ID), f.Data), dst: &out[i].msg})
-		case wire.TypeWelcome, wire.TypeJoin:
+		case wire.TypeWelcome, wire.TypeJoin, wire.TypePresence:
 			peers := f.Peers
 			if f.Type == wire.TypeJoin && f.Peer != nil {
 				peers = []wire.Peer{*f.Peer}

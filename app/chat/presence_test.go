@@ -183,3 +183,32 @@ func TestClient_Changed_CoalescesBursts(t *testing.T) {
 		t.Fatalf("%d pending signals, the channel must hold at most one", n)
 	}
 }
+
+// TestClient_Presence_BigRoom: in a room past the relay's presence limit
+// the client shows the relay's count and bounded list, applies coalesced
+// presence (skipping its own conn, with no line per person), and keeps
+// counting joins and leaves once the room is small again.
+func TestClient_Presence_BigRoom(t *testing.T) {
+	h := start(t, defaultOptions())
+	relay, _ := h.connect(wire.Welcome{Conn: "c-me", Count: 500, Peers: []wire.Peer{
+		peer("c-1", "ann-cid", "ann", ""),
+		peer("c-2", "bob-cid", "bob", ""),
+	}})
+	if v := h.client.View(); v.People != 500 || len(v.Members) != 3 {
+		t.Fatalf("people %d, members %v; want 500 and ann, bob, me", v.People, nicks(v))
+	}
+	relay.send(t, wire.Presence{Type: wire.TypePresence, Count: 480,
+		Peers: []wire.Peer{peer("c-3", "cyd-cid", "cyd", ""), peer("c-me", "me-cid", "ghost", "")},
+		Gone:  []string{"c-1"}})
+	v := h.waitView("presence applied", func(v View) bool { return v.People == 480 })
+	if got := nicks(v); !slices.Equal(got, []string{"bob", "brave-otter", "cyd"}) {
+		t.Fatalf("members %v", got)
+	}
+	if hasLine(v, LineSystem, "ann left") || hasLine(v, LineSystem, "cyd joined") {
+		t.Fatalf("a line per person in a big room: %v", texts(v.Lines))
+	}
+	relay.send(t, wire.Presence{Type: wire.TypePresence, Count: 3})
+	h.waitView("small again", func(v View) bool { return v.People == 3 })
+	relay.send(t, wire.Join{Type: wire.TypeJoin, Peer: peer("c-4", "dan-cid", "dan", "")})
+	h.waitView("join counted", func(v View) bool { return v.People == 4 && len(v.Members) == 4 })
+}

@@ -55,7 +55,8 @@ type View struct {
 	RetryAt time.Time // when State == StateOffline: the next attempt
 	Detail  string    // human explanation of State
 	Lines   []Line    // oldest first, at most MaxViewLines
-	Members []Member  // everyone in the room including me, sorted by nick
+	Members []Member  // everyone in the room including me, sorted by nick; in a big room, the relay's bounded list
+	People  int       // how many are in the room, me included (≥ len(Members))
 	Unread  int       // messages from others that arrived while hidden
 	MaxText int       // the largest text (bytes) Send accepts right now
 

@@ -548,7 +548,7 @@ func (c *ChatApp) Render() app.UI {
 				Undecryptable: v.Undecryptable, Unverified: v.Unverified,
 				Invite: c.inviteLink(), Copied: c.inviteCopied,
 			},
-			&PresenceList{Members: v.Members},
+			&PresenceList{Members: v.Members, People: v.People},
 		),
 		app.Div().Class("scrim").Aria("hidden", "true").OnClick(c.closePanel),
 		app.If(c.invite != nil, func() app.UI {

@@ -12,22 +12,27 @@ import (
 type PresenceList struct {
 	app.Compo
 
-	// Members are the room's members, sorted by the client.
+	// Members are the room's members, sorted by the client: in a big
+	// room, only the relay's bounded list of them.
 	Members []chat.Member
+	// People is how many are in the room (View.People); more than
+	// len(Members) in a big room.
+	People int
 }
 
 // Render draws the list. Each <li>'s text is exactly the member's nick (the
 // avatar letter and the "you" marker come from CSS), a contract with the
 // end-to-end tests, as are #presence and #presence-count.
 func (p *PresenceList) Render() app.UI {
+	people := max(p.People, len(p.Members))
 	return app.Section().Class("panel-section presence").Aria("labelledby", "presence-title").Body(
 		app.H2().ID("presence-title").Class("section-title").Body(
 			app.Text("People"),
 			app.Span().
 				ID("presence-count").
 				Class("count").
-				Aria("label", countLabel(len(p.Members))).
-				Text(strconv.Itoa(len(p.Members))),
+				Aria("label", countLabel(people)).
+				Text(strconv.Itoa(people)),
 		),
 		app.Ul().ID("presence").Class("presence-list").Body(
 			app.Range(p.Members).Slice(func(i int) app.UI {
@@ -52,6 +57,10 @@ func (p *PresenceList) Render() app.UI {
 				return item
 			}),
 		),
+		app.If(people > len(p.Members), func() app.UI {
+			return app.P().ID("presence-more").Class("presence-more").
+				Text(countLabel(people) + ", " + strconv.Itoa(len(p.Members)) + " shown")
+		}),
 	)
 }
 

@@ -40,3 +40,20 @@ func TestPresenceList_CountAndNicks(t *testing.T) {
 		}
 	}
 }
+
+// TestPresenceList_BigRoom: the count is the room's, not the list's, and
+// a note says how many of them are shown.
+func TestPresenceList_BigRoom(t *testing.T) {
+	list := &PresenceList{Members: []chat.Member{{Conn: "1", Nick: "me", Me: true}, {Conn: "2", Nick: "ann"}}, People: 9000}
+	engine := app.NewTestEngine()
+	if err := engine.Load(list); err != nil {
+		t.Fatal(err)
+	}
+	engine.ConsumeAll()
+	if err := app.Match(app.Text("9000"), list, 0, 0, 1, 0); err != nil {
+		t.Errorf("count: %v", err)
+	}
+	if err := app.Match(app.Text("9000 people here, 2 shown"), list, 0, 2, 0); err != nil {
+		t.Errorf("note: %v", err)
+	}
+}
