@@ -71,13 +71,15 @@ func (c *Composer) Render() app.UI {
 		placeholder = "You cannot write in this room"
 	}
 	return app.Form().Class("composer").OnSubmit(c.onSubmit).Body(
-		app.If(c.Mode != "", func() app.UI {
-			return app.Div().Class("composer-mode").Body(
+		// Always there, so that the box after it stays the same node (and
+		// keeps its text) when the mode comes and goes.
+		app.Div().Class("composer-mode").Body(app.If(c.Mode != "", func() app.UI {
+			return app.Div().Class("composer-mode-inner").Body(
 				app.Bdi().Class("composer-mode-text").Text(c.Mode),
 				app.Button().Class("button small ghost").Type("button").Text("Cancel").
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionCancelCompose) }),
 			)
-		}),
+		})),
 		app.Div().Class("composer-box").Body(
 			app.Textarea().
 				ID("composer").
