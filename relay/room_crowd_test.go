@@ -92,7 +92,10 @@ func dialMany(t *testing.T, tr *testRelay, room string, n int) ([]*testClient, [
 // member is dropped, each gets a handful of presence objects instead of
 // one per join, and every member ends up with the true count.
 func TestServer_Crowd_FillsWithoutDrops(t *testing.T) {
-	const limit, members, queue = 20, 300, 8
+	// queue exceeds limit so that the exact presence of the first limit
+	// joins (announced one by one) cannot drop a loaded reader; past the
+	// limit, 300 members' presence would overflow it many times over.
+	const limit, members, queue = 20, 300, 32
 	tr := startRelay(t, crowdConfig(limit, queue))
 	clients, welcomes := dialMany(t, tr, "big", members)
 
