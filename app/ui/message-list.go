@@ -39,6 +39,8 @@ type MessageList struct {
 	// today is the calendar day the separators were last drawn for; the
 	// midnight timer changes it, which redraws "Today" and "Yesterday".
 	today civilDay
+	// midnight redraws the list when the day changes (relabelAtMidnight).
+	midnight *time.Timer
 }
 
 // OnInit picks the first rendered line before the first render.
@@ -61,12 +63,26 @@ func (l *MessageList) relabelAtMidnight(ctx app.Context) {
 	now := time.Now()
 	l.today = dayOf(localTime, now)
 	// A second late: a timer that fires at the very instant could still
-	// read the old day.
-	ctx.After(untilNextDay(localTime, now)+time.Second, func(ctx app.Context) {
-		if l.Mounted() {
-			l.relabelAtMidnight(ctx)
-		}
+	// read the old day. A plain timer, not ctx.After: go-app counts
+	// ctx.After as pending work, which a test engine's ConsumeAll would wait
+	// on until midnight.
+	if l.midnight != nil {
+		l.midnight.Stop()
+	}
+	l.midnight = time.AfterFunc(untilNextDay(localTime, now)+time.Second, func() {
+		ctx.Dispatch(func(ctx app.Context) {
+			if l.Mounted() {
+				l.relabelAtMidnight(ctx)
+			}
+		})
 	})
+}
+
+// OnDismount stops the midnight timer.
+func (l *MessageList) OnDismount() {
+	if l.midnight != nil {
+		l.midnight.Stop()
+	}
 }
 
 // OnUpdate runs when the parent hands over new lines, before they render: the
