@@ -9,13 +9,18 @@ import "fmt"
 // pending when the page goes away: a timer would not fire after that.
 
 // Flush synchronously writes the pending history and a previously failed
-// outbox write to the Store. It does nothing when everything is written.
-// Call it when the page is hidden or unloaded (pagehide, visibilitychange
-// to hidden); it is safe from any goroutine and does no network work.
+// outbox write to the Store, and has a store whose writes finish later keep
+// the unfinished ones across an unload (UnconfirmedSaver). Call it when the
+// page is hidden or unloaded (pagehide, visibilitychange to hidden); it is
+// safe from any goroutine and does no network work.
 func (c *Client) Flush() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.flushLocked()
+	err := c.flushLocked()
+	if saver, ok := c.store.(UnconfirmedSaver); ok {
+		saver.SaveUnconfirmed()
+	}
+	return err
 }
 
 func (c *Client) flushLocked() error {

@@ -29,6 +29,13 @@ type Watcher interface {
 	Watch(fn func(key string)) (stop func())
 }
 
+// UnconfirmedSaver is implemented by Stores whose writes finish after Set
+// returns (CachedStore): SaveUnconfirmed keeps the unfinished ones where they
+// survive the page being unloaded. Client.Flush calls it.
+type UnconfirmedSaver interface {
+	SaveUnconfirmed()
+}
+
 // NewMemoryStore returns an empty Store kept in memory, safe for concurrent use.
 func NewMemoryStore() Store { return &memoryStore{values: map[string]string{}} }
 

@@ -31,6 +31,16 @@ import (
 // stored, so that the next write fails synchronously and frees room; the
 // refused value stays in memory and is written again once something was
 // deleted.
+//
+// A page that is reloaded or closed loses the IndexedDB writes it asked for
+// in its last moments (pagehide): Chromium aborts what has not committed
+// when the document goes. SaveUnconfirmed copies every write the backend has
+// not confirmed yet into the journal (localStorage, written synchronously,
+// kept across the unload); a confirmed write removes its copy again. The
+// next start moves what is left there into the backend with MigrateLegacy,
+// the same merge that moved an older install's history and outbox (queued
+// messages by id, histories as two tabs' are merged), so a line seen or
+// written just before a reload is there after it.
 
 // StoreBackend is the durable side of a CachedStore. Its callbacks may run
 // on any goroutine (in the browser, on JavaScript's event loop: they must not
@@ -64,6 +74,14 @@ type CachedStore struct {
 	refused  map[string]struct{}
 	watchers map[int]func(key string)
 	nextID   int
+
+	// confirmed is, per key, the last write number the backend confirmed
+	// (stored or refused); a key whose writes[key] is greater is unconfirmed.
+	confirmed map[string]uint64
+	// journal keeps copies of unconfirmed writes across an unload (nil:
+	// none); journaled is the write number of each copy there.
+	journal   Store
+	journaled map[string]uint64
 }
 
 var (
@@ -82,6 +100,9 @@ func NewCachedStore(backend StoreBackend, initial map[string]string, limit int64
 		limit:    limit,
 		refused:  map[string]struct{}{},
 		watchers: map[int]func(string){},
+
+		confirmed: map[string]uint64{},
+		journaled: map[string]uint64{},
 	}
 	for k, v := range initial {
 		s.values[k] = v
@@ -124,13 +145,69 @@ func (s *CachedStore) Set(key, value string) error {
 	delete(s.refused, key)
 	s.mu.Unlock()
 
+	s.put(key, value, write)
+	return nil
+}
+
+// put writes write number write of key through to the backend.
+func (s *CachedStore) put(key, value string, write uint64) {
 	s.backend.Put(key, value, func(err error) {
 		if err != nil {
 			s.putRefused(key, write)
 		}
+		s.putConfirmed(key, write)
 	})
 	s.backend.Announce(key)
-	return nil
+}
+
+// putConfirmed notes that the backend answered write number write of key,
+// and drops the journal's copy once it is of that write or an older one.
+func (s *CachedStore) putConfirmed(key string, write uint64) {
+	s.mu.Lock()
+	s.confirmed[key] = max(s.confirmed[key], write)
+	copied, ok := s.journaled[key]
+	drop := ok && copied <= write && s.journal != nil
+	if drop {
+		delete(s.journaled, key)
+	}
+	journal := s.journal
+	s.mu.Unlock()
+	if drop {
+		journal.Delete(key)
+	}
+}
+
+// SetJournal makes journal (localStorage in the PWA) the place
+// SaveUnconfirmed copies unconfirmed writes to.
+func (s *CachedStore) SetJournal(journal Store) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.journal = journal
+}
+
+// SaveUnconfirmed copies into the journal every value whose write the
+// backend has not confirmed, synchronously: call it when the page is hidden
+// or unloaded. A copy that does not fit is skipped; the backend may still
+// commit the write.
+func (s *CachedStore) SaveUnconfirmed() {
+	s.mu.Lock()
+	if s.journal == nil {
+		s.mu.Unlock()
+		return
+	}
+	copies := map[string]string{}
+	for key, write := range s.writes {
+		value, ok := s.values[key]
+		if ok && write > s.confirmed[key] && s.journaled[key] != write {
+			copies[key] = value
+			s.journaled[key] = write
+		}
+	}
+	journal := s.journal
+	s.mu.Unlock()
+	for key, value := range copies {
+		_ = journal.Set(key, value)
+	}
 }
 
 // putRefused notes that the backend refused write number write of key.
@@ -157,6 +234,9 @@ func (s *CachedStore) Delete(key string) {
 	delete(s.values, key)
 	delete(s.refused, key)
 	s.writes[key]++
+	_, copied := s.journaled[key]
+	delete(s.journaled, key)
+	journal := s.journal
 	retry := make(map[string]string, len(s.refused))
 	for k := range s.refused {
 		retry[k] = s.values[k]
@@ -164,6 +244,9 @@ func (s *CachedStore) Delete(key string) {
 	}
 	s.mu.Unlock()
 
+	if copied {
+		journal.Delete(key) // a forgotten room must not come back with the next start
+	}
 	s.backend.Delete(key)
 	s.backend.Announce(key)
 	for k, v := range retry {
@@ -171,12 +254,7 @@ func (s *CachedStore) Delete(key string) {
 		s.writes[k]++
 		write := s.writes[k]
 		s.mu.Unlock()
-		s.backend.Put(k, v, func(err error) {
-			if err != nil {
-				s.putRefused(k, write)
-			}
-		})
-		s.backend.Announce(k)
+		s.put(k, v, write)
 	}
 }
 

@@ -357,3 +357,123 @@ func TestMigrateLegacy_MovesHistoryAndOutboxKeepingEveryQueuedMessage(t *testing
 		}
 	}
 }
+
+// unloadingBackend holds every write until commit, as IndexedDB does until a
+// transaction commits; unload drops what is held, as a reload does.
+type unloadingBackend struct {
+	mu     sync.Mutex
+	values map[string]string
+	held   []func()
+}
+
+func (b *unloadingBackend) Put(key, value string, done func(error)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.held = append(b.held, func() {
+		b.mu.Lock()
+		b.values[key] = value
+		b.mu.Unlock()
+		done(nil)
+	})
+}
+
+func (b *unloadingBackend) Delete(key string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.held = append(b.held, func() {
+		b.mu.Lock()
+		delete(b.values, key)
+		b.mu.Unlock()
+	})
+}
+
+func (b *unloadingBackend) Get(key string, done func(string, bool)) {}
+func (b *unloadingBackend) Announce(string)                         {}
+
+func (b *unloadingBackend) commit() {
+	b.mu.Lock()
+	held := b.held
+	b.held = nil
+	b.mu.Unlock()
+	for _, write := range held {
+		write()
+	}
+}
+
+func (b *unloadingBackend) unload() map[string]string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.held = nil
+	return maps.Clone(b.values)
+}
+
+// TestCachedStore_UnconfirmedWritesSurviveAnUnload: the page goes away
+// while the backend still holds writes. SaveUnconfirmed copied them to the
+// journal, and the next start moves them in: the history has the line that
+// arrived just before the reload, the outbox its queued message; a write the
+// backend had confirmed leaves no copy behind, nor does a forgotten key.
+func TestCachedStore_UnconfirmedWritesSurviveAnUnload(t *testing.T) {
+	b := &unloadingBackend{values: map[string]string{}}
+	journal := newBudgetStore()
+	s := NewCachedStore(b, nil, 0)
+	s.SetJournal(journal)
+
+	seen := storedMessage{Seq: 1, TS: 1, CID: "c", ID: "m1", Text: "seen before"}
+	last := storedMessage{Seq: 2, TS: 2, CID: "c", ID: "m2", Text: "arrived just before the reload"}
+	storeHistory(t, s, "r", storedHistory{Seq: 1, Epoch: testEpoch, Messages: []storedMessage{seen}})
+	if err := s.Set(outboxKey("gone"), `[{"id":"x"}]`); err != nil {
+		t.Fatal(err)
+	}
+	b.commit()
+	s.SaveUnconfirmed()
+	if keys := journal.Keys(); len(keys) != 0 {
+		t.Fatalf("confirmed writes were copied to the journal: %q", keys)
+	}
+
+	storeHistory(t, s, "r", storedHistory{Seq: 2, Epoch: testEpoch, Messages: []storedMessage{seen, last}})
+	if err := s.Set(outboxKey("r"), `[{"id":"q1","text":"queued"}]`); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(outboxKey("forgotten"), `[{"id":"f"}]`); err != nil {
+		t.Fatal(err)
+	}
+	s.SaveUnconfirmed()
+	s.Delete(outboxKey("forgotten"))
+	if got, want := journal.Keys(), []string{historyKey("r"), outboxKey("r")}; !slices.Equal(slices.Sorted(slices.Values(got)), want) {
+		t.Fatalf("journal holds %q, want %q", got, want)
+	}
+
+	values := b.unload()
+	if _, err := MigrateLegacy(journal, values, func(key, value string) error {
+		b.Put(key, value, func(error) {})
+		b.commit()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	reopened := NewCachedStore(b, values, 0)
+	h := loadHistory(reopened, "r")
+	if len(h.Messages) != 2 || h.Messages[1].ID != "m2" || h.Seq != 2 {
+		t.Fatalf("history after the reload: %+v", h)
+	}
+	if v, _ := reopened.Get(outboxKey("r")); !strings.Contains(v, "q1") {
+		t.Fatalf("outbox after the reload: %q", v)
+	}
+	if keys := journal.Keys(); len(keys) != 0 {
+		t.Fatalf("the journal still holds %q after the start moved it", keys)
+	}
+
+	// Once the backend confirms a journaled write, its copy goes.
+	if err := reopened.Set(outboxKey("r"), `[]`); err != nil {
+		t.Fatal(err)
+	}
+	reopened.SetJournal(journal)
+	reopened.SaveUnconfirmed()
+	if _, ok := journal.Get(outboxKey("r")); !ok {
+		t.Fatal("an unconfirmed write was not copied")
+	}
+	b.commit()
+	if keys := journal.Keys(); len(keys) != 0 {
+		t.Fatalf("a confirmed write left its copy: %q", keys)
+	}
+}

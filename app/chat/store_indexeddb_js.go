@@ -26,8 +26,10 @@ type IndexedDBOptions struct {
 	// navigator.storage.estimate() leaves free (no limit if it cannot tell).
 	Limit int64
 	// Legacy is where an older install kept history and outbox
-	// (localStorage); its durable keys are moved in (MigrateLegacy). nil:
-	// nothing to migrate.
+	// (localStorage); its durable keys are moved in (MigrateLegacy). It is
+	// also the journal of writes unconfirmed at an unload
+	// (CachedStore.SaveUnconfirmed), moved in the same way. nil: nothing to
+	// migrate, no journal.
 	Legacy Store
 }
 
@@ -69,6 +71,9 @@ func OpenIndexedDBStore(ctx context.Context, o IndexedDBOptions) (*CachedStore, 
 		limit = estimateLimit(ctx, s)
 	}
 	s.SetLimit(limit)
+	if o.Legacy != nil {
+		s.SetJournal(o.Legacy) // moved in again by MigrateLegacy at the next start
+	}
 	b.listen("chat-store:"+o.Name, s)
 	return s, nil
 }
@@ -146,6 +151,9 @@ func (b *idbBackend) write(op func(objects js.Value), done func(error)) {
 	tx.Set("oncomplete", complete)
 	tx.Set("onabort", abort)
 	op(tx.Call("objectStore", idbObjectStore))
+	if tx.Get("commit").Truthy() {
+		tx.Call("commit") // start committing now, not after this event loop turn
+	}
 }
 
 func (b *idbBackend) Get(key string, done func(string, bool)) {

@@ -24,6 +24,9 @@ var (
 	_ Store     = splitStore{}
 	_ KeyLister = splitStore{}
 	_ Watcher   = splitStore{}
+
+	_ UnconfirmedSaver = splitStore{}
+	_ UnconfirmedSaver = (*CachedStore)(nil)
 )
 
 func (s splitStore) pick(key string) Store {
@@ -56,4 +59,12 @@ func (s splitStore) Watch(fn func(key string)) (stop func()) {
 		return w.Watch(fn)
 	}
 	return func() {}
+}
+
+// SaveUnconfirmed saves the durable store's unfinished writes; the small
+// one writes synchronously.
+func (s splitStore) SaveUnconfirmed() {
+	if saver, ok := s.durable.(UnconfirmedSaver); ok {
+		saver.SaveUnconfirmed()
+	}
 }
