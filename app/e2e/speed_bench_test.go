@@ -45,8 +45,11 @@ var (
 )
 
 // speedRelayFlags lift the relay's per-connection rate so that the
-// benchmarks' plain WebSocket sender can fill a room as fast as it likes.
-var speedRelayFlags = []string{"-rate", "100000", "-burst", "100000"}
+// benchmarks' plain WebSocket sender can fill a room as fast as it likes,
+// and its queue, so that the echoes of 500 messages sent at once do not
+// drop that sender as a slow consumer on a busy machine (it did, at -queue
+// 256). The page under test reads at its own pace either way.
+var speedRelayFlags = []string{"-rate", "100000", "-burst", "100000", "-queue", "4096"}
 
 // startTimes is one start of the app, in ms since the navigation began
 // (speedTimesJS); -1 when a step was not seen.
