@@ -77,7 +77,8 @@ func reactionsRow(key string, reactions []chat.Reaction) app.UI {
 }
 
 // replyQuote shows what a reply answers; pressing it scrolls to the
-// original when it is on screen.
+// original, which the list first renders if it is above what it shows
+// (actionReveal).
 func replyQuote(q *chat.Quote) app.UI {
 	text := q.Text
 	switch {
@@ -89,7 +90,7 @@ func replyQuote(q *chat.Quote) app.UI {
 	key := q.Key
 	return app.Button().Class("reply-quote").Type("button").
 		Aria("label", "Replying to "+text+". Show the message").
-		OnClick(func(ctx app.Context, e app.Event) { jumpTo(key) }).
+		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionReveal, key) }).
 		Body(app.Bdi().Text(text))
 }
 

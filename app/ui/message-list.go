@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -9,14 +10,30 @@ import (
 )
 
 // Rendering limits of the message list. The client keeps at most
-// chat.MaxViewLines lines; the list shows between renderBase and that many.
-// Once full, the list drops renderSlack lines at once instead of one per new
+// chat.MaxViewLines lines. A room opens showing its newest renderOpen: its
+// first frame is what a person waits for, and building 250 rows in go-app
+// took 440 ms of the 500-message room benchmark (BENCHMARKS.md), 40 rows
+// about 110. Scrolling near the top shows renderGrow more above, up to
+// renderBase. New messages are appended, renderSlack at a time at the
+// bottom (trimAtBottom), otherwise until the window holds every line the
+// client keeps; then it drops back at once instead of one line per new
 // message, so most renders only append (go-app diffs children by position,
 // and shifting every row by one would rewrite all of them).
 const (
+	renderOpen  = 40
+	renderGrow  = 60
 	renderSlack = 50
 	renderBase  = chat.MaxViewLines - renderSlack
 )
+
+// growDistance is how close (in CSS pixels) to the top the person must
+// scroll for older lines to be shown.
+const growDistance = 400
+
+// actionReveal asks the list to show the line whose Key is the value and
+// scroll to it: a reply's quote, pressed, whose original may be above what
+// is rendered.
+const actionReveal = "chat/reveal"
 
 // stickDistance is how close (in CSS pixels) to the bottom the person must be
 // for new messages to scroll the list: someone reading older messages is not
@@ -35,6 +52,16 @@ type MessageList struct {
 
 	anchor  string // key of the first rendered line
 	lastKey string // key of the newest line at the previous render
+	// least is how many lines the window shows at least: renderOpen when
+	// a room opens, more once the person scrolled up (showOlder).
+	least int
+	// shownRoom is the room least belongs to.
+	shownRoom string
+	// stopScroll removes the scroll listener that shows older lines.
+	stopScroll func()
+	// growing is set from the scroll listener until the older lines are
+	// rendered, so that a burst of scroll events grows the window once.
+	growing atomic.Bool
 
 	// today is the calendar day the separators were last drawn for; the
 	// midnight timer changes it, which redraws "Today" and "Yesterday".
@@ -45,15 +72,105 @@ type MessageList struct {
 
 // OnInit picks the first rendered line before the first render.
 func (l *MessageList) OnInit() {
-	l.anchor = firstShownKey(l.Lines, l.anchor)
+	l.openRoom()
 	l.lastKey = lastKey(l.Lines)
 }
 
-// OnMount starts at the newest message and relabels the day separators at
-// every local midnight.
+// openRoom starts the window of a newly shown room at its newest lines.
+func (l *MessageList) openRoom() {
+	l.shownRoom, l.least = l.Room, renderOpen
+	l.anchor = firstShownKey(l.Lines, "", l.least)
+}
+
+// syncRoom opens the window of Room when it is not the room shown, and
+// reports whether it did.
+func (l *MessageList) syncRoom() bool {
+	if l.Room == l.shownRoom {
+		return false
+	}
+	l.openRoom()
+	return true
+}
+
+// OnMount starts at the newest message, shows older lines as the person
+// scrolls up and relabels the day separators at every local midnight.
 func (l *MessageList) OnMount(ctx app.Context) {
 	ctx.Defer(scrollToBottom)
+	ctx.Defer(l.growIfShort)
 	l.relabelAtMidnight(ctx)
+	if scroller := app.Window().GetElementByID("scroller"); scroller.Truthy() {
+		l.stopScroll = listen(scroller, "scroll", func() {
+			if scroller.Get("scrollTop").Int() < growDistance && !l.growing.Swap(true) {
+				ctx.Dispatch(func(ctx app.Context) { l.showOlder(ctx, "") })
+			}
+		})
+	}
+	ctx.Handle(actionReveal, func(ctx app.Context, a app.Action) {
+		if key, ok := a.Value.(string); ok {
+			l.showOlder(ctx, key)
+		}
+	})
+}
+
+// showOlder shows renderGrow more lines above the first rendered one, or,
+// with a key, every line from that one on and then scrolls to it. What the
+// person sees stays where it is: go-app reuses rows by position, which
+// would defeat the browser's own scroll anchoring, so the distance from
+// the bottom is kept by hand.
+func (l *MessageList) showOlder(ctx app.Context, key string) {
+	to, ok := olderStart(l.Lines, l.anchor, key)
+	if !ok {
+		l.growing.Store(false)
+		if key != "" {
+			jumpTo(key) // already shown, or gone from the client's window
+		}
+		return
+	}
+	fromBottom := 0
+	scroller := app.Window().GetElementByID("scroller")
+	if scroller.Truthy() {
+		fromBottom = scroller.Get("scrollHeight").Int() - scroller.Get("scrollTop").Int()
+	}
+	l.least = len(l.Lines) - to
+	l.anchor = l.Lines[to].Key
+	ctx.Update()
+	ctx.Defer(func(ctx app.Context) {
+		if scroller.Truthy() {
+			scroller.Set("scrollTop", scroller.Get("scrollHeight").Int()-fromBottom)
+		}
+		if key != "" {
+			jumpTo(key)
+		}
+		l.growing.Store(false)
+		l.growIfShort(ctx)
+	})
+}
+
+// growIfShort shows older lines while the rendered ones leave the top of
+// the list within growDistance: short messages may not fill a tall screen,
+// and a list that cannot scroll would never show what is above.
+func (l *MessageList) growIfShort(ctx app.Context) {
+	scroller := app.Window().GetElementByID("scroller")
+	if scroller.Truthy() && scroller.Get("scrollTop").Int() < growDistance && !l.growing.Swap(true) {
+		l.showOlder(ctx, "")
+	}
+}
+
+// olderStart returns the index of the first line to render when the
+// window grows above anchor: renderGrow lines higher, or up to key's line
+// when key is given, never more than renderBase lines in all. ok is false
+// when nothing above would be added (key already shown or not kept).
+func olderStart(lines []chat.Line, anchor, key string) (to int, ok bool) {
+	first := indexOfKey(lines, anchor)
+	to = first - renderGrow
+	if key != "" {
+		to = indexOfKey(lines, key)
+		if to < 0 {
+			return 0, false
+		}
+	}
+	to = max(to, 0, len(lines)-renderBase)
+	return to, first > 0 && to < first
 }
 
 // relabelAtMidnight redraws the list when the person's calendar day
@@ -78,10 +195,14 @@ func (l *MessageList) relabelAtMidnight(ctx app.Context) {
 	})
 }
 
-// OnDismount stops the midnight timer.
+// OnDismount stops the midnight timer and the scroll listener.
 func (l *MessageList) OnDismount() {
 	if l.midnight != nil {
 		l.midnight.Stop()
+	}
+	if l.stopScroll != nil {
+		l.stopScroll()
+		l.stopScroll = nil
 	}
 }
 
@@ -96,16 +217,21 @@ func (l *MessageList) OnUpdate(ctx app.Context) {
 		}
 		l.lastKey = newest
 	}
-	l.anchor = firstShownKey(l.Lines, l.anchor)
+	if l.syncRoom() {
+		follow = true // a new room always starts at its bottom
+	}
+	l.anchor = firstShownKey(l.Lines, l.anchor, l.least)
 	if follow {
+		l.anchor, l.least = trimAtBottom(l.Lines, l.anchor, l.least)
 		ctx.Defer(scrollToBottom)
+		ctx.Defer(l.growIfShort)
 	}
 }
 
 // Render draws the list. The ids and classes are a stable contract with the
 // end-to-end tests.
 func (l *MessageList) Render() app.UI {
-	shown := shownLines(l.Lines, l.anchor)
+	shown := shownLines(l.Lines, l.anchor, l.least)
 	return app.Div().ID("scroller").Class("scroller").Body(
 		app.Ul().
 			ID("messages").
@@ -163,16 +289,16 @@ func daySeparator(t time.Time, today civilDay) app.UI {
 }
 
 // firstShownKey returns the key of the first line to render: the current
-// anchor while it is still among the lines and no more than
-// chat.MaxViewLines would show, otherwise the line renderBase from the end.
-// Lines that arrive in front of the anchor (delivered messages and notices
-// come before my queued and failed ones) move it back to that line, so that
-// they are never hidden above the window.
-func firstShownKey(lines []chat.Line, anchor string) string {
+// anchor while it is still among the lines and at least least lines would
+// show, otherwise the line least from the end. Lines that arrive in front
+// of the anchor (delivered messages and notices come before my queued and
+// failed ones) move it back to that line, so that they are never hidden
+// above the window.
+func firstShownKey(lines []chat.Line, anchor string, least int) string {
 	if len(lines) == 0 {
 		return ""
 	}
-	start := max(0, len(lines)-renderBase)
+	start := max(0, len(lines)-least)
 	if anchor != "" {
 		for _, line := range lines[:start+1] {
 			if line.Key == anchor {
@@ -183,14 +309,37 @@ func firstShownKey(lines []chat.Line, anchor string) string {
 	return lines[start].Key
 }
 
-// shownLines returns the lines from the anchor on.
-func shownLines(lines []chat.Line, anchor string) []chat.Line {
+// trimAtBottom keeps the window short while the person follows the
+// newest messages: once a room's history or a burst has appended
+// renderSlack lines past what it shows at least, it starts again at the
+// newest renderOpen. Every render builds every shown row, so a flood
+// renders 40 to 90 rows instead of up to 300, and a history arriving from
+// the relay in several frames still shows only its newest. A window the
+// person grew by scrolling up keeps its size.
+func trimAtBottom(lines []chat.Line, anchor string, least int) (string, int) {
+	if least > renderOpen || len(shownLines(lines, anchor, least)) <= least+renderSlack {
+		return anchor, least
+	}
+	return lines[len(lines)-renderOpen].Key, renderOpen
+}
+
+// shownLines returns the lines from the anchor on (the newest least when
+// the anchor is gone).
+func shownLines(lines []chat.Line, anchor string, least int) []chat.Line {
+	if i := indexOfKey(lines, anchor); i >= 0 {
+		return lines[i:]
+	}
+	return lines[max(0, len(lines)-least):]
+}
+
+// indexOfKey returns the index of the line with key, or -1.
+func indexOfKey(lines []chat.Line, key string) int {
 	for i := range lines {
-		if lines[i].Key == anchor {
-			return lines[i:]
+		if lines[i].Key == key {
+			return i
 		}
 	}
-	return lines[max(0, len(lines)-renderBase):]
+	return -1
 }
 
 func lastKey(lines []chat.Line) string {
