@@ -33,9 +33,16 @@ func TestSignal_ReachesOthersNotSenderNotStored(t *testing.T) {
 			ada.send(subFrame("t", -1, "", ""))
 			ada.expectIn("t", wire.TypeWelcome)
 			bob, bw := joinRoom(t, r2, "t", "bob")
-			cyd, _ := joinRoom(t, r2, "s", "cyd")
-			// Each relay's view of the rooms is complete once the joins arrived.
-			ada.until(func(f wire.ServerFrame) bool { return f.Type == wire.TypeJoin && f.Peer.Conn == bw.Conn })
+			cyd, cw := joinRoom(t, r2, "s", "cyd")
+			// Each relay's view of the rooms is complete once the joins
+			// arrived (over NATS, presence may come a little later).
+			joined := map[string]bool{}
+			ada.until(func(f wire.ServerFrame) bool {
+				if f.Type == wire.TypeJoin {
+					joined[f.Peer.Conn] = true
+				}
+				return joined[bw.Conn] && joined[cw.Conn]
+			})
 			if !hasPeer(bw.Peers, aw.Conn) {
 				bob.until(func(f wire.ServerFrame) bool { return f.Type == wire.TypeJoin && f.Peer.Conn == aw.Conn })
 			}
