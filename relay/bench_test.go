@@ -69,13 +69,18 @@ func BenchmarkFanOut1000(b *testing.B) {
 	}
 	defer s.hub.close()
 	members := make([]*member, fanOutMembers)
-	var r *room
+	var publisher *sub
 	for i := range members {
-		members[i] = newMember(fmt.Sprintf("%016x", i), "cid-"+strconv.Itoa(i), "", nil, s.cfg.Queue, s.metrics)
-		r = s.hub.join(members[i], joinRequest{room: "bench"})
+		members[i] = newMember(fmt.Sprintf("%016x", i), "cid-"+strconv.Itoa(i), nil, s.cfg.Queue, s.metrics)
+		sb, err := s.hub.join(members[i], joinRequest{room: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i == 0 {
+			publisher = sb
+		}
 		drainQueues(members[:i+1]) // the join announcements
 	}
-	publisher := members[0]
 	data := []byte(`{"text":"hello, how is everyone today?","nick":"Ada"}`)
 	// More distinct ids than the window keeps, so no publication is a
 	// deduplicated resend; built up front so the loop measures the relay.
@@ -88,7 +93,7 @@ func BenchmarkFanOut1000(b *testing.B) {
 	b.ResetTimer()
 	published := 0
 	for b.Loop() {
-		s.hub.publish(publisher, r, ids[published%len(ids)], data)
+		s.hub.publish(publisher, ids[published%len(ids)], data)
 		published++
 		if published%s.cfg.Queue == 0 {
 			b.StopTimer()

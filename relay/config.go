@@ -65,6 +65,15 @@ const (
 	// DefaultMaxRooms is the number of rooms held in memory above which a
 	// handshake into a new room is answered 503.
 	DefaultMaxRooms = 100_000
+	// DefaultMaxSubs is how many rooms one connection may be in, its first
+	// room included (extension "many rooms"): a PWA keeps its 16 recent
+	// rooms live on one connection, with room to spare.
+	DefaultMaxSubs = 32
+	// DefaultSignalRate is the sustained signal frames per second per
+	// connection: typing indicators every few seconds and read marks.
+	DefaultSignalRate = 5.0
+	// DefaultSignalBurst is the signal burst per connection.
+	DefaultSignalBurst = 10
 
 	// DefaultBrokerTimeout bounds one request to NATS JetStream (publish,
 	// stream lookup, replay); a pub that times out is refused with
@@ -189,8 +198,20 @@ type Config struct {
 	// each room's stream.
 	RoomHistoryBytes int
 	// MaxRooms caps the rooms held in memory (DefaultMaxRooms): a handshake
-	// into a new room beyond it gets 503 "too many rooms".
+	// into a new room beyond it gets 503 "too many rooms", a sub error
+	// too_many_rooms.
 	MaxRooms int
+	// MaxSubs caps the rooms of one connection, its first room included
+	// (DefaultMaxSubs); one more sub gets error too_many_subs. Each room
+	// costs the relay a sub (about 100 bytes) per connection.
+	MaxSubs int
+	// SignalRate is the sustained signal frames per second per connection
+	// (DefaultSignalRate); signals over it get error rate_limited and are
+	// not relayed. Raising it raises what one client can make the relay
+	// fan out to its rooms.
+	SignalRate float64
+	// SignalBurst is the signal burst per connection (DefaultSignalBurst).
+	SignalBurst int
 
 	// NATS lists the URLs of a NATS server (or cluster) with JetStream. When
 	// set, rooms are shared by every relay connected to it: seq, recovery
@@ -299,11 +320,15 @@ func (c Config) Validate() error {
 	if c.Rate < 0 {
 		errs = append(errs, fmt.Errorf("rate must not be negative, got %v", c.Rate))
 	}
+	if c.SignalRate < 0 {
+		errs = append(errs, fmt.Errorf("signal rate must not be negative, got %v", c.SignalRate))
+	}
 	for _, f := range []struct {
 		name string
 		n    int
 	}{{"burst", c.Burst}, {"queue", c.Queue}, {"history", c.History}, {"max conns", c.MaxConns},
-		{"room history bytes", c.RoomHistoryBytes}, {"max rooms", c.MaxRooms}} {
+		{"room history bytes", c.RoomHistoryBytes}, {"max rooms", c.MaxRooms},
+		{"max subs", c.MaxSubs}, {"signal burst", c.SignalBurst}} {
 		if f.n < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative, got %d", f.name, f.n))
 		}
@@ -352,6 +377,9 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.HistoryBytes, DefaultHistoryBytes)
 	setDefault(&c.RoomHistoryBytes, DefaultRoomHistoryBytes)
 	setDefault(&c.MaxRooms, DefaultMaxRooms)
+	setDefault(&c.MaxSubs, DefaultMaxSubs)
+	setDefault(&c.SignalRate, DefaultSignalRate)
+	setDefault(&c.SignalBurst, DefaultSignalBurst)
 	setDefault(&c.PresenceInterval, DefaultPresenceInterval)
 	setDefault(&c.BrokerTimeout, DefaultBrokerTimeout)
 	setDefault(&c.MaxConnsPerIP, DefaultMaxConnsPerIP)

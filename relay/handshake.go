@@ -26,7 +26,6 @@ type rejection struct {
 type admission struct {
 	join joinRequest
 	cid  string
-	name string // from the token
 }
 
 // handleWebSocket serves GET /ws. The checks run in the documented order:
@@ -130,7 +129,7 @@ func (s *Server) checkHandshake(r *http.Request, addr netip.Prefix, hasAddr bool
 		if err != nil {
 			return adm, &rejection{http.StatusUnauthorized, tokenReason(err), rejectToken}
 		}
-		adm.name = claims.Name
+		adm.join.name = claims.Name
 	}
 	return adm, nil
 }

@@ -2,6 +2,7 @@ package relay
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -21,8 +22,8 @@ import (
 // other relays). The memory relay uses memoryLogs and memoryPresence; with
 // NATS, natsLogs and natsPresence.
 //
-// A member belongs to one room today; the hub takes (member, room) pairs
-// everywhere so that a member may belong to several later.
+// A member (one connection) may be in several rooms: its place in each is
+// a sub (sub.go), and the hub takes subs everywhere.
 //
 // Lock order, the one place it is written:
 //
@@ -46,6 +47,7 @@ type hub struct {
 	log           *slog.Logger
 	logs          logStore
 	presence      presence
+	signals       signalBus
 	// held counts the rooms held in memory, for -max-rooms and relay_rooms.
 	held *roomCounter
 
@@ -57,6 +59,14 @@ type hub struct {
 // endTooManyRooms closes a connection whose handshake passed the -max-rooms
 // check while other handshakes filled the last rooms.
 var endTooManyRooms = ending{name: "too many rooms", code: websocket.StatusTryAgainLater, reason: "too many rooms"}
+
+// joinEnding is how a connection whose first room cannot be joined ends.
+func joinEnding(err error) ending {
+	if errors.Is(err, errRoomsFull) {
+		return endTooManyRooms
+	}
+	return endBrokerUnavailable
+}
 
 // newHub returns the hub of a relay configured by cfg (defaults applied):
 // its rooms' logs and presence in memory, or in NATS with cfg.NATS.
@@ -75,10 +85,12 @@ func newHub(cfg Config, m *metrics) *hub {
 	if len(cfg.NATS) > 0 {
 		conn := newNATSConn(cfg, m)
 		h.presence = newNATSPresence(conn)
+		h.signals = &natsSignals{conn: conn}
 		h.logs = newNATSLogs(conn, cfg, m)
 		return h
 	}
 	h.presence = memoryPresence{}
+	h.signals = memorySignals{}
 	h.logs = &memoryLogs{
 		historyLen:   cfg.History,
 		roomBytes:    cfg.RoomHistoryBytes,
@@ -111,6 +123,8 @@ type joinRequest struct {
 	hasSince bool
 	// epoch is the seq epoch since belongs to, "" when the client sent none.
 	epoch string
+	// name is the name the room's token carried, "" when none.
+	name string
 }
 
 // full reports whether a join into name would exceed -max-rooms: the
@@ -202,26 +216,32 @@ func (h *hub) follow(r *room) error {
 	return nil
 }
 
-// join adds m to its room, announces it, and prepares m's welcome and
-// replay in m.initial. m is registered first, with welcome.seq the room's
-// last seq here; the replay, read from the log outside any lock, covers
-// exactly since < seq <= welcome.seq, and msgs delivered meanwhile queue
-// behind m.initial: replay and live delivery neither overlap nor leave a
-// gap. When the room cannot be joined now, m is killed with a close code
-// telling the client to come back.
-func (h *hub) join(m *member, req joinRequest) *room {
+// Why a join fails; the first room's join closes the connection (1013),
+// a sub's is answered with an error frame.
+var (
+	errRoomsFull      = errors.New("too many rooms")
+	errLogUnavailable = errors.New("room log unavailable")
+)
+
+// join adds m to the room req names, announces it, and queues its welcome
+// and replay. The new sub is registered first, holding, with welcome.seq
+// the room's last seq here; the replay, read from the log outside any lock,
+// covers exactly since < seq <= welcome.seq, and msgs delivered meanwhile
+// wait in sub.held behind them: replay and live delivery neither overlap
+// nor leave a gap. When the room cannot be joined now, join returns
+// errRoomsFull or errLogUnavailable and m is in no new room.
+func (h *hub) join(m *member, req joinRequest) (*sub, error) {
 	r, ok := h.acquire(req.room)
 	if !ok {
-		m.kill(endTooManyRooms, "")
-		return r
+		return nil, errRoomsFull
 	}
 	defer h.settle(r, true)
 	if err := h.follow(r); err != nil {
 		h.log.Warn("join refused", "room", req.room, "err", err)
-		m.kill(endBrokerUnavailable, "")
-		return r
+		return nil, errLogUnavailable
 	}
 
+	s := &sub{m: m, r: r, name: req.name}
 	r.mu.Lock()
 	lg := r.log
 	welcome := wire.Welcome{
@@ -243,11 +263,12 @@ func (h *hub) join(m *member, req joinRequest) *room {
 	if welcome.Peers == nil {
 		welcome.Peers = []wire.Peer{}
 	}
-	m.joinedAt = time.Now().UnixNano()
-	r.members = append(r.members, m)
-	m.inRoom = true
-	delivered := r.announceLocked(mustEncode(wire.Join{Type: wire.TypeJoin, Peer: m.peer()}), m)
-	h.presence.join(r.name, peerAt{Peer: m.peer(), At: m.joinedAt})
+	s.joinedAt = time.Now().UnixNano()
+	r.members = append(r.members, s)
+	s.inRoom, s.holding = true, true
+	h.metrics.subscriptions.Inc()
+	delivered := r.announceLocked(mustEncode(wire.Join{Type: wire.TypeJoin, Peer: s.peer()}), s)
+	h.presence.join(r.name, peerAt{Peer: s.peer(), At: s.joinedAt})
 	r.mu.Unlock()
 	h.metrics.deliveries.Add(float64(delivered))
 
@@ -263,48 +284,66 @@ func (h *hub) join(m *member, req joinRequest) *room {
 		replay, welcome.Recovered, err = lg.since(since, welcome.Seq)
 		if err != nil {
 			h.log.Warn("replay failed", "room", req.room, "err", err)
-			m.kill(endBrokerUnavailable, "")
-			return r
+			h.leave(s)
+			return nil, errLogUnavailable
 		}
 		welcome.Recovered = welcome.Recovered && sameEpoch
 	}
-	m.initial = append(make([][]byte, 0, 1+len(replay)), mustEncode(welcome))
-	m.initial = append(m.initial, replay...)
-	h.metrics.deliveries.Add(float64(len(m.initial)))
-	return r
+
+	r.mu.Lock()
+	if s.inRoom { // else dropped meanwhile, with its member
+		initial := make([][]byte, 0, 1+len(replay)+len(s.held))
+		initial = append(initial, mustEncode(welcome))
+		if m.multi.Load() {
+			for _, frame := range replay {
+				initial = append(initial, withRoom(frame, r.name))
+			}
+		} else {
+			initial = append(initial, replay...)
+		}
+		initial = append(initial, s.held...)
+		s.holding, s.held = false, nil
+		m.offerInitial(initial)
+		h.metrics.deliveries.Add(float64(1 + len(replay)))
+	}
+	r.mu.Unlock()
+	return s, nil
 }
 
-// publish appends a pub of m to r's log: every member, m included,
-// receives it once, in seq order. A resent pub (same cid and id, still in
-// the dedup window) is not published again: its original is re-sent to m.
-func (h *hub) publish(m *member, r *room, id string, data json.RawMessage) {
+// publish appends a pub of s's member to s's room: every member, the
+// publisher included, receives it once, in seq order. A resent pub (same
+// cid and id, still in the dedup window) is not published again: its
+// original is re-sent to s alone.
+func (h *hub) publish(s *sub, id string, data json.RawMessage) {
+	r := s.r
 	r.mu.Lock()
-	inRoom, lg := m.inRoom, r.log
+	inRoom, lg := s.inRoom, r.log
 	r.mu.Unlock()
 	if !inRoom {
 		return
 	}
 	if lg == nil {
-		h.refuse(m, r, id)
+		h.refuse(s, id)
 		return
 	}
-	res := lg.append(publication{conn: m.id, cid: m.cid, id: id, idJSON: encodeString(id), data: data, origin: m})
+	res := lg.append(publication{conn: s.m.id, cid: s.m.cid, id: id, idJSON: encodeString(id), data: data, origin: s})
 	switch res.status {
 	case appendStored:
 		h.metrics.messagesIn.Inc()
 	case appendDuplicate:
-		h.offer(m, r, res.frame)
+		h.offer(s, res.frame)
 	case appendFailed:
-		h.refuse(m, r, id)
+		h.refuse(s, id)
 	}
 }
 
-// offer queues frame for m alone, if m is still in r.
-func (h *hub) offer(m *member, r *room, frame []byte) {
+// offer queues frame for s alone, if s is still in its room.
+func (h *hub) offer(s *sub, frame []byte) {
+	r := s.r
 	r.mu.Lock()
 	delivered := 0
-	if m.inRoom {
-		delivered = r.offerLocked(m, frame)
+	if s.inRoom {
+		delivered = r.offerLocked(s, frame)
 	}
 	r.mu.Unlock()
 	h.metrics.deliveries.Add(float64(delivered))
@@ -312,42 +351,44 @@ func (h *hub) offer(m *member, r *room, frame []byte) {
 
 // refuse answers a pub the log cannot take now with error unavailable; the
 // client keeps it and resends it with the same id.
-func (h *hub) refuse(m *member, r *room, id string) {
+func (h *hub) refuse(s *sub, id string) {
 	h.metrics.refused[wire.CodeUnavailable].Inc()
-	h.offer(m, r, errorFrame(wire.CodeUnavailable, id, "relay cannot publish now: resend later with the same id"))
+	h.offer(s, errorFrame(wire.CodeUnavailable, id, "relay cannot publish now: resend later with the same id"))
 }
 
-// setMeta records m's presence metadata and announces it to every member,
-// m included (its confirmation), and beyond this relay under the same
-// lock, so the order of m's changes is the same everywhere.
-func (h *hub) setMeta(m *member, r *room, meta json.RawMessage) {
-	frame := mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: m.id, Meta: meta})
+// setMeta records s's presence metadata and announces it to every member,
+// s included (its confirmation), and beyond this relay under the same
+// lock, so the order of s's changes is the same everywhere.
+func (h *hub) setMeta(s *sub, meta json.RawMessage) {
+	r := s.r
+	frame := mustEncode(wire.MetaChange{Type: wire.TypeMeta, Conn: s.m.id, Meta: meta})
 	r.mu.Lock()
-	if !m.inRoom {
+	if !s.inRoom {
 		r.mu.Unlock()
 		return
 	}
-	m.meta = meta
+	s.meta = meta
 	var delivered int
 	if r.crowd != nil {
 		// Its confirmation now; the others see it in the list, if listed.
-		delivered = r.offerLocked(m, frame)
+		delivered = r.offerLocked(s, frame)
 		r.changedLocked()
 	} else {
 		delivered = r.fanOutLocked(frame, nil)
 	}
-	h.presence.meta(r.name, m.id, meta)
+	h.presence.meta(r.name, s.m.id, meta)
 	r.mu.Unlock()
 	h.metrics.deliveries.Add(float64(delivered))
 }
 
-// leave takes m out of r, if still there, and announces it.
-func (h *hub) leave(m *member, r *room) {
+// leave takes s out of its room, if still there, and announces it.
+func (h *hub) leave(s *sub) {
+	r := s.r
 	r.mu.Lock()
 	delivered := 0
-	if r.removeLocked(m) {
-		delivered = r.announceLocked(m.leaveFrame, nil)
-		h.presence.leave(r.name, m.id)
+	if r.removeLocked(s) {
+		delivered = r.announceLocked(s.m.leaveFrame, nil)
+		h.presence.leave(r.name, s.m.id)
 	}
 	empty := len(r.members) == 0
 	r.mu.Unlock()
@@ -357,10 +398,19 @@ func (h *hub) leave(m *member, r *room) {
 	}
 }
 
-// start begins the background work of presence, then of the log store
-// (which connects to NATS: presence subscribes on connect).
+// leaveAll takes m out of every room it is in.
+func (h *hub) leaveAll(m *member) {
+	for _, s := range m.subsNow() {
+		h.leave(s)
+	}
+}
+
+// start begins the background work of presence and signals, then of the
+// log store (which connects to NATS: presence and signals subscribe on
+// connect).
 func (h *hub) start() {
 	h.presence.start(h)
+	h.signals.start(h)
 	h.logs.start()
 }
 

@@ -26,19 +26,30 @@ const (
 // Each limiter is made on first use: most connections are idle and most
 // never earn a strike, and a relay holds tens of thousands of them.
 type frameLimits struct {
-	perSecond float64
-	burst     int
+	perSecond       float64
+	burst           int
+	signalPerSecond float64
+	signalBurst     int
 
-	fanOut      *rate.Limiter // pub and meta frames: both fan out to the room
+	fanOut      *rate.Limiter // pub, meta, sub and unsub frames: each fans out to a room
+	signals     *rate.Limiter // signal frames, apart: typing must not cost a pub its turn
 	rateStrikes *rate.Limiter
 	badStrikes  *rate.Limiter
 }
 
-func newFrameLimits(perSecond float64, burst int) frameLimits {
-	return frameLimits{perSecond: perSecond, burst: burst}
+func newFrameLimits(cfg Config) frameLimits {
+	return frameLimits{perSecond: cfg.Rate, burst: cfg.Burst, signalPerSecond: cfg.SignalRate, signalBurst: cfg.SignalBurst}
 }
 
-// allowFanOut reports whether a pub or meta frame is within the rate.
+// allowSignal reports whether a signal frame is within the signal rate.
+func (l *frameLimits) allowSignal() bool {
+	if l.signals == nil {
+		l.signals = rate.NewLimiter(rate.Limit(l.signalPerSecond), l.signalBurst)
+	}
+	return l.signals.Allow()
+}
+
+// allowFanOut reports whether a pub, meta, sub or unsub frame is within the rate.
 func (l *frameLimits) allowFanOut() bool {
 	if l.fanOut == nil {
 		l.fanOut = rate.NewLimiter(rate.Limit(l.perSecond), l.burst)

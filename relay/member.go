@@ -3,8 +3,8 @@ package relay
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -12,37 +12,38 @@ import (
 	"github.com/chatpwa/chat/relay/wire"
 )
 
-// member is one WebSocket connection in a room. Its reader goroutine handles
-// what the client sends; its writer (writer.go) is the only one that writes
-// data frames; everyone else only offers frames to its queue and never
-// blocks on it.
+// member is one WebSocket connection, in one or more rooms (its subs,
+// sub.go). Its reader goroutine handles what the client sends; its writer
+// (writer.go) is the only one that writes data frames; everyone else only
+// offers frames to its queue and never blocks on it. Slow consumer, rate
+// limits and close codes are the connection's: a member dropped in one room
+// leaves all of its rooms.
 //
 // An idle member costs as little as possible, because a relay holds tens of
-// thousands of them: the reader is its only goroutine, the writer runs only
-// while there is something to write, the keepalive is a timer, and the
-// queue is a slice that grows on demand and is released when drained.
+// thousands of them: the reader is its only goroutine, whatever the number
+// of its rooms, the writer runs only while there is something to write, the
+// keepalive is a timer, and the queue is a slice that grows on demand and is
+// released when drained.
 type member struct {
-	id   string // the conn id announced in welcome, join, msg, leave
-	cid  string
-	name string // from the token, "" when none
+	id  string // the conn id announced in welcome, join, msg, leave
+	cid string
 
 	conn *websocket.Conn
-	// initial holds the welcome and the replayed messages. join fills it while
-	// holding the room's lock, before any later frame can be queued, and the
-	// writer sends it before the queue: replay and live delivery neither
-	// overlap nor leave a gap.
-	initial [][]byte
-	// leaveFrame is precomputed because it is needed under the room's lock
-	// when the member is dropped as a slow consumer.
+	// leaveFrame is precomputed because it is needed under a room's lock
+	// when the member is dropped as a slow consumer; it names no room, so
+	// every room shares it.
 	leaveFrame []byte
 
-	// Guarded by the lock of the room. A member belongs to one room; when
-	// it may belong to several, these become per-room state.
-	meta   json.RawMessage
-	inRoom bool
-	// joinedAt is when the member joined (Unix ns): welcome lists members
-	// of every relay in that order.
-	joinedAt int64
+	// firstRoom is the room= of the connect URL: a pub, meta or signal
+	// without room is for it. Set before the reader starts.
+	firstRoom string
+	// multi is set once the client has sent a sub: from then on every
+	// room-scoped object it gets names its room (sub.go, outFrame).
+	multi atomic.Bool
+	// subs are the member's rooms, in the order it joined them. Only the
+	// reader changes them, under mu; the reader reads them freely, anyone
+	// else under mu. A slice, not a map: a connection is in a few rooms.
+	subs []*sub
 
 	metrics *metrics
 	once    sync.Once
@@ -54,15 +55,16 @@ type member struct {
 	mu       sync.Mutex
 	queueLen int      // most frames pending before the member is too slow
 	pending  [][]byte // frames offered and not yet taken by the writer
-	// presencePending counts the presence frames in pending: they do not
-	// count toward queueLen (see offerPresence).
-	presencePending int
-	spare           [][]byte // the writer's previous batch, reused for pending
-	out             *output  // how to write; nil until startWriter (then frames only queue)
-	writing         bool     // a writer goroutine runs (or has finished the connection)
-	wake            chan struct{}
-	ping            *time.Timer   // the next keepalive ping
-	closed          chan struct{} // closed by the writer once the connection is closed
+	// uncounted counts the frames in pending that do not count toward
+	// queueLen: presence (see offerPresence), and the welcome and replay of
+	// a join (offerInitial), which may be longer than the queue.
+	uncounted int
+	spare     [][]byte // the writer's previous batch, reused for pending
+	out       *output  // how to write; nil until startWriter (then frames only queue)
+	writing   bool     // a writer goroutine runs (or has finished the connection)
+	wake      chan struct{}
+	ping      *time.Timer   // the next keepalive ping
+	closed    chan struct{} // closed by the writer once the connection is closed
 }
 
 // ending says how a member's connection ends.
@@ -93,11 +95,10 @@ var (
 	endMissedMessages = ending{name: "missed messages", code: websocket.StatusTryAgainLater, reason: "relay missed messages: reconnect with since", flush: true}
 )
 
-func newMember(id, cid, name string, conn *websocket.Conn, queueLen int, m *metrics) *member {
+func newMember(id, cid string, conn *websocket.Conn, queueLen int, m *metrics) *member {
 	return &member{
 		id:         id,
 		cid:        cid,
-		name:       name,
 		conn:       conn,
 		queueLen:   queueLen,
 		leaveFrame: mustEncode(wire.Leave{Type: wire.TypeLeave, Conn: id, CID: cid}),
@@ -112,7 +113,7 @@ func newMember(id, cid, name string, conn *websocket.Conn, queueLen int, m *metr
 // means the member has queueLen frames pending and is too slow.
 func (m *member) offer(frame []byte) bool {
 	m.mu.Lock()
-	if len(m.pending)-m.presencePending >= m.queueLen {
+	if len(m.pending)-m.uncounted >= m.queueLen {
 		m.mu.Unlock()
 		return false
 	}
@@ -133,7 +134,22 @@ func (m *member) offer(frame []byte) bool {
 func (m *member) offerPresence(frame []byte) {
 	m.mu.Lock()
 	m.pending = append(m.pending, frame)
-	m.presencePending++
+	m.uncounted++
+	start := m.wakeWriterLocked()
+	m.mu.Unlock()
+	if start {
+		go m.write()
+	}
+}
+
+// offerInitial queues the welcome and replay of a join, and what the room
+// delivered while they were read (sub.held), without counting them toward
+// queueLen: a replay may hold more msgs than the queue, and what was held
+// was bounded by queueLen already.
+func (m *member) offerInitial(frames [][]byte) {
+	m.mu.Lock()
+	m.pending = append(m.pending, frames...)
+	m.uncounted += len(frames)
 	start := m.wakeWriterLocked()
 	m.mu.Unlock()
 	if start {
@@ -171,11 +187,6 @@ func (m *member) killed() bool {
 	default:
 		return false
 	}
-}
-
-// peer describes the member to the others. Called under the room's lock.
-func (m *member) peer() wire.Peer {
-	return wire.Peer{Conn: m.id, CID: m.cid, Meta: m.meta, Name: m.name}
 }
 
 // newConnID returns a random 64-bit conn id in hex: unguessable, and unlikely

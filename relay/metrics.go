@@ -43,6 +43,12 @@ type metrics struct {
 	rejected     map[string]prometheus.Counter
 	refused      map[string]prometheus.Counter
 
+	// The extension "many rooms" (sub.go, subscribe.go, signal.go).
+	subscriptions prometheus.Gauge
+	subs          prometheus.Counter
+	unsubs        prometheus.Counter
+	signals       prometheus.Counter
+
 	// Broker metrics: zero for the in-memory relay.
 	brokerConnected  prometheus.Gauge
 	brokerPublished  prometheus.Counter
@@ -86,6 +92,22 @@ func newMetrics() *metrics {
 		pingTimeouts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "relay_ping_timeouts_total",
 			Help: "Connections dropped because no pong arrived within the ping timeout.",
+		}),
+		subscriptions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "relay_subscriptions",
+			Help: "Rooms the open connections are in, summed over connections (first rooms included): relay_subscriptions / relay_connections is the mean rooms per connection.",
+		}),
+		subs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_subs_total",
+			Help: "Rooms joined with a sub frame (answered with welcome), beyond each connection's first room.",
+		}),
+		unsubs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_unsubs_total",
+			Help: "Rooms left with an unsub frame.",
+		}),
+		signals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_signals_total",
+			Help: "Signal frames relayed from this relay's clients (refused ones excluded); their deliveries count in relay_deliveries_total.",
 		}),
 		brokerConnected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "relay_broker_connected",
@@ -150,10 +172,13 @@ func newMetrics() *metrics {
 	m.dropped = curry(dropped, dropSlowConsumer, dropWriteTimeout, dropPingTimeout, dropTooBig, dropBadFrames, dropRateAbuse)
 	m.rejected = curry(rejected, rejectBadRequest, rejectOrigin, rejectToken, rejectCapacity, rejectRooms,
 		rejectHandshakeRate, rejectAddressConns)
-	m.refused = curry(refused, wire.CodeBadFrame, wire.CodeRateLimited, wire.CodeUnavailable)
+	m.refused = curry(refused, wire.CodeBadFrame, wire.CodeRateLimited, wire.CodeUnavailable,
+		wire.CodeInvalidRoom, wire.CodeForbidden, wire.CodeTooManyRooms, wire.CodeTooManySubs,
+		wire.CodeAlreadySubscribed, wire.CodeNotSubscribed, wire.CodeTooBig)
 
 	m.registry.MustRegister(
 		m.connections, m.rooms, m.messagesIn, m.deliveries, m.pingTimeouts,
+		m.subscriptions, m.subs, m.unsubs, m.signals,
 		dropped, rejected, refused,
 		m.brokerConnected, m.brokerPublished, m.brokerReceived, m.brokerReconnects, m.brokerLag,
 		m.historyBytes, m.historyEvictions, m.brokerInvalid, m.brokerStreamsRemoved, m.brokerFeedResumes,

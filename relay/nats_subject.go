@@ -12,6 +12,9 @@ const (
 	roomSubjectPrefix = "chat.room."
 	roomStreamPrefix  = "CHAT_ROOM_"
 	presenceSubject   = "chat.presence"
+	// signalSubjectPrefix begins the subjects of rooms' signals
+	// (signal_nats.go): core NATS, outside every stream's subjects.
+	signalSubjectPrefix = "chat.signal."
 )
 
 // roomToken maps a room name onto one NATS subject token that is also valid
@@ -40,6 +43,9 @@ func roomToken(room string) string {
 
 // roomSubject is the subject a room's msgs are published on.
 func roomSubject(room string) string { return roomSubjectPrefix + roomToken(room) }
+
+// signalSubject is the subject a room's signals are published on.
+func signalSubject(room string) string { return signalSubjectPrefix + roomToken(room) }
 
 // roomStream is the name of the JetStream stream keeping a room's msgs.
 func roomStream(room string) string { return roomStreamPrefix + roomToken(room) }

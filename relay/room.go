@@ -17,8 +17,9 @@ type room struct {
 	name string
 	hub  *hub
 
-	mu      sync.Mutex
-	members []*member
+	mu sync.Mutex
+	// members are the subs of members here, in join order.
+	members []*sub
 	// elsewhere are the room's members connected to other relays, as
 	// presence reports them.
 	elsewhere []remotePeer
@@ -56,16 +57,17 @@ func newEpoch() string {
 // A member whose queue is full is dropped with 1013 and its leave is fanned
 // out in turn (in a crowd, flushed later), so one slow member never delays
 // the others. It returns how many objects were queued.
-func (r *room) fanOutLocked(frame []byte, except *member) (delivered int) {
-	var slow []*member // allocated only when someone is too slow
-	for _, m := range r.members {
-		if m == except {
+func (r *room) fanOutLocked(frame []byte, except *sub) (delivered int) {
+	out := newOutFrame(frame, r.name)
+	var slow []*sub // allocated only when someone is too slow
+	for _, s := range r.members {
+		if s == except {
 			continue
 		}
-		if m.offer(frame) {
+		if s.offer(out) {
 			delivered++
 		} else {
-			slow = append(slow, m)
+			slow = append(slow, s)
 		}
 	}
 	for i := 0; i < len(slow); i++ {
@@ -77,40 +79,48 @@ func (r *room) fanOutLocked(frame []byte, except *member) (delivered int) {
 			r.changedLocked()
 			continue
 		}
-		for _, m := range r.members {
-			if m.offer(gone.leaveFrame) {
+		leave := newOutFrame(gone.m.leaveFrame, r.name)
+		for _, s := range r.members {
+			if s.offer(leave) {
 				delivered++
 			} else {
-				slow = append(slow, m)
+				slow = append(slow, s)
 			}
 		}
 	}
 	return delivered
 }
 
-// offerLocked queues frame for m alone; when m's queue is full m is dropped
-// like any slow member and its leave fanned out. It returns how many
-// objects were queued.
-func (r *room) offerLocked(m *member, frame []byte) (delivered int) {
-	if m.offer(frame) {
+// offerLocked queues frame for s alone; when its member's queue is full the
+// member is dropped like any slow member and its leave fanned out. It
+// returns how many objects were queued.
+func (r *room) offerLocked(s *sub, frame []byte) (delivered int) {
+	if s.offer(newOutFrame(frame, r.name)) {
 		return 1
 	}
-	if !r.dropLocked(m, endSlowConsumer, dropSlowConsumer) {
+	if !r.dropLocked(s, endSlowConsumer, dropSlowConsumer) {
 		return 0
 	}
-	return r.announceLocked(m.leaveFrame, nil)
+	return r.announceLocked(s.m.leaveFrame, nil)
 }
 
-// dropLocked takes m out of the room, ends its connection with e and
-// tells other relays; the caller announces the leave here. It reports
-// whether m was still in the room. The member's session still calls
-// hub.leave, which settles the room.
-func (r *room) dropLocked(m *member, e ending, dropReason string) bool {
-	if !r.removeLocked(m) {
+// dropLocked takes s out of the room, ends its member's connection with e
+// and tells other relays; the caller announces the leave here. It reports
+// whether s was still in the room. The member's session still calls
+// hub.leave for each of its subs, which settles their rooms.
+//
+// A member in other rooms leaves them at once too, not when its connection
+// is closed (a write stuck on a dead peer takes up to -write-timeout): on
+// another goroutine, since no room's lock is taken under another's.
+func (r *room) dropLocked(s *sub, e ending, dropReason string) bool {
+	if !r.removeLocked(s) {
 		return false
 	}
-	m.kill(e, dropReason)
-	r.hub.presence.leave(r.name, m.id)
+	s.m.kill(e, dropReason)
+	r.hub.presence.leave(r.name, s.m.id)
+	if s.m.multi.Load() {
+		go r.hub.leaveAll(s.m)
+	}
 	return true
 }
 
@@ -122,13 +132,13 @@ func (r *room) dropAllLocked(e ending) {
 	}
 }
 
-// removeLocked takes m out of the room and reports whether it was in it.
-func (r *room) removeLocked(m *member) bool {
-	if !m.inRoom {
+// removeLocked takes s out of the room and reports whether it was in it.
+func (r *room) removeLocked(s *sub) bool {
+	if !s.inRoom {
 		return false
 	}
 	for i, other := range r.members {
-		if other == m {
+		if other == s {
 			// Keep join order: welcome lists peers in the order they came.
 			copy(r.members[i:], r.members[i+1:])
 			r.members[len(r.members)-1] = nil
@@ -136,7 +146,9 @@ func (r *room) removeLocked(m *member) bool {
 			break
 		}
 	}
-	m.inRoom = false
+	s.inRoom = false
+	s.held = nil
+	r.hub.metrics.subscriptions.Dec()
 	return true
 }
 
@@ -197,8 +209,8 @@ func (f *roomFeed) deliver(seq uint64, frame []byte) {
 // duplicate gets its original unless the feed has not delivered it here
 // yet (then it arrives live, once); a failure gets error unavailable.
 func (f *roomFeed) appended(p publication, res appendResult) {
-	m, _ := p.origin.(*member)
-	if m == nil {
+	s, _ := p.origin.(*sub)
+	if s == nil {
 		return
 	}
 	h := f.r.hub
@@ -207,13 +219,13 @@ func (f *roomFeed) appended(p publication, res appendResult) {
 		r := f.r
 		r.mu.Lock()
 		delivered := 0
-		if m.inRoom && res.seq <= r.lastSeq {
-			delivered = r.offerLocked(m, res.frame)
+		if s.inRoom && res.seq <= r.lastSeq {
+			delivered = r.offerLocked(s, res.frame)
 		}
 		r.mu.Unlock()
 		h.metrics.deliveries.Add(float64(delivered))
 	case appendFailed:
-		h.refuse(m, f.r, p.id)
+		h.refuse(s, p.id)
 	}
 }
 
@@ -228,14 +240,14 @@ type remotePeer struct {
 // order (by each relay's clock) to dst.
 func (r *room) peersLocked(dst []wire.Peer) []wire.Peer {
 	if len(r.elsewhere) == 0 {
-		for _, m := range r.members {
-			dst = append(dst, m.peer())
+		for _, s := range r.members {
+			dst = append(dst, s.peer())
 		}
 		return dst
 	}
 	all := make([]peerAt, 0, len(r.members)+len(r.elsewhere))
-	for _, m := range r.members {
-		all = append(all, peerAt{Peer: m.peer(), At: m.joinedAt})
+	for _, s := range r.members {
+		all = append(all, peerAt{Peer: s.peer(), At: s.joinedAt})
 	}
 	for _, rp := range r.elsewhere {
 		all = append(all, rp.peer)

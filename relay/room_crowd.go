@@ -54,7 +54,7 @@ func (r *room) crowdedLocked() bool {
 // announceLocked tells the room about a change of its members: frame to
 // every member but except, or, in a crowd, in the next flush. It returns
 // how many objects were queued.
-func (r *room) announceLocked(frame []byte, except *member) int {
+func (r *room) announceLocked(frame []byte, except *sub) int {
 	if r.crowd != nil {
 		r.changedLocked()
 		return 0
@@ -88,8 +88,9 @@ func (r *room) flushCrowd() {
 	if total <= limit {
 		r.crowd = nil
 	}
-	for _, m := range r.members {
-		m.offerPresence(frame)
+	out := newOutFrame(frame, r.name)
+	for _, s := range r.members {
+		s.offerPresence(out)
 	}
 	delivered := len(r.members)
 	r.mu.Unlock()
@@ -101,8 +102,8 @@ func (r *room) listLocked(limit int) []wire.Peer {
 	if len(r.elsewhere) == 0 {
 		n := min(limit, len(r.members))
 		list := make([]wire.Peer, n)
-		for i, m := range r.members[:n] {
-			list[i] = m.peer()
+		for i, s := range r.members[:n] {
+			list[i] = s.peer()
 		}
 		return list
 	}

@@ -217,7 +217,7 @@ func TestServer_Crowd_MetaConfirmedAtOnce(t *testing.T) {
 // TestMember_PresenceNotCountedAgainstQueue: presence frames queue beside
 // a member's msgs and never count toward -queue.
 func TestMember_PresenceNotCountedAgainstQueue(t *testing.T) {
-	m := newMember("a", "c", "", nil, 2, newMetrics()) // no writer: frames only queue
+	m := newMember("a", "c", nil, 2, newMetrics()) // no writer: frames only queue
 	for range 100 {
 		m.offerPresence([]byte(`{"type":"presence","count":1}`))
 	}

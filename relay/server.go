@@ -181,7 +181,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // admit creates and records the member of a new connection so that
 // Shutdown reaches it. It returns nil when the relay is shutting down.
-func (s *Server) admit(cid, name string, conn *websocket.Conn) *member {
+func (s *Server) admit(cid string, conn *websocket.Conn) *member {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
@@ -191,7 +191,7 @@ func (s *Server) admit(cid, name string, conn *websocket.Conn) *member {
 	for s.members[id] != nil { // a 64-bit collision among live connections: astronomically unlikely
 		id = newConnID()
 	}
-	m := newMember(id, cid, name, conn, s.cfg.Queue, s.metrics)
+	m := newMember(id, cid, conn, s.cfg.Queue, s.metrics)
 	s.members[id] = m
 	s.sessions.Add(1)
 	return m

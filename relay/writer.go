@@ -19,10 +19,8 @@ type output struct {
 	timeout time.Duration // bound of one write (WriteTimeout)
 }
 
-// startWriter lets the member's frames flow: the welcome and replay of
-// m.initial first, then what is queued. Until it is called frames only queue,
-// so that join can fill m.initial and register m while the member's first
-// writer has not started yet.
+// startWriter lets the member's queued frames flow, the first room's
+// welcome and replay first. Until it is called frames only queue.
 func (m *member) startWriter(out *output) {
 	m.mu.Lock()
 	m.out = out
@@ -51,8 +49,8 @@ func (m *member) wakeWriterLocked() (start bool) {
 }
 
 // write is the member's writer: the only goroutine writing data frames to
-// its connection while it runs, and at most one runs. It writes m.initial,
-// then batches of what is queued, and stops after writerLinger without work.
+// its connection while it runs, and at most one runs. It writes batches of
+// what is queued, and stops after writerLinger without work.
 // Once the member is killed it flushes what the ending asks for, closes the
 // connection and never stops being "the writer", so no other one starts.
 func (m *member) write() {
@@ -62,9 +60,6 @@ func (m *member) write() {
 		// when the reader notices the closed connection first.
 		onTimeout: func() { m.kill(endWriteTimeout, dropWriteTimeout) }}
 	var err error
-	if initial := m.takeInitial(); len(initial) > 0 {
-		err = w.writeAll(initial)
-	}
 	var linger *time.Timer
 	for err == nil {
 		// Checked first so that a dropped member gets no further frames even
@@ -105,15 +100,6 @@ func (m *member) write() {
 	close(m.closed)
 }
 
-// takeInitial returns the welcome and replay, once.
-func (m *member) takeInitial() [][]byte {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	initial := m.initial
-	m.initial = nil
-	return initial
-}
-
 // take returns every frame pending, oldest first, and leaves the queue
 // empty, reusing the previous batch's array.
 func (m *member) take() [][]byte {
@@ -122,7 +108,7 @@ func (m *member) take() [][]byte {
 	batch := m.pending
 	m.pending = m.spare
 	m.spare = nil
-	m.presencePending = 0
+	m.uncounted = 0
 	return batch
 }
 
@@ -155,7 +141,7 @@ func (m *member) idle(linger *time.Timer) bool {
 	}
 	m.writing = false
 	m.pending, m.spare = nil, nil
-	m.presencePending = 0
+	m.uncounted = 0
 	return false
 }
 

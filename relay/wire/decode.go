@@ -17,7 +17,8 @@ var null = json.RawMessage("null")
 
 // ParseClientFrame decodes one frame a client sent and checks it against the
 // contract: valid UTF-8, a single JSON object, a known client type, and for a
-// pub an ID of 1–MaxIDLen bytes.
+// pub an ID of 1–MaxIDLen bytes. A sub's room, since and epoch are the
+// relay's to check: its answer names the room.
 //
 // The returned Data never aliases frame and is compacted JSON (JSON null when
 // the frame carried no data), so it contains no '\n' and can be spliced into a
@@ -39,8 +40,13 @@ func ParseClientFrame(frame []byte) (ClientFrame, error) {
 		if !ValidID(f.ID) {
 			return ClientFrame{}, fmt.Errorf("%w: pub id must be 1-%d bytes", ErrBadFrame, MaxIDLen)
 		}
-	case TypeMeta:
+	case TypeMeta, TypeSignal:
 		f.ID = ""
+	case TypeSub, TypeUnsub:
+		// The relay checks room, since and epoch itself, so that its answer
+		// names the room.
+		f.ID, f.Data = "", nil
+		return f, nil
 	case TypePing:
 		f.ID, f.Data = "", nil
 		return f, nil

@@ -25,15 +25,35 @@ const (
 	// a room past the relay's presence limit (clients that do not know it
 	// ignore it, as they ignore every unknown type).
 	TypePresence = "presence"
+	// TypeSub and TypeUnsub extend chat.v1 compatibly (client to relay):
+	// join or leave one more room on the same connection.
+	TypeSub   = "sub"
+	TypeUnsub = "unsub"
+	// TypeSignal extends chat.v1 compatibly, both ways: an ephemeral
+	// object relayed to a room's other members, never stored.
+	TypeSignal = "signal"
 )
 
+// MaxSignalData bounds the data of a signal, in bytes of compact JSON:
+// signals are typing indicators and read marks, not messages.
+const MaxSignalData = 1024
+
 // ClientFrame is any frame a client sends: {"type":"pub","id":ID,"data":ANY},
-// {"type":"meta","data":ANY} or {"type":"ping"}. Data is kept raw because the
-// relay never interprets payloads.
+// {"type":"meta","data":ANY} or {"type":"ping"}, and with the extension
+// "many rooms" sub, unsub and signal. Data is kept raw because the relay
+// never interprets payloads.
 type ClientFrame struct {
-	Type string          `json:"type"`
+	Type string `json:"type"`
+	// Room names the room of a sub, unsub, pub, meta or signal; absent on
+	// a pub, meta or signal, the connection's first room (extension).
+	Room string          `json:"room,omitempty"`
 	ID   string          `json:"id,omitempty"`
 	Data json.RawMessage `json:"data,omitempty"`
+	// Since, Epoch and Token of a sub mean what since=, epoch= and token=
+	// mean on connect.
+	Since *uint64 `json:"since,omitempty"`
+	Epoch string  `json:"epoch,omitempty"`
+	Token string  `json:"token,omitempty"`
 }
 
 // Peer describes one member of a room. Name is set only when the member's
@@ -123,9 +143,23 @@ type Pong struct {
 // that carried one.
 type Error struct {
 	Type string `json:"type"` // TypeError
+	// Room is set on a connection that has sent sub, when the refused frame
+	// concerned a room (extension "many rooms").
+	Room string `json:"room,omitempty"`
 	Code string `json:"code"`
 	ID   string `json:"id,omitempty"`
 	Text string `json:"text"`
+}
+
+// Signal is an ephemeral object from another member of the room: never
+// stored, replayed or deduplicated, and without seq. Room is set on a
+// connection that has sent sub.
+type Signal struct {
+	Type string          `json:"type"` // TypeSignal
+	Room string          `json:"room,omitempty"`
+	Conn string          `json:"conn"`
+	CID  string          `json:"cid"`
+	Data json.RawMessage `json:"data"`
 }
 
 // ServerFrame is the union of every frame the relay sends, for clients that

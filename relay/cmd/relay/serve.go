@@ -73,6 +73,9 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	fs.Int64Var(&cfg.HistoryBytes, "history-bytes", relay.DefaultHistoryBytes, "bytes of every room's recovery window together, in memory; past it the oldest messages of the least recently active rooms are evicted")
 	fs.IntVar(&cfg.RoomHistoryBytes, "room-history-bytes", relay.DefaultRoomHistoryBytes, "bytes of one room's recovery window (with -nats: each room stream's MaxBytes)")
 	fs.IntVar(&cfg.MaxRooms, "max-rooms", relay.DefaultMaxRooms, "rooms held in memory; a handshake into one more gets HTTP 503 too many rooms")
+	fs.IntVar(&cfg.MaxSubs, "max-subs", relay.DefaultMaxSubs, "rooms one connection may be in, its first room included; one more sub gets error too_many_subs")
+	fs.Float64Var(&cfg.SignalRate, "signal-rate", relay.DefaultSignalRate, "sustained signal frames per second per connection; more get error rate_limited")
+	fs.IntVar(&cfg.SignalBurst, "signal-burst", relay.DefaultSignalBurst, "signal frames a connection may send at once")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	if err := parseFlags(fs, args, lookupEnv); err != nil {
