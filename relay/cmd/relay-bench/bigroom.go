@@ -275,6 +275,8 @@ func runBigroom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if storm && argvs == nil {
 		return errors.New("-storm needs -server: the tool restarts the servers itself")
 	}
+	// The servers' logs and this tool's progress share stderr.
+	stderr = &syncWriter{w: stderr}
 	res := bigroomResult{Command: "bigroom", URL: common.url, Relays: len(common.urls()), Server: servers,
 		DialConcurrency: common.dialConcurrency, Sources: common.sources, SettleSeconds: settle.Seconds(),
 		BackoffMinMS: backoffMin.Milliseconds(), BackoffMaxMS: backoffMax.Milliseconds()}
@@ -781,4 +783,17 @@ func fullJitter(base, ceiling time.Duration, attempt int) time.Duration {
 		ceiling = min(ceiling, base<<attempt)
 	}
 	return rand.N(ceiling) + time.Millisecond
+}
+
+// syncWriter serializes writes to w: a server's output is copied to it by
+// os/exec's goroutine unless w is a file.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
