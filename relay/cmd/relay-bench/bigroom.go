@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/url"
+	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +70,8 @@ Flags:
 // restart) measured.
 type bigroomPhase struct {
 	// Seconds is the time until every member was in: from the first dial
-	// for the fill, from the servers' restart for the storm.
+	// for the fill, from the start of the new server processes for the
+	// storm.
 	Seconds     float64 `json:"seconds"`
 	Expected    int64   `json:"expected"` // members that had to come in
 	In          int64   `json:"in"`       // members that came in
@@ -365,12 +367,16 @@ func runBigroom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		res.Storm = back
 		res.ShutdownSeconds = stopServers(procs).Seconds()
 		procs = nil
-		if procs, err = startServers(ctx, argvs, common.urls(), stderr); err != nil {
+		// Counted from the start of the new processes, which are not probed
+		// first: in the storm a probe's dial waits its turn behind thousands
+		// of members' and outlives startServer's bound on a busy machine.
+		// The members coming back are the proof the servers accept.
+		restarted := time.Now()
+		if procs, err = launchServers(argvs, stderr); err != nil {
 			return fmt.Errorf("restart: %w", err)
 		}
-		restarted := time.Now()
 		err = waitPhase(ctx, st.allBack, timeout, func() string {
-			return fmt.Sprintf("%d of %d back", st.back.Load(), back.Expected)
+			return fmt.Sprintf("%d of %d back%s", st.back.Load(), back.Expected, exitedText(procs))
 		})
 		back.Seconds = time.Since(restarted).Seconds()
 		back.AllIn = err == nil
@@ -497,18 +503,64 @@ func readRoomMemory(pids []int, before int64, n int, ph *bigroomPhase) error {
 	return nil
 }
 
-// startServers starts one server per argv, each waited for on its URL.
+// startServers starts one server per argv at once, as a deploy would, and
+// waits for each to accept on its URL. Started one after the other, the
+// first relays would take the whole storm while the last ones start.
 func startServers(ctx context.Context, argvs [][]string, urls []string, logs io.Writer) ([]*serverProcess, error) {
-	procs := make([]*serverProcess, 0, len(argvs))
+	procs := make([]*serverProcess, len(argvs))
+	errs := make([]error, len(argvs))
+	var wg sync.WaitGroup
 	for i, argv := range argvs {
-		p, err := startServer(ctx, argv, urls[i], logs)
-		if err != nil {
-			stopServers(procs)
-			return nil, err
+		wg.Go(func() {
+			start := time.Now()
+			if procs[i], errs[i] = startServer(ctx, argv, urls[i], logs); errs[i] == nil {
+				fmt.Fprintf(logs, "relay-bench: %s accepting %.2fs after its start\n", urls[i], time.Since(start).Seconds())
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		var started []*serverProcess
+		for _, p := range procs {
+			if p != nil {
+				started = append(started, p)
+			}
 		}
+		stopServers(started)
+		return nil, err
+	}
+	return procs, nil
+}
+
+// launchServers starts one server per argv and returns without waiting for
+// them to accept.
+func launchServers(argvs [][]string, logs io.Writer) ([]*serverProcess, error) {
+	procs := make([]*serverProcess, 0, len(argvs))
+	for _, argv := range argvs {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Stdout, cmd.Stderr = logs, logs
+		if err := cmd.Start(); err != nil {
+			stopServers(procs)
+			return nil, fmt.Errorf("start server: %w", err)
+		}
+		p := &serverProcess{cmd: cmd, exited: make(chan struct{})}
+		go func() { _ = cmd.Wait(); close(p.exited) }()
 		procs = append(procs, p)
 	}
 	return procs, nil
+}
+
+// exitedText names the servers that have exited, for a timeout's message.
+func exitedText(procs []*serverProcess) string {
+	var text string
+	for i, p := range procs {
+		select {
+		case <-p.exited:
+			text += fmt.Sprintf("; server %d exited: %v", i+1, p.cmd.ProcessState)
+		default:
+		}
+	}
+	return text
 }
 
 // stopServers stops every server at once, as a deploy would, and returns
