@@ -82,7 +82,8 @@ type bigroomPhase struct {
 	Drops     int64          `json:"drops"`
 	DropCodes map[string]int `json:"drop_codes,omitempty"`
 	// DropReasons holds one close reason per code, to tell a slow
-	// consumer from anything else that shares its code.
+	// consumer from anything else that shares its code ("none": the read
+	// error).
 	DropReasons map[string]string `json:"drop_reasons,omitempty"`
 	Published   uint64            `json:"published"`
 	PublishErrs int64             `json:"publish_errors"`
@@ -186,7 +187,9 @@ func (st *bigroomState) ended(gen int, err error) (reconnect bool) {
 	case st.phase == phaseRestart && gen == 0:
 		return true
 	}
-	code, reason := "none", ""
+	// Without a close frame, the error says what ended the connection (a
+	// reset, EOF): the relay ends a ping or write timeout that way.
+	code, reason := "none", fmt.Sprint(err)
 	var ce websocket.CloseError
 	if errors.As(err, &ce) {
 		code, reason = strconv.Itoa(int(ce.Code)), ce.Reason
@@ -660,6 +663,7 @@ type bigMember struct {
 	got        atomic.Uint64 // distinct messages of member 0
 	duplicates atomic.Int64
 	count      atomic.Int64 // the room's size as last heard
+	lastPing   atomic.Int64 // Unix ns of the current connection's last ping, 0 before the first
 }
 
 // run connects (the first dial holds a slot of firstDials, so the fill goes
@@ -691,6 +695,11 @@ func (m *bigMember) run(ctx context.Context, firstDials chan struct{}) {
 		m.state.in(gen)
 		stop := context.AfterFunc(ctx, func() { _ = conn.CloseNow() })
 		err = m.read(conn)
+		if ping := m.lastPing.Load(); ping != 0 && websocket.CloseStatus(err) == -1 {
+			// coder/websocket closes a connection whose pong takes over 5 s
+			// to go out: on a starved machine, the tool's own doing.
+			err = fmt.Errorf("%w (the last ping came %v before)", err, time.Since(time.Unix(0, ping)).Round(100*time.Millisecond))
+		}
 		stop()
 		_ = conn.CloseNow()
 		if !m.state.ended(gen, err) { // only a first connection lost to the restart comes back
@@ -715,7 +724,12 @@ func (m *bigMember) dial(ctx context.Context) (*websocket.Conn, error) {
 		u += "&epoch=" + url.QueryEscape(m.epoch)
 	}
 	client := m.dialer.clients[m.index%len(m.dialer.clients)]
-	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: client, Subprotocols: []string{wire.Subprotocol}})
+	m.lastPing.Store(0)
+	conn, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: client, Subprotocols: []string{wire.Subprotocol},
+		OnPingReceived: func(context.Context, []byte) bool {
+			m.lastPing.Store(time.Now().UnixNano())
+			return true
+		}})
 	if err != nil {
 		if resp != nil {
 			return nil, fmt.Errorf("dial: HTTP %d: %w", resp.StatusCode, err)
