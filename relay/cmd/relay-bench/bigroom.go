@@ -77,6 +77,9 @@ type bigroomPhase struct {
 	In          int64   `json:"in"`       // members that came in
 	AllIn       bool    `json:"all_in"`
 	FailedDials int64   `json:"failed_dials"`
+	// LateWelcomes are failed dials whose welcome came as the dial timeout
+	// (-dial-timeout) expired: the handshakes queued that long.
+	LateWelcomes int64 `json:"late_welcomes"`
 	// Drops are members the server closed during this phase, by close
 	// code ("none": the connection ended without a close frame).
 	Drops     int64          `json:"drops"`
@@ -144,13 +147,16 @@ type bigroomState struct {
 	back        atomic.Int64 // connections again after the restart
 	backWanted  atomic.Int64 // members in the room when it restarted
 	failedDials [2]atomic.Int64
-	errorFrames atomic.Int64
-	bytes       atomic.Int64
-	published   atomic.Uint64 // messages member 0 got through
-	allUp       chan struct{}
-	allBack     chan struct{}
-	upOnce      sync.Once
-	backOnce    sync.Once
+	// lateWelcomes are failed dials whose welcome arrived just as the
+	// dial timeout expired.
+	lateWelcomes [2]atomic.Int64
+	errorFrames  atomic.Int64
+	bytes        atomic.Int64
+	published    atomic.Uint64 // messages member 0 got through
+	allUp        chan struct{}
+	allBack      chan struct{}
+	upOnce       sync.Once
+	backOnce     sync.Once
 }
 
 func newBigroomState(n int) *bigroomState {
@@ -397,10 +403,12 @@ func runBigroom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	res.BytesPerMember = float64(st.bytes.Load()) / float64(n)
 	fill.FailedDials = st.failedDials[0].Load()
+	fill.LateWelcomes = st.lateWelcomes[0].Load()
 	fill.Drops = st.dropCount[0].Load()
 	fill.DropCodes, fill.DropReasons = st.dropTables(0)
 	if res.Storm != nil {
 		res.Storm.FailedDials = st.failedDials[1].Load()
+		res.Storm.LateWelcomes = st.lateWelcomes[1].Load()
 		res.Storm.Drops = st.dropCount[1].Load()
 		res.Storm.DropCodes, res.Storm.DropReasons = st.dropTables(1)
 	}
@@ -615,7 +623,7 @@ func phaseText(w io.Writer, name string, p bigroomPhase, memory bool) {
 	} else {
 		fmt.Fprintf(w, "  %-6s NOT %-7s %d of %d after %.2fs\n", name, verb, p.In, p.Expected, p.Seconds)
 	}
-	fmt.Fprintf(w, "         failed dials %d, drops %d%s\n", p.FailedDials, p.Drops, codesText(p.DropCodes, p.DropReasons))
+	fmt.Fprintf(w, "         failed dials %d (%d welcomes late), drops %d%s\n", p.FailedDials, p.LateWelcomes, p.Drops, codesText(p.DropCodes, p.DropReasons))
 	fmt.Fprintf(w, "         published %d (errors %d), members missing some %d, duplicates %d, error frames %d\n",
 		p.Published, p.PublishErrs, p.Missed, p.Duplicates, p.ErrorFrames)
 	fmt.Fprintf(w, "         presence count right at %d members\n", p.PresenceAgreed)
@@ -659,6 +667,7 @@ type bigMember struct {
 	seq   uint64
 	epoch string
 	next  uint64
+	gen   int // 0: the first connection, 1: after the restart
 
 	got        atomic.Uint64 // distinct messages of member 0
 	duplicates atomic.Int64
@@ -675,15 +684,16 @@ func (m *bigMember) run(ctx context.Context, firstDials chan struct{}) {
 	case <-ctx.Done():
 		return
 	}
-	first, gen, attempt := true, 0, 0
+	first, attempt := true, 0
 	for ctx.Err() == nil {
+		dialStart := time.Now()
 		conn, err := m.dial(ctx)
 		if first {
 			<-firstDials
 			first = false
 		}
 		if err != nil {
-			m.state.failedDials[gen].Add(1)
+			m.state.failedDials[m.gen].Add(1)
 			attempt++
 			if !sleepCtx(ctx, fullJitter(m.backoffMin, m.backoffMax, attempt)) {
 				return
@@ -692,25 +702,36 @@ func (m *bigMember) run(ctx context.Context, firstDials chan struct{}) {
 		}
 		attempt = 0
 		m.conn.Store(conn)
-		m.state.in(gen)
+		m.state.in(m.gen)
+		connected := time.Now()
 		stop := context.AfterFunc(ctx, func() { _ = conn.CloseNow() })
 		err = m.read(conn)
-		if ping := m.lastPing.Load(); ping != 0 && websocket.CloseStatus(err) == -1 {
-			// coder/websocket closes a connection whose pong takes over 5 s
-			// to go out: on a starved machine, the tool's own doing.
-			err = fmt.Errorf("%w (the last ping came %v before)", err, time.Since(time.Unix(0, ping)).Round(100*time.Millisecond))
+		if websocket.CloseStatus(err) == -1 {
+			// Without a close frame, when it ended tells who ended it: a
+			// ping unanswered, a write stuck, or something at the handshake.
+			err = fmt.Errorf("%w (dialed in %v, then %v connected%s)", err, connected.Sub(dialStart).Round(time.Millisecond),
+				time.Since(connected).Round(time.Millisecond), m.pingText())
 		}
 		stop()
 		_ = conn.CloseNow()
-		if !m.state.ended(gen, err) { // only a first connection lost to the restart comes back
+		if !m.state.ended(m.gen, err) { // only a first connection lost to the restart comes back
 			m.out.Store(true)
 			return
 		}
-		gen = 1
+		m.gen = 1
 		if !sleepCtx(ctx, fullJitter(m.backoffMin, m.backoffMax, 0)) {
 			return
 		}
 	}
+}
+
+// pingText says when the current connection's last ping came, if one did.
+func (m *bigMember) pingText() string {
+	ping := m.lastPing.Load()
+	if ping == 0 {
+		return ", no ping"
+	}
+	return fmt.Sprintf(", the last ping %v before", time.Since(time.Unix(0, ping)).Round(time.Millisecond))
 }
 
 // dial opens one connection as the PWA does (since=0 the first time, then
@@ -741,6 +762,15 @@ func (m *bigMember) dial(ctx context.Context) (*websocket.Conn, error) {
 	if err != nil {
 		_ = conn.CloseNow()
 		return nil, fmt.Errorf("wait for welcome: %w", err)
+	}
+	if ctx.Err() != nil {
+		// The welcome came as the dial timeout expired: coder/websocket
+		// closes the connection on the read's context even when the read
+		// itself got through, so the next read would fail at once and the
+		// member would look dropped by the server. It is a late dial.
+		m.state.lateWelcomes[m.gen].Add(1)
+		_ = conn.CloseNow()
+		return nil, fmt.Errorf("welcome after the dial timeout: %w", ctx.Err())
 	}
 	m.state.bytes.Add(int64(len(frame)))
 	first := true
