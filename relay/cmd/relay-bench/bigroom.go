@@ -465,12 +465,14 @@ hold:
 		select {
 		case <-poll.C:
 		case <-deadline.C:
-			return countRoom(st, members, gen, ph)
+			countRoom(st, members, gen, ph)
+			return nil
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	return countRoom(st, members, gen, ph)
+	countRoom(st, members, gen, ph)
+	return nil
 }
 
 // missing counts the members still in that lack one of the first
@@ -485,7 +487,7 @@ func missing(members []*bigMember, published uint64) (n int64) {
 }
 
 // countRoom fills ph with what the members saw.
-func countRoom(st *bigroomState, members []*bigMember, gen int, ph *bigroomPhase) error {
+func countRoom(st *bigroomState, members []*bigMember, gen int, ph *bigroomPhase) {
 	ph.Missed = missing(members, ph.Published)
 	in := st.n - st.dropCount[0].Load()
 	if gen == 1 {
@@ -498,7 +500,6 @@ func countRoom(st *bigroomState, members []*bigMember, gen int, ph *bigroomPhase
 		}
 	}
 	ph.ErrorFrames = st.errorFrames.Load()
-	return nil
 }
 
 // readRoomMemory reads the servers' RSS into ph.
