@@ -11,6 +11,7 @@
 //	relay-bench fanout -url ws://127.0.0.1:8080/ws -pid PID -subs 1000 -pubs 4 -duration 10s
 //	relay-bench rooms  -url ws://127.0.0.1:8080/ws -pid PID -rooms 500 -members 10 -duration 10s
 //	relay-bench abuse  -url ws://127.0.0.1:8080/ws -pid PID
+//	relay-bench bigroom -url ws://127.0.0.1:8080/ws -pid PID -n 10000
 //	relay-bench storm  -url ws://127.0.0.1:8080/ws -server "relay -addr 127.0.0.1:8080 -max-conns 30000 -max-conns-per-ip 0 -handshakes-per-ip 0" -n 15000
 //
 // Every connection comes from 127.0.0.1, which the relay's per-address
@@ -40,6 +41,7 @@ Commands:
   rooms    many rooms of k members, one publisher each: the same report as fanout
   storm    N clients, then restart the server: time until all are back, peak RSS
   abuse    the attacks of an anonymous client: flood, many rooms, slow headers
+  bigroom  N members in ONE room: fill time, drops, RSS per member; -storm restarts the server
 
 Run relay-bench COMMAND -h for the flags of a command. With -proto chat (the
 default) the tool speaks chat.v1 (relay/PROTOCOL.md); with -proto socketio,
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runStorm(ctx, args[1:], stdout, stderr)
 	case "abuse":
 		err = runAbuse(ctx, args[1:], stdout, stderr)
+	case "bigroom":
+		err = runBigroom(ctx, args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "relay-bench: unknown command %q\n\n%s", args[0], usage)
 		return 2
