@@ -107,6 +107,8 @@ type Client struct {
 	// the whole room (see PROTOCOL.md, "Big rooms").
 	people       int
 	pendingJoins map[string]func() bool
+	typingOut    *typingSender // when I say I am typing (typing.go)
+	typing       *typists      // who else is typing
 
 	// Private rooms (private_client.go); a plain room has plainPayload,
 	// name == room and no signer.
@@ -149,6 +151,7 @@ func New(o Options) *Client {
 	if c.clock == nil {
 		c.clock = realClock{}
 	}
+	c.typingOut, c.typing = newTypingSender(c.clock), newTypists(c.clock)
 	c.outbox = loadOutbox(c.store, c.room)
 	c.dialIDLocked() // sets c.cid to what the first connection will use
 	if c.nick == "" {
@@ -213,6 +216,7 @@ func (c *Client) View() View {
 		MaxText: c.maxTextLocked(),
 
 		RoomID:        c.room,
+		Typing:        c.typing.text(),
 		Private:       c.private,
 		SafetyCode:    SafetyCode(c.signer),
 		Undecryptable: undecryptable,
@@ -260,6 +264,7 @@ func (c *Client) queueUnlock(text string, ref *refData) error {
 	// A failed write (quota) still leaves the message queued in this tab,
 	// and Flush and every later change try to write it again.
 	c.changeOutboxLocked(addEntry(e))
+	c.typingOut.sent()
 	if c.sess != nil {
 		c.sess.wakeWriter()
 	}

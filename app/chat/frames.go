@@ -55,7 +55,11 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame, o openedFra
 	case wire.TypePresence:
 		c.handlePresenceLocked(f, o.peers)
 	case wire.TypeError:
-		c.handleErrorLocked(f)
+		if !handleProbeAnswerLocked(s, f) {
+			c.handleErrorLocked(f)
+		}
+	case wire.TypeSignal:
+		c.handleSignalLocked(f)
 	}
 	// pong needs nothing beyond proving the link alive.
 }
@@ -84,6 +88,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame, metas []op
 		c.addSystemLine(LineGap, "some messages may be missing")
 	}
 	s.metaDue = true
+	s.room, s.probeDue = f.Room, f.Room != ""
 	s.wakeWriter()
 }
 
@@ -92,6 +97,7 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 		c.lastSeq = f.Seq
 		c.markHistoryDirty()
 	}
+	c.typing.posted(f.CID)
 	key := messageKey(f.CID, f.ID)
 	// In a private room my cid alone proves nothing (anyone may claim it):
 	// only my signature makes a message mine.

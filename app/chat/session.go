@@ -27,6 +27,10 @@ type session struct {
 	welcomedAt time.Time // when the welcome arrived, for DefaultStableLink
 	ended      bool      // late frames and timers of an ended session are ignored
 	metaDue    bool      // announce my nick
+	room       string    // the relay's room id, from the welcome
+	probeDue   bool      // ask whether the relay relays signals (typing_client.go)
+	signals    bool      // it does
+	typingDue  *typingData
 	pingDue    bool
 	owner      bool // holds the outbox lock: this connection sends the outbox
 	// releaseLock gives the outbox lock back; nil when not held.
@@ -191,6 +195,13 @@ func (c *Client) nextFrame(s *session) (frame []byte, written func()) {
 	case s.metaDue:
 		s.metaDue = false
 		return c.payload.metaFrame(c.nick), nil
+	case s.probeDue:
+		s.probeDue = false
+		return signalProbe(s.room), nil
+	case s.typingDue != nil:
+		d := *s.typingDue
+		s.typingDue = nil
+		return signalFrame(d), nil
 	case c.clock.Now().Before(c.holdUntil):
 		return nil, nil
 	case !s.owner:

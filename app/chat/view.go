@@ -59,6 +59,7 @@ type View struct {
 	People  int       // how many are in the room, me included (≥ len(Members))
 	Unread  int       // messages from others that arrived while hidden
 	MaxText int       // the largest text (bytes) Send accepts right now
+	Typing  string    // "Ada is typing…", "" when nobody is
 
 	// RoomID is the relay's room id: Room in a plain room, derived from the
 	// key in a private one.

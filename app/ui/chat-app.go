@@ -125,6 +125,7 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	ctx.Handle(actionDeleteMessage, c.onFailedMessage)
 	ctx.Handle(actionHideText, c.onHideText)
 	ctx.Handle(actionSend, c.onSend)
+	ctx.Handle(actionDraft, c.onDraft)
 	ctx.Handle(actionTogglePanel, c.onTogglePanel)
 	ctx.Handle(actionRetryNow, func(ctx app.Context, a app.Action) { c.retryNow() })
 	ctx.Handle(actionSetNick, c.onSetNick)
@@ -398,6 +399,15 @@ func (c *ChatApp) onSend(ctx app.Context, a app.Action) {
 	c.sendsAnswered++
 }
 
+// onDraft tells the room I am typing. Nothing on screen changes: no render
+// of the whole app per keystroke.
+func (c *ChatApp) onDraft(ctx app.Context, a app.Action) {
+	ctx.PreventUpdate()
+	if draft, ok := a.Value.(string); ok && c.session != nil {
+		c.session.client.DraftChanged(draft)
+	}
+}
+
 func (c *ChatApp) onSetNick(ctx app.Context, a app.Action) {
 	nick, _ := a.Value.(string)
 	c.nickErr = ""
@@ -539,7 +549,7 @@ func (c *ChatApp) Render() app.UI {
 			NickError: c.nickErr, RelayError: c.relayErr,
 		},
 		&Conversation{
-			Room: room, Lines: v.Lines, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
+			Room: room, Lines: v.Lines, Typing: v.Typing, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
 			SendsAnswered: c.sendsAnswered, SendError: c.sendErr, ComposeMode: c.compose.banner,
 		},
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(

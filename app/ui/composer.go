@@ -40,6 +40,10 @@ type Composer struct {
 // go-app can compare the composer and skip its re-render.
 const actionSend = "chat/send"
 
+// actionDraft carries the draft (a string) after every edit, for the typing
+// indicator (chat.Client.DraftChanged).
+const actionDraft = "chat/draft"
+
 // OnInit starts with the answers given before it existed applied.
 func (c *Composer) OnInit() { c.answered = c.Answered }
 
@@ -131,7 +135,9 @@ func (c *Composer) onSubmit(ctx app.Context, e app.Event) {
 }
 
 func (c *Composer) onInput(ctx app.Context, e app.Event) {
-	used := len(ctx.JSSrc().Get("value").String())
+	draft := ctx.JSSrc().Get("value").String()
+	ctx.NewActionWithValue(actionDraft, draft)
+	used := len(draft)
 	wasCounting := c.showCounter()
 	c.used = used
 	if c.errText == "" && wasCounting == c.showCounter() && !c.showCounter() {

@@ -15,6 +15,8 @@ type Conversation struct {
 	// Room is the room's name; Lines its conversation, oldest first.
 	Room  string
 	Lines []chat.Line
+	// Typing is who else is typing ("Ada is typing…"), "" for nobody.
+	Typing string
 	// MaxText is the largest text the client accepts, for the composer.
 	MaxText int
 	// State and Detail say why the room is blocked (StateDenied,
@@ -28,12 +30,14 @@ type Conversation struct {
 	ComposeMode string
 }
 
-// Render draws the conversation. The blocked notice comes last: go-app diffs
+// Render draws the conversation. The blocked notice comes last and the
+// typing line is always there, empty when nobody types: go-app diffs
 // children by position.
 func (c *Conversation) Render() app.UI {
 	blocked := c.State == chat.StateDenied || c.State == chat.StateInvalid
 	return app.Main().Class("chat").Body(
 		&MessageList{Room: c.Room, Lines: c.Lines},
+		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(c.Typing),
 		&Composer{Room: c.Room, MaxText: c.MaxText, Disabled: blocked, Answered: c.SendsAnswered, Error: c.SendError, Mode: c.ComposeMode},
 		app.If(blocked, func() app.UI { return blockedNotice(chat.View{State: c.State, Detail: c.Detail}) }),
 	)

@@ -33,7 +33,7 @@ func TestComponents_NoFunctionFields(t *testing.T) {
 // Conversation, each drawn from the values ChatApp hands over.
 func TestLayout_ThreeComponents(t *testing.T) {
 	bar := &Topbar{Room: "lobby", Private: true, State: chat.StateOffline, RetryAt: time.Unix(10, 0), Now: time.Unix(7, 0), Members: 3, Panel: panelPeople}
-	conv := &Conversation{Room: "lobby", State: chat.StateDenied, Detail: "no token"}
+	conv := &Conversation{Room: "lobby", State: chat.StateDenied, Detail: "no token", Typing: "Ada is typing…"}
 	side := &Sidebar{Nick: "calm-fox", NickError: "taken"}
 	engine := app.NewTestEngine()
 	root := app.Div().Body(bar, side, conv)
@@ -53,7 +53,9 @@ func TestLayout_ThreeComponents(t *testing.T) {
 		{"retry now while offline", app.Text("Retry"), bar, []int{0, 2, 2, 0}},
 		{"the sidebar", app.Aside().ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings"), side, []int{0}},
 		{"the conversation", app.Main().Class("chat"), conv, []int{0}},
-		{"why the room is blocked", app.Text("Access denied"), conv, []int{0, 2, 0, 0}},
+		{"who is typing", app.P().ID("typing").Class("typing").Aria("live", "polite"), conv, []int{0, 1}},
+		{"the typing line", app.Text("Ada is typing…"), conv, []int{0, 1, 0}},
+		{"why the room is blocked", app.Text("Access denied"), conv, []int{0, 3, 0, 0}},
 	}
 	for _, c := range checks {
 		if err := app.Match(c.want, c.compo, c.path...); err != nil {
