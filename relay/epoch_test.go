@@ -13,7 +13,7 @@ func epochOf(t *testing.T, tr *testRelay, room, cid string) string {
 	t.Helper()
 	c := tr.dial(t, query(room, cid))
 	w := c.expect(wire.TypeWelcome)
-	c.leave()
+	tr.leaveFrom(t, c)
 	if !wire.ValidEpoch(w.Epoch) || len(w.Epoch) != 16 {
 		t.Fatalf("welcome epoch %q, want 16 hex digits", w.Epoch)
 	}

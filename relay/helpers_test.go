@@ -151,6 +151,26 @@ func (c *testClient) leave() {
 	<-c.done
 }
 
+// leaveFrom is leave, then waits until tr has taken the connection out of
+// its rooms. The relay announces a leave while its writer already sends the
+// close frame, so the client's close can finish first, and a connection
+// dialled right after could still read that leave.
+func (tr *testRelay) leaveFrom(t *testing.T, c *testClient) {
+	t.Helper()
+	before := tr.active.Load()
+	c.leave()
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(waitTimeout)
+	for tr.active.Load() >= before {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("the relay still holds %d connections after one of %d left", tr.active.Load(), before)
+		}
+	}
+}
+
 // send writes one frame, given as a JSON string or a value to encode.
 func (c *testClient) send(frame any) {
 	c.t.Helper()

@@ -19,7 +19,7 @@ func fillRoom(t *testing.T, tr *testRelay, room string, n int) {
 		c.pub(fmt.Sprintf("f%d", i), i)
 		c.skipTo(wire.TypeMsg)
 	}
-	c.leave()
+	tr.leaveFrom(t, c)
 }
 
 func TestServer_Since_ReplayAndRecovered(t *testing.T) {
