@@ -134,14 +134,3 @@ func typedBefore(a, b *typist) bool {
 	}
 	return a.nick < b.nick
 }
-
-// nextChange is when text changes unless a signal comes first, so that
-// the UI re-renders then; ok is false when nobody types.
-func (t *typists) nextChange() (at time.Time, ok bool) {
-	for _, x := range t.by {
-		if !ok || x.until.Before(at) {
-			at, ok = x.until, true
-		}
-	}
-	return at, ok
-}
