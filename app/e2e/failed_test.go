@@ -55,6 +55,10 @@ func TestFailed_TooLargeForRelayShowsRetryDeleteAndOthersFlow(t *testing.T) {
 		`() => document.querySelectorAll('#messages li.msg[data-status="failed"]').length === 1`)
 	alice.send("and later")
 	carol.waitMessages(waitTimeout, []string{"short after the long one", "and later"})
+	// Delivered lines go before failed ones: once "and later" is delivered
+	// on Alice's screen the failed line has moved for the last time, and
+	// its Delete button is not rebuilt under the click.
+	alice.waitMessages(waitTimeout, []string{"and later"}, "delivered")
 	if s := alice.State(); s != "online" {
 		t.Errorf("Alice's page is %q after the failed message; want online", s)
 	}
