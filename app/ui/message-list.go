@@ -115,8 +115,10 @@ func (l *MessageList) OnMount(ctx app.Context) {
 // showOlder shows renderGrow more lines above the first rendered one, or,
 // with a key, every line from that one on and then scrolls to it. What the
 // person sees stays where it is: go-app reuses rows by position, which
-// would defeat the browser's own scroll anchoring, so the distance from
-// the bottom is kept by hand.
+// would defeat the browser's own scroll anchoring, so the line that was
+// first is put back where it was on screen by hand (by its key: after the
+// render another row node shows it). Lines appended below meanwhile do not
+// move it.
 func (l *MessageList) showOlder(ctx app.Context, key string) {
 	to, ok := olderStart(l.Lines, l.anchor, key)
 	if !ok {
@@ -126,17 +128,15 @@ func (l *MessageList) showOlder(ctx app.Context, key string) {
 		}
 		return
 	}
-	fromBottom := 0
 	scroller := app.Window().GetElementByID("scroller")
-	if scroller.Truthy() {
-		fromBottom = scroller.Get("scrollHeight").Int() - scroller.Get("scrollTop").Int()
-	}
+	kept := l.anchor
+	before, measured := lineTop(scroller, kept)
 	l.least = len(l.Lines) - to
 	l.anchor = l.Lines[to].Key
 	ctx.Update()
 	ctx.Defer(func(ctx app.Context) {
-		if scroller.Truthy() {
-			scroller.Set("scrollTop", scroller.Get("scrollHeight").Int()-fromBottom)
+		if after, ok := lineTop(scroller, kept); ok && measured {
+			scroller.Set("scrollTop", scroller.Get("scrollTop").Float()+after-before)
 		}
 		if key != "" {
 			jumpTo(key)
@@ -144,6 +144,21 @@ func (l *MessageList) showOlder(ctx app.Context, key string) {
 		l.growing.Store(false)
 		l.growIfShort(ctx)
 	})
+}
+
+// lineTop returns where the row of the line with key is on screen (its
+// top, in CSS pixels), if it is rendered.
+func lineTop(scroller app.Value, key string) (float64, bool) {
+	if !scroller.Truthy() {
+		return 0, false
+	}
+	rows := scroller.Call("querySelectorAll", "li[data-key]")
+	for i := range rows.Length() {
+		if row := rows.Index(i); row.Get("dataset").Get("key").String() == key {
+			return row.Call("getBoundingClientRect").Get("top").Float(), true
+		}
+	}
+	return 0, false
 }
 
 // growIfShort shows older lines while the rendered ones leave the top of
