@@ -99,12 +99,7 @@ const deletedText = "message deleted"
 
 // jumpTo scrolls the message line with key into view, if it is shown.
 func jumpTo(key string) {
-	items := app.Window().Get("document").Call("querySelectorAll", "li.msg")
-	for i := range items.Length() {
-		item := items.Index(i)
-		if item.Get("dataset").Get("key").String() == key {
-			item.Call("scrollIntoView", map[string]any{"block": "center"})
-			return
-		}
+	if row, ok := renderedRow(key); ok {
+		row.Call("scrollIntoView", map[string]any{"block": "center"})
 	}
 }

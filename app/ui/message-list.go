@@ -128,14 +128,14 @@ func (l *MessageList) showOlder(ctx app.Context, key string) {
 		}
 		return
 	}
-	scroller := app.Window().GetElementByID("scroller")
 	kept := l.anchor
-	before, measured := lineTop(scroller, kept)
+	before, measured := lineTop(kept)
 	l.least = len(l.Lines) - to
 	l.anchor = l.Lines[to].Key
 	ctx.Update()
 	ctx.Defer(func(ctx app.Context) {
-		if after, ok := lineTop(scroller, kept); ok && measured {
+		if after, ok := lineTop(kept); ok && measured {
+			scroller := app.Window().GetElementByID("scroller")
 			scroller.Set("scrollTop", scroller.Get("scrollTop").Float()+after-before)
 		}
 		if key != "" {
@@ -148,17 +148,25 @@ func (l *MessageList) showOlder(ctx app.Context, key string) {
 
 // lineTop returns where the row of the line with key is on screen (its
 // top, in CSS pixels), if it is rendered.
-func lineTop(scroller app.Value, key string) (float64, bool) {
-	if !scroller.Truthy() {
+func lineTop(key string) (float64, bool) {
+	row, ok := renderedRow(key)
+	if !ok {
 		return 0, false
 	}
-	rows := scroller.Call("querySelectorAll", "li[data-key]")
+	return row.Call("getBoundingClientRect").Get("top").Float(), true
+}
+
+// renderedRow returns the list's row of the line with key, if it is
+// rendered. Keys are compared, not put in a selector: another client's
+// message id may hold any character.
+func renderedRow(key string) (app.Value, bool) {
+	rows := app.Window().Get("document").Call("querySelectorAll", "#messages li[data-key]")
 	for i := range rows.Length() {
 		if row := rows.Index(i); row.Get("dataset").Get("key").String() == key {
-			return row.Call("getBoundingClientRect").Get("top").Float(), true
+			return row, true
 		}
 	}
-	return 0, false
+	return nil, false
 }
 
 // growIfShort shows older lines while the rendered ones leave the top of
