@@ -12,8 +12,10 @@ import (
 // PrefsKey is the Store key of the persisted Prefs.
 const PrefsKey = "chat.prefs"
 
-// MaxRecentRooms is how many rooms Prefs.Recent remembers.
-const MaxRecentRooms = 10
+// MaxRecentRooms is how many rooms Prefs.Recent remembers: every one of
+// them is kept live (rooms.go), so it is also the number of rooms a page
+// joins on its connection.
+const MaxRecentRooms = 16
 
 // cidLength is the length of a generated client id: 22 characters of a
 // 64-letter alphabet carry 132 bits, enough that two browsers never collide.
@@ -32,6 +34,8 @@ type Prefs struct {
 	// HideText keeps message text out of notifications (a locked screen
 	// shows them to anyone): only who wrote in which room.
 	HideText bool `json:"hide_text,omitempty"`
+	// Muted rooms notify only when someone mentions me (rooms.go).
+	Muted []string `json:"muted,omitempty"`
 }
 
 // LoadPrefs reads the Prefs from s. On first start (or when the stored value

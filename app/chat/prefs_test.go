@@ -61,12 +61,17 @@ func TestLoadPrefs_RepairsCorruptValue(t *testing.T) {
 
 func TestPrefs_VisitMostRecentFirstDedupedBounded(t *testing.T) {
 	var p Prefs
-	for i := range 12 {
+	for i := range MaxRecentRooms + 2 {
 		p.Visit(fmt.Sprint("room", i))
 	}
 	p.Visit("room5")
 	p.Visit("not valid!")
-	want := []string{"room5", "room11", "room10", "room9", "room8", "room7", "room6", "room4", "room3", "room2"}
+	want := []string{"room5"}
+	for i := MaxRecentRooms + 1; len(want) < MaxRecentRooms; i-- {
+		if i != 5 {
+			want = append(want, fmt.Sprint("room", i))
+		}
+	}
 	if !slices.Equal(p.Recent, want) {
 		t.Fatalf("recent %v, want %v", p.Recent, want)
 	}

@@ -59,11 +59,7 @@ func SavePrivateRoom(s Store, p PrivateRoom) error {
 // room with relay room id id: its key, its history and its outbox. The
 // caller also drops it from Prefs.Recent.
 func ForgetPrivateRoom(s Store, id string) error {
-	s.Delete(historyKey(id))
-	s.Delete(outboxKey(id))
-	if rooms, ok := loadRooms(s); ok {
-		_ = saveRooms(s, slices.DeleteFunc(rooms, func(r string) bool { return r == id })) // a stale entry only costs a lookup
-	}
+	ForgetRoom(s, id)
 	rooms := slices.DeleteFunc(LoadPrivateRooms(s), func(r PrivateRoom) bool { return r.RoomID() == id })
 	return savePrivateRooms(s, rooms)
 }

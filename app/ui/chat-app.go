@@ -42,14 +42,19 @@ type ChatApp struct {
 	// deployer's (RelaysEnv), else the relay at the page's own origin.
 	defaultRelays []string
 
-	session *session
-	view    chat.View
+	// sessions are the live rooms by relay room id (live-rooms.go), all on
+	// transport's one connection per relay; session is the open one.
+	sessions  map[string]*session
+	transport *chat.SharedTransport
+	session   *session
+	view      chat.View
 	now     time.Time // the clock the retry countdown is drawn at
 	ticking bool      // a countdown tick is scheduled
 
-	hidden   bool
-	title    string
-	notifier notifier
+	hidden bool
+	title  string
+	// liveStarted: the recent rooms were started (after the first room).
+	liveStarted bool
 
 	panel  string
 	notice string         // a message about the app itself (not the chat)
@@ -150,22 +155,34 @@ func (c *ChatApp) onFailedMessage(ctx app.Context, a app.Action) {
 }
 
 // storeChanged follows what another tab or window stored: new prefs (a
-// token, a room, the nickname) and the open room's outbox and history.
+// token, a room, the nickname, a mute) and the live rooms' outboxes and
+// histories.
 func (c *ChatApp) storeChanged(ctx app.Context, key string) {
 	if key == "" || key == chat.PrefsKey {
 		c.prefs = chat.LoadPrefs(c.store, nil)
-		// A token stored elsewhere for the open room (say, after "access
-		// denied" here) reconnects with it.
-		if c.session != nil && c.session.token != c.prefs.Tokens[c.session.room] {
-			c.openRoom(ctx, c.session.room)
-			return
+		// A token stored elsewhere for a live room (say, after "access
+		// denied" here) reconnects it with that token.
+		for room, s := range c.sessions {
+			if s.token == c.prefs.Tokens[room] {
+				continue
+			}
+			if s == c.session {
+				c.openRoom(ctx, room)
+			} else {
+				c.stopRoom(room)
+			}
 		}
-		if c.session != nil && c.prefs.Nick != c.view.Nick {
-			_ = c.session.client.SetNick(c.prefs.Nick) // valid: another tab's SetNick accepted it
+		for _, s := range c.sessions {
+			if c.prefs.Nick != s.view.Nick && s.view.Nick != "" {
+				_ = s.client.SetNick(c.prefs.Nick) // valid: another tab's SetNick accepted it
+			}
 		}
+		c.syncLiveRooms(ctx)
 	}
-	if c.session != nil && chat.IsStoreKey(key) {
-		c.session.client.StoreChanged(key)
+	if chat.IsStoreKey(key) {
+		for _, s := range c.sessions {
+			s.client.StoreChanged(key)
+		}
 	}
 }
 
@@ -188,10 +205,7 @@ func (c *ChatApp) OnNav(ctx app.Context) {
 
 // OnDismount stops the client: app.Context is never cancelled on dismount.
 func (c *ChatApp) OnDismount() {
-	if c.session != nil {
-		c.session.stop()
-		c.session = nil
-	}
+	c.stopAllRooms()
 	for _, remove := range c.removeListeners {
 		remove()
 	}
@@ -263,47 +277,6 @@ func (c *ChatApp) replaceInvite(ctx app.Context, e app.Event) {
 
 func (c *ChatApp) keepInvite(ctx app.Context, e app.Event) { c.invite = nil }
 
-// openRoom replaces the current session with one for room.
-func (c *ChatApp) openRoom(ctx app.Context, room string) {
-	if c.session != nil {
-		c.session.stop()
-	}
-	c.updatePrefs(func(p *chat.Prefs) { p.Visit(room) })
-
-	opts := chat.Options{
-		Relays:     c.relays(),
-		Room:       room,
-		CID:        c.prefs.CID,
-		Identity:   c.identity,
-		Nick:       c.prefs.Nick,
-		Token:      c.prefs.Tokens[room],
-		Transport:  chat.NewWebSocketTransport(),
-		Store:      c.store,
-		OutboxLock: outboxLock(room),
-	}
-	if private, ok := c.privateRooms[room]; ok {
-		opts.Private = &private
-	}
-	c.session = startSession(c.ctx, opts, c.onView)
-	c.session.client.SetVisible(!c.hidden)
-	c.notifier = notifier{}
-	c.panel = panelNone
-	// The client shows the room's stored history at once, before any network.
-	c.onView(ctx, c.session, c.session.client.View())
-}
-
-// onView applies a new View of the current session.
-func (c *ChatApp) onView(ctx app.Context, s *session, v chat.View) {
-	if s != c.session {
-		return
-	}
-	c.view = v
-	c.now = time.Now()
-	c.setTitle(ctx)
-	c.notify(ctx, c.notifier.fresh(v.Lines))
-	c.scheduleTick(ctx)
-}
-
 // scheduleTick redraws the "retrying in Ns" countdown each time its number
 // changes, only while offline.
 func (c *ChatApp) scheduleTick(ctx app.Context) {
@@ -324,42 +297,6 @@ func (c *ChatApp) scheduleTick(ctx app.Context) {
 		c.now = time.Now()
 		c.scheduleTick(ctx)
 	})
-}
-
-func (c *ChatApp) setVisible(ctx app.Context, visible bool) {
-	c.hidden = !visible
-	if c.session != nil {
-		c.session.client.SetVisible(visible)
-		if visible {
-			// A tab in the background may have been frozen; check the link now.
-			c.session.client.RetryNow()
-		}
-	}
-	c.setTitle(ctx)
-}
-
-func (c *ChatApp) retryNow() {
-	if c.session != nil {
-		c.session.client.RetryNow()
-	}
-}
-
-func (c *ChatApp) setTitle(ctx app.Context) {
-	title := pageTitle(c.view.Room, c.view.Unread, c.hidden)
-	if title != c.title {
-		c.title = title
-		ctx.Page().SetTitle(title)
-	}
-}
-
-// notify shows one notification for new messages while the page is hidden
-// and the person opted in.
-func (c *ChatApp) notify(ctx app.Context, news []chat.Line) {
-	if len(news) == 0 || !c.hidden || !c.prefs.Notify ||
-		ctx.Notifications().Permission() != app.NotificationGranted {
-		return
-	}
-	ctx.Notifications().New(notification(c.view.Room, c.roomFragment(c.view.RoomID), news, c.prefs.HideText))
 }
 
 // relays is the failover list to use: the person's override, else the
@@ -447,6 +384,9 @@ func (c *ChatApp) setNick(ctx app.Context, nick string) error {
 	if err := c.session.client.SetNick(nick); err != nil {
 		return err
 	}
+	for _, s := range c.sessions {
+		_ = s.client.SetNick(nick) // valid: the open room's client accepted it
+	}
 	c.updatePrefs(func(p *chat.Prefs) { p.Nick = nick })
 	return nil
 }
@@ -465,7 +405,9 @@ func (c *ChatApp) setRelay(ctx app.Context, list string) error {
 	}
 	c.updatePrefs(func(p *chat.Prefs) { p.Relay = joined })
 	if c.session != nil {
-		c.openRoom(ctx, c.session.room)
+		open := c.session.room
+		c.stopAllRooms()
+		c.openRoom(ctx, open)
 	}
 	return nil
 }
@@ -543,7 +485,7 @@ func (c *ChatApp) Render() app.UI {
 			Members: len(v.Members), Panel: c.panel,
 		},
 		&Sidebar{
-			RoomID: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms,
+			RoomID: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms, Activity: c.activity(),
 			Nick: c.nick(), Notify: c.prefs.Notify, HideText: c.prefs.HideText,
 			Relay: c.prefs.Relay, DefaultRelay: strings.Join(c.defaultRelays, ", "),
 			NickError: c.nickErr, RelayError: c.relayErr,
@@ -554,7 +496,7 @@ func (c *ChatApp) Render() app.UI {
 		},
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
 			&RoomInfo{
-				Private: v.Private, RoomID: v.RoomID, SafetyCode: v.SafetyCode, Members: v.Members,
+				Room: room, Private: v.Private, Muted: c.prefs.IsMuted(v.RoomID), RoomID: v.RoomID, SafetyCode: v.SafetyCode, Members: v.Members,
 				Undecryptable: v.Undecryptable, Unverified: v.Unverified,
 				Invite: c.inviteLink(), Copied: c.inviteCopied,
 			},

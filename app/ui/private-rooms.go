@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"slices"
 	"time"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -28,7 +27,8 @@ func (c *ChatApp) loadPrivateRooms() {
 // handlePrivateRoomActions registers RoomInfo's actions.
 func (c *ChatApp) handlePrivateRoomActions(ctx app.Context) {
 	ctx.Handle(actionCopyInvite, c.copyInvite)
-	ctx.Handle(actionForgetRoom, c.forgetRoom)
+	ctx.Handle(actionForgetRoom, c.onForgetRoom)
+	ctx.Handle(actionMuteRoom, c.onMuteRoom)
 }
 
 // followInvite opens the private room p of an invite link, storing its key
@@ -48,19 +48,6 @@ func (c *ChatApp) followInvite(ctx app.Context, p chat.PrivateRoom) {
 		return
 	}
 	c.openRoom(ctx, id)
-}
-
-// inviteLink is the open private room's link, "" for a plain room.
-func (c *ChatApp) inviteLink() string {
-	if c.session == nil {
-		return ""
-	}
-	p, ok := c.privateRooms[c.session.room]
-	if !ok {
-		return ""
-	}
-	u := app.Window().URL()
-	return u.Scheme + "://" + u.Host + "/" + p.Fragment()
 }
 
 // roomFragment is the fragment that opens room: its invite for a private one.
@@ -83,40 +70,4 @@ func (c *ChatApp) copyInvite(ctx app.Context, a app.Action) {
 	}
 	c.inviteCopied = true
 	ctx.After(copiedFor, func(ctx app.Context) { c.inviteCopied = false })
-}
-
-// forgetRoom removes a private room's key, history and outbox from this
-// browser and opens the most recent other room. The client must have
-// stopped first: it persists its history when Run returns.
-func (c *ChatApp) forgetRoom(ctx app.Context, a app.Action) {
-	id, ok := a.Value.(string)
-	if _, known := c.privateRooms[id]; !ok || !known {
-		return
-	}
-	var stopped <-chan struct{}
-	if c.session != nil && c.session.room == id {
-		stopped = c.session.done
-		c.session.stop()
-		c.session = nil
-	}
-	delete(c.privateRooms, id)
-	c.updatePrefs(func(p *chat.Prefs) {
-		p.Recent = slices.DeleteFunc(p.Recent, func(r string) bool { return r == id })
-	})
-	next := DefaultRoom
-	if len(c.prefs.Recent) > 0 {
-		next = c.prefs.Recent[0]
-	}
-	ctx.Async(func() {
-		if stopped != nil {
-			<-stopped
-		}
-		err := chat.ForgetPrivateRoom(c.store, id)
-		ctx.Dispatch(func(ctx app.Context) {
-			if err != nil {
-				c.notice = "Could not forget the room completely: " + err.Error()
-			}
-			ctx.Navigate("/" + c.roomFragment(next))
-		})
-	})
 }

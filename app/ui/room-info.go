@@ -12,21 +12,27 @@ import (
 
 // Actions RoomInfo sends to ChatApp (handled with ctx.Handle).
 const (
-	// actionCopyInvite copies the open private room's invite link.
-	actionCopyInvite = "private-room/copy-invite"
-	// actionForgetRoom removes the open private room's key, history and
-	// outbox from this browser; the value is the relay room id.
-	actionForgetRoom = "private-room/forget"
+	// actionCopyInvite copies the open room's invite link.
+	actionCopyInvite = "room/copy-invite"
+	// actionForgetRoom leaves a room for good: its history, outbox, token
+	// (and a private room's key) are removed from this browser; the value
+	// is the relay room id.
+	actionForgetRoom = "room/forget"
+	// actionMuteRoom mutes or unmutes a room; the value is the relay room id.
+	actionMuteRoom = "room/mute"
 )
 
-// RoomInfo is the info panel of a private room: the invite link, my safety
-// code, the people grouped by key with theirs, and how many messages could
-// not be decrypted or verified.
+// RoomInfo is the open room's panel: its invite link, mute and leave; for a
+// private room also my safety code, the people grouped by key with theirs,
+// and how many messages could not be decrypted or verified.
 type RoomInfo struct {
 	app.Compo
 
-	// Private: the open room is private; RoomInfo renders only then.
+	// Room is the room's name as people see it; Private: it is private.
+	Room    string
 	Private bool
+	// Muted: the person muted the room.
+	Muted bool
 	// RoomID is the relay room id of the open room.
 	RoomID string
 	// SafetyCode is mine; Members the room's, with their keys and codes.
@@ -41,26 +47,37 @@ type RoomInfo struct {
 }
 
 // Render draws the panel. #room-info, #invite-link, #copy-invite,
-// #forget-room, #my-safety-code (the code itself), #failures (the counts)
-// and the li[data-key] of #keys are a stable contract with the end-to-end
-// tests. It is kept to few elements: every element builder costs wasm.
+// #mute-room, #forget-room, #my-safety-code (the code itself), #failures
+// (the counts) and the li[data-key] of #keys are a stable contract with the
+// end-to-end tests. It is kept to few elements: every element builder costs
+// wasm.
 func (r *RoomInfo) Render() app.UI {
-	if !r.Private {
-		return app.Section().ID("room-info").Hidden(true)
-	}
 	copyLabel := "Copy invite link"
 	if r.Copied {
 		copyLabel = "Copied ✓"
+	}
+	muteLabel := "Mute room"
+	if r.Muted {
+		muteLabel = "Unmute room"
+	}
+	actions := []app.UI{
+		app.Input().ID("invite-link").Class("field").ReadOnly(true).Value(r.Invite).Title("Invite link"),
+		app.Div().Class("field-row").Body(
+			app.Button().ID("copy-invite").Class("button small").Text(copyLabel).OnClick(r.copyInvite),
+			app.Button().ID("mute-room").Class("button small ghost").Aria("pressed", r.Muted).Title("A muted room notifies only when someone mentions you").Text(muteLabel).OnClick(r.mute),
+			app.Button().ID("forget-room").Class("button small ghost").Text("Leave room").Title("Leave and remove its history and unsent messages from this browser").OnClick(r.forget),
+		),
+	}
+	if !r.Private {
+		return app.Section().ID("room-info").Class("panel-section room-info").Body(
+			append([]app.UI{app.H2().Class("section-title").Text("#" + r.Room)}, actions...)...,
+		)
 	}
 	groups := keyGroups(r.Members)
 	return app.Section().ID("room-info").Class("panel-section room-info").Body(
 		app.H2().Class("section-title").Text("🔒 Private room"),
 		app.P().Class("hint").Text("End-to-end encrypted: the relay sees neither names nor messages. Whoever has the link can read and write."),
-		app.Input().ID("invite-link").Class("field").ReadOnly(true).Value(r.Invite).Title("Invite link"),
-		app.Div().Class("field-row").Body(
-			app.Button().ID("copy-invite").Class("button small").Text(copyLabel).OnClick(r.copyInvite),
-			app.Button().ID("forget-room").Class("button small ghost").Text("Forget room").OnClick(r.forget),
-		),
+		actions[0], actions[1],
 		app.P().Class("hint").Body(app.Text("Your safety code: "), app.Code().ID("my-safety-code").Text(r.SafetyCode)),
 		app.Ul().ID("keys").Class("key-list").Title("People by key").Body(
 			app.Range(groups).Slice(func(i int) app.UI {
@@ -72,6 +89,10 @@ func (r *RoomInfo) Render() app.UI {
 }
 
 func (r *RoomInfo) copyInvite(ctx app.Context, e app.Event) { ctx.NewAction(actionCopyInvite) }
+
+func (r *RoomInfo) mute(ctx app.Context, e app.Event) {
+	ctx.NewActionWithValue(actionMuteRoom, r.RoomID)
+}
 
 func (r *RoomInfo) forget(ctx app.Context, e app.Event) {
 	ctx.NewActionWithValue(actionForgetRoom, r.RoomID)

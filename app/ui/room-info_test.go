@@ -47,14 +47,32 @@ func TestRoomInfo_GroupsPeopleByKeyWithTheirCodes(t *testing.T) {
 	}
 }
 
-func TestRoomInfo_HiddenInAPlainRoom(t *testing.T) {
-	info := &RoomInfo{Members: []chat.Member{{Conn: "1", Nick: "Ada"}}}
-	engine := app.NewTestEngine()
-	if err := engine.Load(info); err != nil {
-		t.Fatal(err)
-	}
-	engine.ConsumeAll()
-	if err := app.Match(app.Section().ID("room-info").Hidden(true), info, 0); err != nil {
-		t.Error(err)
+// A plain room's panel has its invite link, mute and leave; the mute
+// button says what a click does and whether the room is muted.
+func TestRoomInfo_PlainRoomInviteMuteLeave(t *testing.T) {
+	for _, muted := range []bool{false, true} {
+		info := &RoomInfo{Room: "lobby", RoomID: "lobby", Muted: muted, Invite: "http://x/#room=lobby"}
+		engine := app.NewTestEngine()
+		if err := engine.Load(info); err != nil {
+			t.Fatal(err)
+		}
+		engine.ConsumeAll()
+		// section > [h2, input, div > [copy, mute, forget]]
+		if err := app.Match(app.Text("#lobby"), info, 0, 0, 0); err != nil {
+			t.Error(err)
+		}
+		if err := app.Match(app.Input().ID("invite-link").Class("field").ReadOnly(true).Value("http://x/#room=lobby").Title("Invite link"), info, 0, 1); err != nil {
+			t.Error(err)
+		}
+		label := "Mute room"
+		if muted {
+			label = "Unmute room"
+		}
+		if err := app.Match(app.Text(label), info, 0, 2, 1, 0); err != nil {
+			t.Errorf("muted %v: %v", muted, err)
+		}
+		if err := app.Match(app.Text("Leave room"), info, 0, 2, 2, 0); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -22,6 +23,9 @@ type RoomSwitcher struct {
 	// Private are the private rooms this browser knows, by relay room id:
 	// they show with their name and a lock, and link to their invite.
 	Private map[string]chat.PrivateRoom
+	// Activity is each live room's unread count, mentions and mute: a
+	// room with unread messages is bold with a badge.
+	Activity map[string]chat.RoomActivity
 
 	errText string
 }
@@ -49,23 +53,55 @@ func (r *RoomSwitcher) Render() app.UI {
 		app.Ul().ID("recent-rooms").Class("room-list").Aria("label", "Recent rooms").Body(
 			app.Range(r.Recent).Slice(func(i int) app.UI {
 				room := r.Recent[i]
-				link := app.A().Href("%s", RoomFragment(room)).Class("room-link").Body(
-					app.Span().Class("hash").Aria("hidden", "true").Text("#"),
-					app.Span().Class("room-name").Text(room),
-				)
+				href, mark, name, class := RoomFragment(room), "#", room, "room-link"
 				if p, ok := r.Private[room]; ok {
-					link = app.A().Href("%s", p.Fragment()).Class("room-link private").Body(
-						app.Span().Class("hash").Aria("hidden", "true").Text("🔒"),
-						app.Span().Class("room-name").Text(p.Name),
-					)
+					href, mark, name, class = p.Fragment(), "🔒", p.Name, "room-link private"
 				}
+				activity := r.Activity[room]
+				if activity.Unread > 0 && !activity.Muted {
+					class += " unread"
+				}
+				link := app.A().Href("%s", href).Class(class).Body(append([]app.UI{
+					app.Span().Class("hash").Aria("hidden", "true").Text(mark),
+					app.Span().Class("room-name").Text(name),
+				}, roomBadges(activity)...)...)
 				if room == r.Room {
 					link = link.Class("active").Aria("current", "page")
 				}
-				return app.Li().Body(link)
+				return app.Li().DataSet("room", room).Body(link)
 			}),
 		),
 	)
+}
+
+// roomBadges are a room's marks in the list: its unread count (whose
+// accessible text says "N unread"), an @ when someone mentioned me, a bell
+// crossed out when muted. A muted room's count is not bold: it asks for no
+// attention.
+func roomBadges(a chat.RoomActivity) []app.UI {
+	var badges []app.UI
+	if a.Muted {
+		badges = append(badges, app.Span().Class("muted-mark").Title("Muted").Aria("label", "muted").Text("🔕"))
+	}
+	if a.Mentions > 0 {
+		n := strconv.Itoa(a.Mentions)
+		badges = append(badges, app.Span().Class("mention-badge").Title(n+" mentioning you").Body(
+			app.Span().Aria("hidden", "true").Text("@"),
+			app.Span().Class("visually-hidden").Text(n+" mentioning you"),
+		))
+	}
+	if a.Unread > 0 {
+		n := strconv.Itoa(a.Unread)
+		class := "unread-badge"
+		if a.Muted {
+			class += " quiet"
+		}
+		badges = append(badges, app.Span().Class(class).Title(n+" unread").Body(
+			app.Span().Aria("hidden", "true").Text(n),
+			app.Span().Class("visually-hidden").Text(n+" unread"),
+		))
+	}
+	return badges
 }
 
 func (r *RoomSwitcher) onSubmit(ctx app.Context, e app.Event) {

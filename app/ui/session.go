@@ -26,6 +26,11 @@ type session struct {
 	done chan struct{}
 	// releaseFlush removes the page-hide listeners that flush the client.
 	releaseFlush func()
+
+	// Guarded by the UI goroutine: the last View, and which of its messages
+	// were notified.
+	view     chat.View
+	notifier notifier
 }
 
 // startSession creates the client for opts.Room, runs it, and calls onView on

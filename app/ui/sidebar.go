@@ -18,6 +18,8 @@ type Sidebar struct {
 	RoomID  string
 	Recent  []string
 	Private map[string]chat.PrivateRoom
+	// Activity is each live room's unread count, mentions and mute.
+	Activity map[string]chat.RoomActivity
 	// The person's settings and the answers to their last changes, as
 	// ProfileSettings shows them.
 	Nick, Relay, DefaultRelay string
@@ -33,7 +35,7 @@ func (s *Sidebar) Render() app.UI {
 			app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
 			app.Span().Class("brand-name").Text(AppName),
 		),
-		&RoomSwitcher{Room: s.RoomID, Recent: s.Recent, Private: s.Private},
+		&RoomSwitcher{Room: s.RoomID, Recent: s.Recent, Private: s.Private, Activity: s.Activity},
 		&NewPrivateRoom{},
 		&ProfileSettings{
 			Nick: s.Nick, Notify: s.Notify, HideText: s.HideText,
