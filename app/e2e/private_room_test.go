@@ -158,6 +158,7 @@ func TestPrivateRoom_OnlyTheLinkReads(t *testing.T) {
 	}
 
 	// Alice forgets the room: the key leaves her browser, the list drops it.
+	alice.eval(`window.confirm = () => true`, nil) // the page asks before leaving
 	alice.do("forget the room", chromedp.Click(chromedp.CSS("#forget-room")))
 	alice.poll("Alice to leave the forgotten room", waitTimeout,
 		`() => !location.hash.includes('key=') && !document.querySelector('#room-lock')`)

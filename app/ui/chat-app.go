@@ -48,8 +48,8 @@ type ChatApp struct {
 	transport *chat.SharedTransport
 	session   *session
 	view      chat.View
-	now     time.Time // the clock the retry countdown is drawn at
-	ticking bool      // a countdown tick is scheduled
+	now       time.Time // the clock the retry countdown is drawn at
+	ticking   bool      // a countdown tick is scheduled
 
 	hidden bool
 	title  string
