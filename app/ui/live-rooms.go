@@ -17,8 +17,12 @@ import (
 // history that is already there.
 
 // liveRoomsDelay lets the open room render and connect first: the other
-// rooms load their histories and join after it.
-const liveRoomsDelay = 300 * time.Millisecond
+// rooms load their histories and join after it, one every liveRoomsStagger,
+// so that loading 15 histories never holds the page for long at once.
+const (
+	liveRoomsDelay   = 300 * time.Millisecond
+	liveRoomsStagger = 40 * time.Millisecond
+)
 
 // openRoom makes room the open one, starting its session unless it is live
 // already (with the same token: a new one reconnects it).
@@ -76,8 +80,9 @@ func (c *ChatApp) startRoom(room string) *session {
 	return s
 }
 
-// syncLiveRooms starts the recent rooms that are not live and stops the
-// ones that are no longer recent (forgotten here or in another tab).
+// syncLiveRooms stops the rooms that are no longer recent (forgotten here
+// or in another tab) and starts the next recent room that is not live,
+// coming back for the one after it.
 func (c *ChatApp) syncLiveRooms(ctx app.Context) {
 	if !c.mounted || c.session == nil {
 		return
@@ -92,6 +97,8 @@ func (c *ChatApp) syncLiveRooms(ctx app.Context) {
 		if c.sessions[room] == nil {
 			s := c.startRoom(room)
 			s.view = s.client.View()
+			ctx.After(liveRoomsStagger, c.syncLiveRooms)
+			return
 		}
 	}
 }
