@@ -88,6 +88,15 @@ func badlySigned(t *testing.T, room PrivateRoom, cid, id string, body messageDat
 	return dataOf(envelope)
 }
 
+// shownLine is the line whose text is text.
+func shownLine(v View, text string) (Line, bool) {
+	i := slices.IndexFunc(v.Lines, func(l Line) bool { return l.Text == text })
+	if i < 0 {
+		return Line{}, false
+	}
+	return v.Lines[i], true
+}
+
 func anyLineWith(v View, text string) bool {
 	return slices.ContainsFunc(v.Lines, func(l Line) bool { return strings.Contains(l.Text, text) })
 }
@@ -138,10 +147,10 @@ func TestPrivateClient_OlderMessagesShowVerifyingUntilChecked(t *testing.T) {
 	if anyLineWith(v, verifyingText) {
 		t.Errorf("still verifying after every chunk ran: %q", texts(v.Lines))
 	}
-	if l, ok := lineWith(v, "my old note"); !ok || !l.Mine {
+	if l, ok := shownLine(v, "my old note"); !ok || !l.Mine {
 		t.Errorf("my message is %+v (shown: %v), want mine", l, ok)
 	}
-	if l, ok := lineWith(v, "I am you"); !ok || l.Mine {
+	if l, ok := shownLine(v, "I am you"); !ok || l.Mine {
 		t.Errorf("Mallory's message under my cid is %+v (shown: %v), want shown and not mine", l, ok)
 	}
 	if !hasLine(v, LineSystem, "Reader"+KeyChangedText) {
@@ -172,7 +181,7 @@ func TestPrivateClient_EchoOfMyQueuedMessageIsVerifiedAtOnce(t *testing.T) {
 	r.deliver()
 
 	v := r.c.View()
-	l, ok := lineWith(v, "queued before the replay")
+	l, ok := shownLine(v, "queued before the replay")
 	if !ok || !l.Mine || l.Status != StatusDelivered || countLines(v, LineMessage, "queued before the replay") != 1 {
 		t.Errorf("my echo is %+v (shown: %v), want one delivered line of mine: %q", l, ok, texts(v.Lines))
 	}
