@@ -40,9 +40,9 @@ import (
 // exactly the ones of verifying everything in order.
 
 // verifyFirst is how many lines of a frame, counted from its newest, are
-// verified before the frame is applied: app/ui opens a room on its newest
-// 40 (renderOpen), and this leaves 10 to spare.
-const verifyFirst = 50
+// verified before the frame is applied: as many as app/ui shows when it
+// opens a room (renderOpen). Each costs ≈ 0.4–1 ms in wasm, so no more.
+const verifyFirst = 40
 
 // verifyChunk is how many signatures are verified between two chances for
 // the page to run: ≈ 10 ms in wasm, well within a frame at 60 Hz.
