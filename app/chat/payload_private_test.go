@@ -210,8 +210,8 @@ func TestPrivatePayload_MaxTextFitsTheFrameLimit(t *testing.T) {
 }
 
 // Opening a whole frame at once (a history replay, a welcome's peers) gives
-// exactly what opening each payload alone gives, failures included: in a
-// browser the batch is verified by WebCrypto, alone by Go.
+// exactly what opening each payload alone gives, failures included (a
+// frame this short is verified whole before it is applied).
 func TestPrivatePayload_OpenFramesMatchesOpeningOneByOne(t *testing.T) {
 	room := vectorRoom(t)
 	ada := newPrivatePayload(room, "ada", LoadSigningKey(NewMemoryStore()))
