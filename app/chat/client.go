@@ -117,6 +117,7 @@ type Client struct {
 	private   bool              // a private room: sealed, signed
 	signer    string            // my public key in a private room, "" in a plain one
 	keyByNick map[string]string // the last key each nickname signed with
+	verifying verification      // messages whose signature is checked after they show (private_verify.go)
 }
 
 // New creates the Client and loads the room's history and outbox from the

@@ -12,8 +12,8 @@ import (
 // handleFrame applies one relay frame (possibly a batch of '\n'-separated
 // objects) under one lock and signals the UI once, so that bursts cost one
 // re-render. The payloads are opened first, without the lock: in a private
-// room that is decrypting and verifying up to a whole history, which the
-// browser's WebCrypto does while the page stays responsive.
+// room that is decrypting up to a whole history and verifying its newest
+// messages (private_verify.go).
 func (c *Client) handleFrame(s *session, frame []byte) {
 	var objects []wire.ServerFrame
 	_ = wire.Split(frame, func(object []byte) error {
@@ -32,6 +32,9 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 	s.awaiting = false // any frame proves the link alive
 	for i := range objects {
 		c.handleObjectLocked(s, &objects[i], opened[i])
+	}
+	if c.verifying.from != "" {
+		c.reflagLocked(map[string]bool{}) // "key changed" while older signatures are checked (private_verify.go)
 	}
 	c.persistHistorySoonLocked()
 	c.mu.Unlock()
@@ -101,6 +104,7 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 	key := messageKey(f.CID, f.ID)
 	// In a private room my cid alone proves nothing (anyone may claim it):
 	// only my signature makes a message mine.
+	o = c.verifyNowIfMineLocked(f.CID, f.ID, o)
 	mine := c.ownCID(f.CID) && o.failure == "" && o.signer == c.signer
 	if mine {
 		c.deliveredLocked(f.ID)
@@ -117,6 +121,9 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 	c.seen[key] = struct{}{}
 	c.history = append(c.history, m)
 	c.threads.add(m)
+	if o.unverified != nil {
+		c.verifyLaterLocked(m, o.unverified)
+	}
 	if over := len(c.history) - MaxHistory; over > 0 {
 		for _, old := range c.history[:over] {
 			delete(c.seen, old.key())

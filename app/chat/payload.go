@@ -46,9 +46,13 @@ type opened struct {
 	body messageData // for a meta only Nick is set
 	// signer is the verified signer's public key; "" in a plain room.
 	signer string
-	// failure is "" when the payload opened, else failUndecryptable or
-	// failUnverified.
+	// failure is "" when the payload opened, else failUndecryptable,
+	// failUnverified, or flagVerifying while unverified is set.
 	failure string
+	// unverified is a msg that decrypted but whose signature is checked
+	// later (private_verify.go): body and signer are then empty, and what
+	// it claims waits here for its verdict.
+	unverified *unverifiedMessage
 }
 
 // Why a received payload is not shown. They are persisted in history
@@ -63,6 +67,10 @@ const (
 	// flagKeyChanged marks a message whose signer differs from the key its
 	// nickname signed with before: it is shown, after a warning line.
 	flagKeyChanged = "key-changed"
+	// flagVerifying marks a message whose signature is not checked yet: it
+	// is shown as one muted line, never as its text, and never persisted
+	// (private_verify.go).
+	flagVerifying = "verifying"
 )
 
 // plainPayload is a plain room's: data is the JSON the contract shows.

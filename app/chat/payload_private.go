@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -118,30 +119,32 @@ func (p *privatePayload) metaBinding(cid string) binding {
 }
 
 // openFrames opens every envelope of one relay frame (a history replay
-// carries up to 500) in one batch: each is decrypted here, and all their
-// signatures are verified by one call to verifySignatures, which in a
-// browser hands them to its WebCrypto at once (private_verify_js.go).
+// carries up to 500). Each is decrypted here, but only the newest messages,
+// those that fill the first screen (verifyFirst lines), have their
+// signatures verified here; the older ones come back unverified and are
+// verified after the room is shown (private_verify.go). Metas are few and
+// always verified here.
 func (p *privatePayload) openFrames(frames []wire.ServerFrame) []openedFrame {
 	out := make([]openedFrame, len(frames))
-	var pending []*unsealed
-	unseal := func(b binding, data json.RawMessage) *unsealed {
-		u := p.unseal(b, data)
-		if u.failure == "" {
-			pending = append(pending, u)
-		}
-		return u
-	}
-	type slot struct {
-		u    *unsealed
-		dst  *opened
-		meta bool
-	}
-	var slots []slot
-	for i := range frames {
+	lines := 0
+	for i := len(frames) - 1; i >= 0; i-- { // newest first
 		f := &frames[i]
 		switch f.Type {
 		case wire.TypeMsg:
-			slots = append(slots, slot{u: unseal(p.messageBinding(f.CID, f.ID), f.Data), dst: &out[i].msg})
+			u := p.unseal(p.messageBinding(f.CID, f.ID), f.Data)
+			if lines >= verifyFirst {
+				if later, ok := u.verifyLater(); ok {
+					out[i].msg = later
+					continue
+				}
+			}
+			if u.failure == "" {
+				u.verified = u.check.verify()
+			}
+			out[i].msg = u.finish(false)
+			if out[i].msg.isLine() {
+				lines++
+			}
 		case wire.TypeWelcome, wire.TypeJoin, wire.TypePresence:
 			peers := f.Peers
 			if f.Type == wire.TypeJoin && f.Peer != nil {
@@ -149,24 +152,17 @@ func (p *privatePayload) openFrames(frames []wire.ServerFrame) []openedFrame {
 			}
 			out[i].peers = make([]opened, len(peers))
 			for j, peer := range peers {
-				if announced(peer.Meta) {
-					slots = append(slots, slot{u: unseal(p.metaBinding(peer.CID), peer.Meta), dst: &out[i].peers[j], meta: true})
-				}
+				out[i].peers[j] = p.openMeta(peer.CID, peer.Meta)
 			}
 		}
 	}
-	checks := make([]signatureCheck, len(pending))
-	for i, u := range pending {
-		checks[i] = u.check
-	}
-	verified := verifySignatures(checks)
-	for i, u := range pending {
-		u.verified = verified[i]
-	}
-	for _, s := range slots {
-		*s.dst = s.u.finish(s.meta)
-	}
 	return out
+}
+
+// isLine reports whether o, once stored, is shown as a line of its own (a
+// failure line, a message or a reply; not an edit, delete or reaction).
+func (o opened) isLine() bool {
+	return o.failure != "" || o.body.Ref == nil || o.body.Ref.Kind == refReply
 }
 
 // open decodes, decrypts and verifies one envelope. Whatever goes wrong,
@@ -192,14 +188,16 @@ type unsealed struct {
 // unseal decodes and decrypts one envelope sealed for b and prepares the
 // check of its signature.
 func (p *privatePayload) unseal(b binding, data json.RawMessage) *unsealed {
-	var encoded string
-	if !isJSONString(data) || json.Unmarshal(data, &encoded) != nil {
+	encoded, ok := envelopeText(data)
+	if !ok {
 		return &unsealed{failure: failUndecryptable}
 	}
-	envelope, err := base64.RawURLEncoding.DecodeString(encoded)
+	envelope := make([]byte, base64.RawURLEncoding.DecodedLen(len(encoded)))
+	n, err := base64.RawURLEncoding.Decode(envelope, encoded)
 	if err != nil {
 		return &unsealed{failure: failUndecryptable}
 	}
+	envelope = envelope[:n]
 	plaintext, err := p.sealer.open(b, envelope)
 	if err != nil {
 		return &unsealed{failure: failUndecryptable}
@@ -217,6 +215,37 @@ func (p *privatePayload) unseal(b binding, data json.RawMessage) *unsealed {
 		return &unsealed{failure: failUnverified}
 	}
 	return &unsealed{body: signed.Body, signer: signed.PK, check: check}
+}
+
+// verifyLater is u as a msg whose signature is verified later; ok is false
+// when there is nothing to wait for (it failed already, or its body does
+// not decode, which finish tells apart once verified).
+func (u *unsealed) verifyLater() (later opened, ok bool) {
+	var body messageData
+	if u.failure != "" || json.Unmarshal(u.body, &body) != nil {
+		return opened{}, false
+	}
+	return opened{failure: flagVerifying, unverified: &unverifiedMessage{check: u.check, body: decodeBody(body), signer: u.signer}}, true
+}
+
+// envelopeText is the text of the JSON string data, which carries an
+// envelope in base64url. Such a string has nothing to unescape, so it is
+// read in place: running encoding/json over 500 of them was a large part
+// of opening a history in wasm. A string with escapes (no sender writes
+// one, but JSON allows it) is decoded by encoding/json.
+func envelopeText(data json.RawMessage) ([]byte, bool) {
+	data = bytes.TrimSpace(data)
+	if len(data) < 2 || data[0] != '"' || data[len(data)-1] != '"' {
+		return nil, false
+	}
+	if text := data[1 : len(data)-1]; bytes.IndexByte(text, '\\') < 0 && bytes.IndexByte(text, '"') < 0 {
+		return text, true // base64 decoding refuses anything else a JSON string may not hold
+	}
+	var encoded string
+	if json.Unmarshal(data, &encoded) != nil {
+		return nil, false
+	}
+	return []byte(encoded), true
 }
 
 // finish is what the client uses of u once its signature was verified. A

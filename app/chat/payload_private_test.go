@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"maps"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -209,8 +210,8 @@ func TestPrivatePayload_MaxTextFitsTheFrameLimit(t *testing.T) {
 }
 
 // Opening a whole frame at once (a history replay, a welcome's peers) gives
-// exactly what opening each payload alone gives, failures included: in a
-// browser the batch is verified by WebCrypto, alone by Go.
+// exactly what opening each payload alone gives, failures included (a
+// frame this short is verified whole before it is applied).
 func TestPrivatePayload_OpenFramesMatchesOpeningOneByOne(t *testing.T) {
 	room := vectorRoom(t)
 	ada := newPrivatePayload(room, "ada", LoadSigningKey(NewMemoryStore()))
@@ -275,5 +276,21 @@ func TestPrivatePayload_OpenFramesMatchesOpeningOneByOne(t *testing.T) {
 	// and a meta under another cid), 1 does not verify.
 	if want := map[string]int{"": 7, failUndecryptable: 3, failUnverified: 1}; !maps.Equal(failures, want) {
 		t.Errorf("outcomes %v, want %v", failures, want)
+	}
+}
+
+// An envelope's JSON string is read in place when it has nothing to
+// unescape (envelopeText); one with escapes, which JSON allows, opens the
+// same.
+func TestPrivatePayload_EnvelopeInAnEscapedStringOpens(t *testing.T) {
+	room := vectorRoom(t)
+	ada := newPrivatePayload(room, "ada", LoadSigningKey(NewMemoryStore()))
+	frame, _ := sealedData(t, ada, "id-1", messageData{Nick: "Ada", Text: "hi"})
+	escaped := json.RawMessage(`"\u00` + strconv.FormatInt(int64(frame.Data[1]), 16) + string(frame.Data[2:]))
+	if o := ada.openMessage("ada", "id-1", escaped); o.failure != "" || o.body.Text != "hi" {
+		t.Errorf("escaped %.20s…: %+v", escaped, o)
+	}
+	if o := ada.openMessage("ada", "id-1", json.RawMessage(` `+string(frame.Data)+"\n")); o.failure != "" {
+		t.Errorf("with spaces around: %+v", o)
 	}
 }

@@ -24,6 +24,7 @@ func (c *Client) Flush() error {
 }
 
 func (c *Client) flushLocked() error {
+	c.verifyAllLocked() // only verdicts are written (private_verify.go)
 	if c.stopPersist != nil {
 		c.stopPersist()
 		c.stopPersist = nil
@@ -69,8 +70,8 @@ func (c *Client) persistHistorySoonLocked() {
 
 // persistHistoryLocked writes the history if it changed since the last write.
 func (c *Client) persistHistoryLocked() error {
-	if !c.historyDirty {
-		return nil
+	if !c.historyDirty || len(c.verifying.byKey) > 0 {
+		return nil // while messages are verifying, the write waits for their verdicts (private_verify.go)
 	}
 	c.lastPersist = c.clock.Now()
 	// A read-modify-write: other tabs of the room write it too.

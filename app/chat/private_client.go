@@ -70,26 +70,41 @@ func (c *Client) checkSignerLocked(m *storedMessage) {
 	c.keyByNick[m.Nick] = m.Signer
 }
 
+// Prefixes of the keys of the lines that stand for a message or warn
+// before it: a message key follows. No cid starts with '!'.
+const (
+	failLinePrefix       = "!fail/"
+	keyChangedLinePrefix = "!key/"
+	verifyingLinePrefix  = "!wait/"
+)
+
 // appendLinesLocked appends the lines of one stored message to the
-// timeline: the message, a warning before it when its key changed, or one
-// muted line instead of it when it could not be opened or verified.
+// timeline (appendLines).
 func (c *Client) appendLinesLocked(m storedMessage) {
+	c.timeline = c.appendLines(c.timeline, m)
+}
+
+// appendLines appends the lines of one stored message to lines: the
+// message, a warning before it when its key changed, or one muted line
+// instead of it when it could not be opened or verified, or is verifying.
+func (c *Client) appendLines(lines []Line, m storedMessage) []Line {
 	if !isLine(m) {
-		return // an edit, delete or reaction changes its target's line (threads.go)
+		return lines // an edit, delete or reaction changes its target's line (threads.go)
 	}
 	line := c.historyLine(m)
 	switch m.Flag {
+	case flagVerifying:
+		return append(lines, verifyingLine(m))
 	case failUndecryptable, failUnverified:
 		text := undecryptableText
 		if m.Flag == failUnverified {
 			text = unverifiedText
 		}
-		c.timeline = append(c.timeline, Line{Kind: LineSystem, Key: "!fail/" + line.Key, Seq: m.Seq, Text: text, Time: time.UnixMilli(m.TS)})
-		return
+		return append(lines, Line{Kind: LineSystem, Key: failLinePrefix + line.Key, Seq: m.Seq, Text: text, Time: time.UnixMilli(m.TS)})
 	case flagKeyChanged:
-		c.timeline = append(c.timeline, Line{Kind: LineSystem, Key: "!key/" + line.Key, Seq: m.Seq, Text: m.Nick + KeyChangedText, Time: time.UnixMilli(m.TS)})
+		lines = append(lines, Line{Kind: LineSystem, Key: keyChangedLinePrefix + line.Key, Seq: m.Seq, Text: m.Nick + KeyChangedText, Time: time.UnixMilli(m.TS)})
 	}
-	c.timeline = append(c.timeline, line)
+	return append(lines, line)
 }
 
 // failuresLocked counts the stored messages shown as failure lines.

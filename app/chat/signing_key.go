@@ -76,8 +76,8 @@ func verifySignature(publicKey string, b binding, body, signature []byte) error 
 }
 
 // signatureCheck is one signature to verify: the raw public key, the signed
-// statement and the signature. Many are verified at once by
-// verifySignatures (private_verify.go).
+// statement and the signature. A history's older messages are verified
+// after it is shown (private_verify.go).
 type signatureCheck struct {
 	publicKey, statement, signature []byte
 }
@@ -96,7 +96,7 @@ func newSignatureCheck(publicKey string, b binding, body, signature []byte) (sig
 	return signatureCheck{publicKey: key, statement: statement, signature: signature}, nil
 }
 
-// verify is Go's answer, the reference every faster path must agree with.
+// verify is crypto/ed25519's verdict, the only one the client uses.
 func (c signatureCheck) verify() bool {
 	return ed25519.Verify(ed25519.PublicKey(c.publicKey), c.statement, c.signature)
 }

@@ -66,8 +66,12 @@ func newThreads() *threads {
 func isLine(m storedMessage) bool { return m.Ref == nil || m.Ref.Kind == refReply }
 
 // add takes in one delivered message; a message already taken in changes
-// nothing. Messages that failed to open (Flag) carry no reference.
+// nothing. Messages that failed to open (Flag) carry no reference; one
+// still verifying is taken in once its verdict is in (private_verify.go).
 func (t *threads) add(m storedMessage) {
+	if m.Flag == flagVerifying {
+		return
+	}
 	key := m.key()
 	if _, dup := t.added[key]; dup {
 		return
