@@ -55,7 +55,9 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame, o openedFra
 	case wire.TypePresence:
 		c.handlePresenceLocked(f, o.peers)
 	case wire.TypeError:
-		if !handleProbeAnswerLocked(s, f) {
+		if handleProbeAnswerLocked(s, f) {
+			c.sayReadLocked(true) // those already here learn how far I read
+		} else {
 			c.handleErrorLocked(f)
 		}
 	case wire.TypeSignal:
@@ -130,9 +132,7 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 		c.timeline[i].Epoch = c.epoch // seq restarts with an in-memory relay: the UI compares (epoch, seq)
 	}
 	c.trimTimeline()
-	if !mine && !c.visible && isLine(m) {
-		c.unread++
-	}
+	c.unreadStale = true // a line, or an edit, delete or reaction of one
 	c.markHistoryDirty()
 }
 
@@ -160,6 +160,7 @@ func (c *Client) handleJoinLocked(p wire.Peer, meta opened) {
 	}
 	m := newMember(p, meta)
 	c.members[p.Conn] = m
+	c.sayReadLocked(true) // the newcomer missed my earlier read signals
 	if m.known() {
 		c.addSystemLine(LineSystem, m.Nick+" joined")
 		return
@@ -242,6 +243,9 @@ func (c *Client) handlePresenceLocked(f *wire.ServerFrame, metas []opened) {
 		if p.Conn != c.myConn {
 			c.members[p.Conn] = newMember(p, metas[i])
 		}
+	}
+	if len(f.Peers) > 0 {
+		c.sayReadLocked(true) // newcomers; at most one per ReadSignalInterval
 	}
 }
 
