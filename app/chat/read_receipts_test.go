@@ -181,7 +181,7 @@ func TestClient_SeenBy_DistinctPeopleInTheEpoch(t *testing.T) {
 		read("c-ada2", "ada-cid", 3, "epoch-1"), // Ada's other tab, behind
 		read("c-bob", "bob-cid", 4, "epoch-1"),
 		read("c-me2", "me-cid", 5, "epoch-1"), // my other tab
-		read("c-cy", "cy-cid", 9, "epoch-0"), // another seq space
+		read("c-cy", "cy-cid", 9, "epoch-0"),  // another seq space
 		wire.ServerFrame{Type: wire.TypeSignal, Conn: "c-dee", CID: "dee-cid", Data: json.RawMessage(`{"read":5}`)},
 	)
 	seen := func(v View) (firstBy, secondBy, ada int) {
