@@ -143,8 +143,23 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 				app.If(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
 					return messageActions(line.Key, line.Mine, picking, togglePicker)
 				}),
+				// Last: go-app diffs children by position.
+				app.If(line.Mine && line.SeenBy > 0, func() app.UI { return seenBy(line.SeenBy) }),
 			),
 		)
+}
+
+// seenBy says how many others read my message ("Seen by 2"), and to screen
+// readers "Seen by 2 people". The list shows it on my last message only.
+func seenBy(n int) app.UI {
+	people := strconv.Itoa(n) + " people"
+	if n == 1 {
+		people = "1 person"
+	}
+	return app.P().Class("seen-by").Body(
+		app.Span().Aria("hidden", "true").Text("Seen by "+strconv.Itoa(n)),
+		app.Span().Class("visually-hidden").Text("Seen by "+people),
+	)
 }
 
 // messageTime shows the person's local time of day; the full date and time
