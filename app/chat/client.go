@@ -116,10 +116,10 @@ type Client struct {
 	readDirty       bool        // moved since the last write
 	stopReadPersist func() bool // the pending coalesced write, nil if none
 	lastReadPersist time.Time   // when the mark was last written
-	unread          Unread      // CountUnread of the timeline, valid unless unreadStale
+	unread          Unread      // CountUnread of View's lines, valid unless unreadStale
 	firstUnread     string      // the key of unread.First's line
+	unreadFrom      string      // the key of the first line it was counted over
 	unreadStale     bool        // the lines, the mark or my nick changed since
-	unreadTail      []Line      // scratch of unreadLocked
 
 	// Read receipts (read_receipts_client.go).
 	receipts       bool        // the person allows them (Prefs.SendReadReceipts)
@@ -227,7 +227,7 @@ func (c *Client) View() View {
 		lines = append(lines, l)
 	}
 	undecryptable, unverified := c.failuresLocked()
-	unread, firstUnread := c.unreadLocked()
+	unread, firstUnread := c.unreadLocked(lines)
 	return View{
 		Room:    c.name,
 		Nick:    c.nick,

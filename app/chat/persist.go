@@ -32,7 +32,10 @@ func (c *Client) flushLocked() error {
 		c.stopReadPersist()
 		c.stopReadPersist = nil
 	}
-	readErr := c.persistReadLocked()
+	var readErr error
+	if err := c.persistReadLocked(); err != nil {
+		readErr = fmt.Errorf("save read mark: %w", err)
+	}
 	historyErr := c.persistHistoryLocked()
 	var outboxErr error
 	if len(c.outboxChanges) > 0 {

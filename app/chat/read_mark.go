@@ -1,8 +1,8 @@
 package chat
 
 import (
-	"encoding/json"
-	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,19 +26,21 @@ const readMarkKeyPrefix = "chat.read."
 // readMarkKey is the Store key of room's read mark.
 func readMarkKey(room string) string { return readMarkKeyPrefix + room }
 
-// storedReadMark is the persisted form of a ReadMark.
-type storedReadMark struct {
-	Key string `json:"key"`
-	TS  int64  `json:"ts"` // the line's relay time, Unix ms
+// encodeReadMark is the stored form of m: the line's relay time (Unix ms),
+// a space and its key. Plain text rather than JSON: the JSON encoding of
+// one more type costs the wasm more than this whole format.
+func encodeReadMark(m ReadMark) string {
+	return strconv.FormatInt(m.Time.UnixMilli(), 10) + " " + m.Key
 }
 
 func loadReadMark(s Store, room string) (ReadMark, bool) {
-	var m storedReadMark
-	raw, ok := s.Get(readMarkKey(room))
-	if !ok || json.Unmarshal([]byte(raw), &m) != nil || m.Key == "" {
+	raw, _ := s.Get(readMarkKey(room))
+	ts, key, _ := strings.Cut(raw, " ")
+	ms, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || key == "" {
 		return ReadMark{}, false
 	}
-	return ReadMark{Key: m.Key, Time: time.UnixMilli(m.TS)}, true
+	return ReadMark{Key: key, Time: time.UnixMilli(ms)}, true
 }
 
 // newerMark reports whether mark a is further on than b: its line is
@@ -122,15 +124,9 @@ func (c *Client) persistReadLocked() error {
 		c.readDirty = false
 		return nil
 	}
-	raw, err := json.Marshal(storedReadMark{Key: c.readMark.Key, TS: c.readMark.Time.UnixMilli()})
-	if err == nil {
-		err = c.store.Set(readMarkKey(c.room), string(raw))
-	}
-	if err != nil {
-		return fmt.Errorf("save read mark: %w", err)
-	}
-	c.readDirty = false
-	return nil
+	err := c.store.Set(readMarkKey(c.room), encodeReadMark(c.readMark))
+	c.readDirty = err != nil // retried by the next MarkRead or Flush
+	return err
 }
 
 // readMarkChangedLocked follows another tab's write of the mark.
@@ -141,56 +137,29 @@ func (c *Client) readMarkChangedLocked() {
 }
 
 func (c *Client) adoptReadMarkLocked(mark ReadMark) {
-	if mark != c.readMark {
-		c.readMark = mark
-		c.unreadStale = true
-	}
+	c.unreadStale = c.unreadStale || mark != c.readMark
+	c.readMark = mark
 }
 
-// unreadLocked is CountUnread over the timeline, with the key of its first
-// unread line. It is computed again only after the lines, the mark or my
-// nick changed (unreadStale), and then only over the lines after the mark,
-// found from the end: a person who reads along has a handful of unread
-// lines, so a flood costs a few lines per View rather than a scan of every
-// line's text for mentions.
-func (c *Client) unreadLocked() (Unread, string) {
-	if !c.unreadStale {
-		return c.unread, c.firstUnread
+// unreadLocked is CountUnread over lines (View's: the newest MaxViewLines
+// of the timeline and outbox, resolved as shown, so deleted and edited
+// messages count as they show), with the key of its first unread line. It
+// is counted again only after the lines, the mark or my nick changed
+// (unreadStale), not on every View; then it costs a pass over the keys and
+// a mention scan of the unread lines only, no copy.
+func (c *Client) unreadLocked(lines []Line) (Unread, string) {
+	// The window also moves when my outbox grows or shrinks.
+	from := ""
+	if len(lines) > 0 {
+		from = lines[0].Key
 	}
-	c.unreadStale = false
-	start := c.afterMarkLocked()
-	tail := c.unreadTail[:0] // reused: a flood while hidden recounts hundreds of lines per View
-	for _, l := range c.timeline[start:] {
-		if l.Kind == LineMessage && !l.Mine {
-			tail = append(tail, c.resolvedLocked(l)) // deleted and edited as shown
+	if c.unreadStale || from != c.unreadFrom {
+		c.unreadStale, c.unreadFrom = false, from
+		c.unread = CountUnread(lines, c.readMark, c.nick)
+		c.firstUnread = ""
+		if c.unread.First >= 0 {
+			c.firstUnread = lines[c.unread.First].Key
 		}
-	}
-	c.unreadTail = tail
-	// Everything in tail is after the mark: the zero mark counts it all.
-	c.unread = CountUnread(tail, ReadMark{}, c.nick)
-	c.firstUnread = ""
-	if c.unread.First >= 0 {
-		c.firstUnread = tail[c.unread.First].Key
 	}
 	return c.unread, c.firstUnread
-}
-
-// afterMarkLocked is the index in the timeline of the first line after the
-// read mark, as CountUnread places it: after the marked line, or, when that
-// line is gone, at the first message newer than the mark.
-func (c *Client) afterMarkLocked() int {
-	if c.readMark.Key == "" {
-		return 0
-	}
-	for i := len(c.timeline) - 1; i >= 0; i-- {
-		if c.timeline[i].Key == c.readMark.Key {
-			return i + 1
-		}
-	}
-	for i, l := range c.timeline {
-		if l.Kind == LineMessage && l.Time.After(c.readMark.Time) {
-			return i
-		}
-	}
-	return len(c.timeline)
 }

@@ -39,7 +39,7 @@ func TestRead_DividerJumpToLatestAndSeenBy(t *testing.T) {
 	bob.poll("Jump to latest after scrolling up", waitTimeout, `() => {
 		document.querySelector('#scroller').scrollTop = 0;
 		const b = document.querySelector('#jump-latest');
-		return b && b.getAttribute('aria-label') === 'Jump to latest';
+		return b && b.textContent.trim() === 'Jump to latest';
 	}`)
 
 	alice.send("news 1")
@@ -47,9 +47,9 @@ func TestRead_DividerJumpToLatestAndSeenBy(t *testing.T) {
 	alice.waitMessages(waitTimeout, []string{"news 1", "news 2"}, "delivered")
 	bob.poll(`"Jump to latest, 2 new" and the divider above "news 1"`, waitTimeout, `() => {
 		const b = document.querySelector('#jump-latest');
-		const d = document.querySelector('#new-divider');
+		const d = document.querySelector('#messages .new-divider');
 		const next = d && d.nextElementSibling;
-		return b && b.getAttribute('aria-label') === 'Jump to latest, 2 new' &&
+		return b && b.textContent.trim() === 'Jump to latest, 2 new' &&
 			next && next.querySelector('.text') && next.querySelector('.text').textContent.trim() === 'news 1';
 	}`)
 	var stayed bool
@@ -79,7 +79,7 @@ func TestRead_DividerJumpToLatestAndSeenBy(t *testing.T) {
 		return li.querySelector('.text').textContent.trim() === 'news 2' && seen[0].textContent.includes('Seen by 1');
 	}`)
 	// Read, the divider stays where the new lines started until Bob sends.
-	bob.waitText(waitTimeout, "#new-divider", "New messages")
+	bob.waitText(waitTimeout, "#messages .new-divider", "New messages")
 	bob.send("seen")
-	bob.poll("the divider to go once Bob sent", waitTimeout, `() => !document.querySelector('#new-divider')`)
+	bob.poll("the divider to go once Bob sent", waitTimeout, `() => !document.querySelector('#messages .new-divider')`)
 }

@@ -149,17 +149,11 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 		)
 }
 
-// seenBy says how many others read my message ("Seen by 2"), and to screen
-// readers "Seen by 2 people". The list shows it on my last message only.
+// seenBy says how many others read my message, in words that read the
+// same on screen and aloud ("Seen by 2"). The list shows it on my last
+// message only.
 func seenBy(n int) app.UI {
-	people := strconv.Itoa(n) + " people"
-	if n == 1 {
-		people = "1 person"
-	}
-	return app.P().Class("seen-by").Body(
-		app.Span().Aria("hidden", "true").Text("Seen by "+strconv.Itoa(n)),
-		app.Span().Class("visually-hidden").Text("Seen by "+people),
-	)
+	return app.P().Class("seen-by").Text("Seen by " + strconv.Itoa(n))
 }
 
 // messageTime shows the person's local time of day; the full date and time

@@ -119,11 +119,19 @@ func (l *MessageList) OnMount(ctx app.Context) {
 	l.relabelAtMidnight(ctx)
 	if scroller := app.Window().GetElementByID("scroller"); scroller.Truthy() {
 		l.stopScroll = listen(scroller, "scroll", func() {
-			if scroller.Get("scrollTop").Int() < growDistance && !l.growing.Swap(true) {
-				ctx.Dispatch(func(ctx app.Context) { l.showOlder(ctx, "") })
-			}
-			if away := !nearBottom(); l.away.Swap(away) != away {
-				ctx.Dispatch(func(ctx app.Context) { l.setScrolledUp(ctx, away) })
+			grow := scroller.Get("scrollTop").Int() < growDistance && !l.growing.Swap(true)
+			away := !nearBottom()
+			if moved := l.away.Swap(away) != away; grow || moved {
+				// One dispatch for both: each closure passed to Dispatch
+				// costs the wasm more than the branch.
+				ctx.Dispatch(func(ctx app.Context) {
+					if grow {
+						l.showOlder(ctx, "")
+					}
+					if moved {
+						l.setScrolledUp(ctx, away)
+					}
+				})
 			}
 		})
 	}
@@ -326,21 +334,11 @@ func (l *MessageList) Render() app.UI {
 // since the person scrolled up. It sticks to the bottom of the scroller
 // (web/app.css), over the lines.
 func jumpButton(newBelow int, jump app.EventHandler) app.UI {
-	label, count := "Jump to latest", ""
+	label := "Jump to latest"
 	if newBelow > 0 {
-		count = strconv.Itoa(newBelow) + " new"
-		label += ", " + count
+		label += ", " + strconv.Itoa(newBelow) + " new"
 	}
-	return app.Button().
-		ID("jump-latest").
-		Class("jump-latest").
-		Type("button").
-		Aria("label", label).
-		OnClick(jump).
-		Body(
-			app.Span().Aria("hidden", "true").Text("↓ Jump to latest"),
-			app.If(count != "", func() app.UI { return app.Span().Class("jump-count").Aria("hidden", "true").Text(count) }),
-		)
+	return app.Button().ID("jump-latest").Class("jump-latest").Type("button").OnClick(jump).Text(label)
 }
 
 // arrivedAfter counts the messages from others after the line with key
@@ -398,9 +396,7 @@ func withDaySeparators(lines []chat.Line, today civilDay, divider string) []app.
 
 // newMessagesDivider marks where the unread lines start.
 func newMessagesDivider() app.UI {
-	return app.Li().ID("new-divider").Class("new-divider").Role("separator").Aria("label", "New messages").Body(
-		app.Span().Class("new-divider-text").Aria("hidden", "true").Text("New messages"),
-	)
+	return app.Li().Class("new-divider").Role("separator").Text("New messages")
 }
 
 // daySeparator is the heading of one day in the conversation.

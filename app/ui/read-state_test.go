@@ -24,7 +24,7 @@ func TestWithDaySeparators_NewMessagesDividerAndLastSeenBy(t *testing.T) {
 			seen[m.Line.Key] = m.Line.SeenBy
 			continue
 		}
-		if app.Match(app.Li().ID("new-divider").Class("new-divider").Role("separator").Aria("label", "New messages"), item) != nil {
+		if app.Match(app.Li().Class("new-divider").Role("separator"), item) != nil || app.Match(app.Text("New messages"), item, 0) != nil {
 			t.Fatalf("an item that is neither a line nor the divider: %#v", item)
 		}
 		got = append(got, "[new]")
@@ -54,10 +54,7 @@ func TestMessageItem_SeenBy(t *testing.T) {
 	if err := app.Match(app.P().Class("seen-by"), item, 1, 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := app.Match(app.Text("Seen by 1"), item, 1, 3, 0, 0); err != nil {
-		t.Error(err)
-	}
-	if err := app.Match(app.Text("Seen by 1 person"), item, 1, 3, 1, 0); err != nil {
+	if err := app.Match(app.Text("Seen by 1"), item, 1, 3, 0); err != nil {
 		t.Error(err)
 	}
 	line.SeenBy = 0
@@ -67,11 +64,13 @@ func TestMessageItem_SeenBy(t *testing.T) {
 }
 
 func TestJumpButton_AccessibleNameCountsNewLines(t *testing.T) {
-	if err := app.Match(app.Button().ID("jump-latest").Class("jump-latest").Type("button").Aria("label", "Jump to latest, 3 new"), jumpButton(3, nil)); err != nil {
-		t.Error(err)
-	}
-	if err := app.Match(app.Button().ID("jump-latest").Class("jump-latest").Type("button").Aria("label", "Jump to latest"), jumpButton(0, nil)); err != nil {
-		t.Error(err)
+	for n, name := range map[int]string{3: "Jump to latest, 3 new", 0: "Jump to latest"} {
+		if err := app.Match(app.Button().ID("jump-latest").Class("jump-latest").Type("button"), jumpButton(n, nil)); err != nil {
+			t.Error(err)
+		}
+		if err := app.Match(app.Text(name), jumpButton(n, nil), 0); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
