@@ -65,6 +65,7 @@ func openedRoom(s Store, room string) {
 	rooms = append([]string{room}, slices.DeleteFunc(rooms, func(r string) bool { return r == room })...)
 	for _, old := range rooms[min(len(rooms), MaxStoredRooms):] {
 		s.Delete(historyKey(old))
+		s.Delete(readMarkKey(old)) // marks are small, but unbounded without this
 	}
 	rooms = rooms[:min(len(rooms), MaxStoredRooms)]
 	_ = saveRooms(s, rooms) // a short list again next start; nothing is lost

@@ -70,8 +70,9 @@ type Client struct {
 	retryAt    time.Time
 	detail     string
 	maxMessage int
-	visible    bool
-	unread     int
+	// visible: the person can see the room (SetVisible); MarkRead does
+	// nothing while not.
+	visible bool
 
 	history      []storedMessage     // persisted, oldest first, at most MaxHistory
 	threads      *threads            // the references among history (threads.go)
@@ -109,6 +110,25 @@ type Client struct {
 	pendingJoins map[string]func() bool
 	typingOut    *typingSender // when I say I am typing (typing.go)
 	typing       *typists      // who else is typing
+
+	// The read mark and what it leaves unread (read_mark.go).
+	readMark        ReadMark
+	readDirty       bool        // moved since the last write
+	stopReadPersist func() bool // the pending coalesced write, nil if none
+	lastReadPersist time.Time   // when the mark was last written
+	unread          Unread      // CountUnread of View's lines, valid unless unreadStale
+	firstUnread     string      // the key of unread.First's line
+	unreadFrom      string      // the key of the first line it was counted over
+	unreadStale     bool        // the lines, the mark or my nick changed since
+
+	// Read receipts (read_receipts_client.go).
+	receipts       bool        // the person allows them (Prefs.SendReadReceipts)
+	readSaid       readPoint   // what I last said
+	readSaidAt     time.Time   // when, zero before the first
+	readAgain      bool        // the next one is due even if unchanged
+	stopReadSignal func() bool // the pending coalesced one, nil if none
+	readers        readers     // how far others read
+	loadedEpoch    string      // the epoch the stored history had at New
 
 	// Private rooms (private_client.go); a plain room has plainPayload,
 	// name == room and no signer.
@@ -161,7 +181,7 @@ func New(o Options) *Client {
 	openedRoom(c.store, c.room)
 	c.setupPayload(o)
 	h := loadHistory(c.store, c.room)
-	c.lastSeq, c.epoch = h.Seq, h.Epoch
+	c.lastSeq, c.epoch, c.loadedEpoch = h.Seq, h.Epoch, h.Epoch
 	for _, m := range h.Messages {
 		if _, dup := c.seen[m.key()]; dup {
 			continue
@@ -174,6 +194,9 @@ func New(o Options) *Client {
 	c.threads = threadsOf(c.history)
 	c.trimTimeline()
 	c.resetMembers()
+	c.loadReadMarkLocked()
+	c.receipts = receiptsAllowed(c.store)
+	c.unreadStale = true
 	return c
 }
 
@@ -193,7 +216,9 @@ func (c *Client) View() View {
 			skip--
 			continue
 		}
-		lines = append(lines, c.resolvedLocked(l))
+		l = c.resolvedLocked(l)
+		l.SeenBy = c.seenByLocked(l)
+		lines = append(lines, l)
 	}
 	for _, l := range outbox {
 		if skip > 0 {
@@ -203,6 +228,7 @@ func (c *Client) View() View {
 		lines = append(lines, l)
 	}
 	undecryptable, unverified := c.failuresLocked()
+	unread, firstUnread := c.unreadLocked(lines)
 	return View{
 		Room:    c.name,
 		Nick:    c.nick,
@@ -213,7 +239,7 @@ func (c *Client) View() View {
 		Lines:   lines,
 		Members: c.markKeyChangesLocked(sortedMembers(c.members)),
 		People:  max(c.people, len(c.members)),
-		Unread:  c.unread,
+		Unread:  unread.Count,
 		MaxText: c.maxTextLocked(),
 
 		RoomID:        c.room,
@@ -222,6 +248,9 @@ func (c *Client) View() View {
 		SafetyCode:    SafetyCode(c.signer),
 		Undecryptable: undecryptable,
 		Unverified:    unverified,
+
+		Mentions:    unread.Mentions,
+		FirstUnread: firstUnread,
 	}
 }
 
@@ -289,6 +318,7 @@ func (c *Client) SetNick(nick string) error {
 	}
 	old := c.nick
 	c.nick = nick
+	c.unreadStale = true // mentions are of the new nick
 	c.claimNickLocked(nick)
 	if me := c.members[c.myConn]; me != nil {
 		me.metaNick, me.Nick = nick, nick
@@ -321,18 +351,12 @@ func (c *Client) RetryNow() {
 }
 
 // SetVisible tells the client whether the person can see the room: while
-// hidden, messages from others count as Unread; becoming visible resets it.
+// hidden, MarkRead does nothing. It does not change Unread: only MarkRead
+// does, which the UI calls once the person can see the newest lines.
 func (c *Client) SetVisible(visible bool) {
 	c.mu.Lock()
-	changed := c.visible != visible || (visible && c.unread != 0)
 	c.visible = visible
-	if visible {
-		c.unread = 0
-	}
 	c.mu.Unlock()
-	if changed {
-		c.signal()
-	}
 }
 
 // signal tells the UI the View changed, never blocking.
@@ -361,6 +385,7 @@ func (c *Client) addSystemLine(kind LineKind, text string) {
 func (c *Client) trimTimeline() {
 	if len(c.timeline) > 2*MaxViewLines {
 		c.timeline = append([]Line(nil), c.timeline[len(c.timeline)-MaxViewLines:]...)
+		c.unreadStale = true
 	}
 }
 

@@ -58,7 +58,9 @@ func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame, o openedFra
 	case wire.TypePresence:
 		c.handlePresenceLocked(f, o.peers)
 	case wire.TypeError:
-		if !handleProbeAnswerLocked(s, f) {
+		if handleProbeAnswerLocked(s, f) {
+			c.sayReadLocked(true) // those already here learn how far I read
+		} else {
 			c.handleErrorLocked(f)
 		}
 	case wire.TypeSignal:
@@ -137,9 +139,7 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 		c.timeline[i].Epoch = c.epoch // seq restarts with an in-memory relay: the UI compares (epoch, seq)
 	}
 	c.trimTimeline()
-	if !mine && !c.visible && isLine(m) {
-		c.unread++
-	}
+	c.unreadStale = true // a line, or an edit, delete or reaction of one
 	c.markHistoryDirty()
 }
 
@@ -167,6 +167,7 @@ func (c *Client) handleJoinLocked(p wire.Peer, meta opened) {
 	}
 	m := newMember(p, meta)
 	c.members[p.Conn] = m
+	c.sayReadLocked(true) // the newcomer missed my earlier read signals
 	if m.known() {
 		c.addSystemLine(LineSystem, m.Nick+" joined")
 		return
@@ -249,6 +250,9 @@ func (c *Client) handlePresenceLocked(f *wire.ServerFrame, metas []opened) {
 		if p.Conn != c.myConn {
 			c.members[p.Conn] = newMember(p, metas[i])
 		}
+	}
+	if len(f.Peers) > 0 {
+		c.sayReadLocked(true) // newcomers; at most one per ReadSignalInterval
 	}
 }
 

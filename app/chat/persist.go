@@ -8,8 +8,8 @@ import "fmt"
 // rewrite the 500-message history 100 times a second. Flush writes what is
 // pending when the page goes away: a timer would not fire after that.
 
-// Flush synchronously writes the pending history and a previously failed
-// outbox write to the Store, and has a store whose writes finish later keep
+// Flush synchronously writes the pending history and read mark and a
+// previously failed outbox write to the Store, and has a store whose writes finish later keep
 // the unfinished ones across an unload (UnconfirmedSaver). Call it when the
 // page is hidden or unloaded (pagehide, visibilitychange to hidden); it is
 // safe from any goroutine and does no network work.
@@ -29,6 +29,14 @@ func (c *Client) flushLocked() error {
 		c.stopPersist()
 		c.stopPersist = nil
 	}
+	if c.stopReadPersist != nil {
+		c.stopReadPersist()
+		c.stopReadPersist = nil
+	}
+	var readErr error
+	if err := c.persistReadLocked(); err != nil {
+		readErr = fmt.Errorf("save read mark: %w", err)
+	}
 	historyErr := c.persistHistoryLocked()
 	var outboxErr error
 	if len(c.outboxChanges) > 0 {
@@ -39,7 +47,10 @@ func (c *Client) flushLocked() error {
 	if historyErr != nil {
 		return historyErr
 	}
-	return outboxErr
+	if outboxErr != nil {
+		return outboxErr
+	}
+	return readErr
 }
 
 // markHistoryDirty notes that history changed. The write is decided by

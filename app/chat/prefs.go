@@ -36,7 +36,16 @@ type Prefs struct {
 	HideText bool `json:"hide_text,omitempty"`
 	// Muted rooms notify only when someone mentions me (rooms.go).
 	Muted []string `json:"muted,omitempty"`
+	// NoReadReceipts keeps this person's read mark to themselves: no read
+	// signal tells the room how far they read (read_receipts.go). Stored
+	// negated so that the zero value, and every Prefs stored before the
+	// setting existed, means on; read it through SendReadReceipts.
+	NoReadReceipts bool `json:"no_read_receipts,omitempty"`
 }
+
+// SendReadReceipts reports whether the person lets the room know how far
+// they read (Prefs.NoReadReceipts, on by default).
+func (p Prefs) SendReadReceipts() bool { return !p.NoReadReceipts }
 
 // LoadPrefs reads the Prefs from s. On first start (or when the stored value
 // is unusable) it creates a random CID and RandomNick and saves them, so the

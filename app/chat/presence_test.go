@@ -144,34 +144,6 @@ func TestClient_ForeignData_ShownWithoutCrashing(t *testing.T) {
 	}
 }
 
-func TestClient_Unread_CountsOthersWhileHidden(t *testing.T) {
-	h := start(t, defaultOptions())
-	relay, _ := h.connect(wire.Welcome{})
-	relay.send(t, msg(1, "other", "seen", "calm-fox", "before"))
-	h.waitView("one", func(v View) bool { return len(messageLines(v)) == 1 })
-
-	h.client.SetVisible(false)
-	if err := h.client.Send("mine"); err != nil {
-		t.Fatal(err)
-	}
-	pub := relay.nextOf(t, wire.TypePub)
-	relay.send(t, msg(2, "other", "n1", "calm-fox", "new 1"), echo(t, 3, "me-cid", pub),
-		msg(1, "other", "seen", "calm-fox", "before"), // a replay of a shown message
-		msg(4, "other", "n2", "calm-fox", "new 2"))
-	v := h.waitView("all", func(v View) bool { return len(messageLines(v)) == 4 && messageLines(v)[3].Text == "new 2" })
-	if v.Unread != 2 {
-		t.Fatalf("unread %d, want 2", v.Unread)
-	}
-	h.client.SetVisible(true)
-	if v := h.client.View(); v.Unread != 0 {
-		t.Fatalf("unread %d after becoming visible", v.Unread)
-	}
-	relay.send(t, msg(5, "other", "n3", "calm-fox", "visible"))
-	if v := h.waitView("n3", func(v View) bool { return len(messageLines(v)) == 5 }); v.Unread != 0 {
-		t.Fatalf("unread %d while visible", v.Unread)
-	}
-}
-
 func TestClient_Changed_CoalescesBursts(t *testing.T) {
 	h := start(t, defaultOptions())
 	relay, _ := h.connect(wire.Welcome{})

@@ -72,12 +72,14 @@ func (p *Prefs) Forget(room string) {
 	delete(p.Tokens, room)
 }
 
-// ForgetRoom removes the history and the outbox (queued messages included:
-// leaving a room is the person's choice) of the room with relay room id id.
+// ForgetRoom removes the history, the outbox (queued messages included:
+// leaving a room is the person's choice) and the read mark of the room with
+// relay room id id.
 // Its Client must have stopped: it persists its history when Run returns.
 func ForgetRoom(s Store, id string) {
 	s.Delete(historyKey(id))
 	s.Delete(outboxKey(id))
+	s.Delete(readMarkKey(id))
 	if rooms, ok := loadRooms(s); ok {
 		_ = saveRooms(s, slices.DeleteFunc(rooms, func(r string) bool { return r == id })) // a stale entry only costs a lookup
 	}

@@ -64,8 +64,12 @@ func TestPrefs_MuteAndForget(t *testing.T) {
 
 	_ = s.Set(historyKey("a"), `{"seq":1}`)
 	_ = s.Set(outboxKey("a"), `[]`)
+	_ = s.Set(readMarkKey("a"), "1 k")
 	_ = s.Set(historyKey("b"), `{"seq":2}`)
 	ForgetRoom(s, "a")
+	if _, ok := s.Get(readMarkKey("a")); ok {
+		t.Fatal("read mark kept")
+	}
 	if _, ok := s.Get(historyKey("a")); ok {
 		t.Fatal("history kept")
 	}

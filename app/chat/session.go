@@ -31,6 +31,7 @@ type session struct {
 	probeDue   bool      // ask whether the relay relays signals (typing_client.go)
 	signals    bool      // it does
 	typingDue  *typingData
+	readDue    *readData // how far I read (read_receipts_client.go)
 	pingDue    bool
 	owner      bool // holds the outbox lock: this connection sends the outbox
 	// releaseLock gives the outbox lock back; nil when not held.
@@ -201,6 +202,10 @@ func (c *Client) nextFrame(s *session) (frame []byte, written func()) {
 	case s.typingDue != nil:
 		d := *s.typingDue
 		s.typingDue = nil
+		return signalFrame(d), nil
+	case s.readDue != nil:
+		d := *s.readDue
+		s.readDue = nil
 		return signalFrame(d), nil
 	case c.clock.Now().Before(c.holdUntil):
 		return nil, nil

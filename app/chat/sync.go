@@ -7,9 +7,10 @@ import "strings"
 // re-read what changed and update their view: in the browser the storage
 // event of localStorage does the telling (app/ui calls StoreChanged).
 
-// StoreChanged re-reads the room's outbox and history after another tab
-// changed key ("" means anything may have changed, as after
-// localStorage.clear()). Keys of other rooms and of prefs are ignored.
+// StoreChanged re-reads the room's outbox, history and read mark after
+// another tab changed key ("" means anything may have changed, as after
+// localStorage.clear()), and the prefs after PrefsKey changed (in this tab
+// too: the UI calls it after changing them). Keys of other rooms are ignored.
 func (c *Client) StoreChanged(key string) {
 	c.mu.Lock()
 	changed := false
@@ -21,6 +22,13 @@ func (c *Client) StoreChanged(key string) {
 		stored := loadHistory(c.store, c.room)
 		c.adoptHistoryLocked(mergeHistory(stored, storedHistory{Seq: c.lastSeq, Epoch: c.epoch, Messages: c.history}))
 		changed = true
+	}
+	if key == "" || key == readMarkKey(c.room) {
+		c.readMarkChangedLocked()
+		changed = true
+	}
+	if key == "" || key == PrefsKey {
+		c.prefsChangedLocked()
 	}
 	c.mu.Unlock()
 	if changed {
@@ -53,6 +61,7 @@ func (c *Client) adoptHistoryLocked(merged storedHistory) {
 	}
 	c.history = merged.Messages
 	c.threads = threadsOf(c.history)
+	c.unreadStale = true
 	c.seen = make(map[string]struct{}, len(c.history))
 	for _, m := range c.history {
 		c.seen[m.key()] = struct{}{}

@@ -20,8 +20,9 @@ func signalProbe(room string) []byte {
 	return encodeJSON(wire.ClientFrame{Type: wire.TypeSub, Room: room})
 }
 
-func signalFrame(d typingData) []byte {
-	return encodeJSON(wire.ClientFrame{Type: wire.TypeSignal, Data: encodeJSON(d)})
+// signalFrame is a signal carrying data: typingData or readData.
+func signalFrame(data any) []byte {
+	return encodeJSON(wire.ClientFrame{Type: wire.TypeSignal, Data: encodeJSON(data)})
 }
 
 // DraftChanged tells the room that I am typing, at most every
@@ -38,15 +39,22 @@ func (c *Client) DraftChanged(draft string) {
 	}
 }
 
-// handleSignalLocked applies another member's typing signal. Signals of
-// other shapes (another app's read marks, say) are not typing and are
-// ignored, as are my own other tabs and members the list does not name (a
+// handleSignalLocked applies another member's typing or read signal (a read
+// one in handleReadSignalLocked). Signals of other shapes are ignored, as
+// are my own other tabs, and for typing members the list does not name (a
 // big room's bounded list).
 func (c *Client) handleSignalLocked(f *wire.ServerFrame) {
 	var d struct {
-		Typing *bool `json:"typing"`
+		Typing *bool      `json:"typing"`
+		Read   *readPoint `json:"read"`
 	}
-	if f.Conn == c.myConn || c.ownCID(f.CID) || json.Unmarshal(f.Data, &d) != nil || d.Typing == nil {
+	if f.Conn == c.myConn || c.ownCID(f.CID) || json.Unmarshal(f.Data, &d) != nil {
+		return
+	}
+	if d.Read != nil {
+		c.handleReadSignalLocked(f, *d.Read)
+	}
+	if d.Typing == nil {
 		return
 	}
 	m := c.members[f.Conn]

@@ -27,6 +27,9 @@ type Line struct {
 	Edited, Deleted bool
 	Reactions       []Reaction // per emoji, none when deleted
 	Reply           *Quote     // the message this one replies to, nil if none
+	// SeenBy is, on my delivered messages, how many other people have read
+	// it as far as their read signals tell (read_receipts.go); 0 otherwise.
+	SeenBy int
 }
 
 // Member is one connection present in the room.
@@ -57,9 +60,11 @@ type View struct {
 	Lines   []Line    // oldest first, at most MaxViewLines
 	Members []Member  // everyone in the room including me, sorted by nick; in a big room, the relay's bounded list
 	People  int       // how many are in the room, me included (≥ len(Members))
-	Unread  int       // messages from others that arrived while hidden
-	MaxText int       // the largest text (bytes) Send accepts right now
-	Typing  string    // "Ada is typing…", "" when nobody is
+	// Unread is how many messages from others came after the read mark
+	// (MarkRead), as CountUnread counts them: the title's count.
+	Unread  int
+	MaxText int    // the largest text (bytes) Send accepts right now
+	Typing  string // "Ada is typing…", "" when nobody is
 
 	// RoomID is the relay's room id: Room in a plain room, derived from the
 	// key in a private one.
@@ -70,4 +75,10 @@ type View struct {
 	// Undecryptable and Unverified count the messages of the stored history
 	// shown as "could not decrypt" and "unverified" lines.
 	Undecryptable, Unverified int
+
+	// Mentions is how many of the Unread messages mention my nick.
+	Mentions int
+	// FirstUnread is the key of the first unread line, where the "new
+	// messages" divider goes; "" when none is unread.
+	FirstUnread string
 }

@@ -73,6 +73,13 @@ type ChatApp struct {
 	nickErr, relayErr string
 
 	compose composeMode // replying or editing (message-threads.go)
+
+	// Reading state (onView, followReading). divider is the key of the
+	// line the "New messages" divider is above, "" for none, in the room
+	// dividerRoom; scrolledUp: the message list is not at its bottom
+	// (actionListAtBottom).
+	divider, dividerRoom string
+	scrolledUp           bool
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.
@@ -136,6 +143,8 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	ctx.Handle(actionSetNick, c.onSetNick)
 	ctx.Handle(actionSetNotify, c.onSetNotify)
 	ctx.Handle(actionSetRelay, c.onSetRelay)
+	ctx.Handle(actionListAtBottom, c.onListAtBottom)
+	ctx.Handle(actionSetReadReceipts, c.onSetReadReceipts)
 	c.followURL(ctx)
 }
 
@@ -299,6 +308,50 @@ func (c *ChatApp) scheduleTick(ctx app.Context) {
 	})
 }
 
+// followReading keeps the reading state of the open room: it marks the
+// lines read while the person can see the newest of them (the page visible
+// and the list at its bottom, as the list reports it), and places the "New
+// messages" divider above the first unread line when the room opens, when
+// the page becomes visible (shown), and when lines arrive that the person
+// does not see (hidden, or scrolled up). It is captured then and kept: the
+// MarkRead that follows would otherwise take it away at once. Sending, or
+// another room, clears it.
+func (c *ChatApp) followReading(shown bool) {
+	v := c.view
+	switch {
+	case v.RoomID != c.dividerRoom:
+		c.dividerRoom, c.divider, c.scrolledUp = v.RoomID, v.FirstUnread, false
+	case shown && v.FirstUnread != "":
+		c.divider = v.FirstUnread
+	case c.divider == "" && (c.hidden || c.scrolledUp):
+		c.divider = v.FirstUnread
+	}
+	if c.session != nil && !c.hidden && !c.scrolledUp {
+		c.session.client.MarkRead()
+	}
+}
+
+// onListAtBottom follows the message list's scroll position (a bool: at
+// the bottom): coming back to the bottom reads what is there.
+func (c *ChatApp) onListAtBottom(ctx app.Context, a app.Action) {
+	atBottom, _ := a.Value.(bool)
+	c.scrolledUp = !atBottom
+	c.followReading(false)
+}
+
+// onSetReadReceipts stores whether read receipts are sent (a bool) and
+// tells the client, which reads it from the prefs.
+func (c *ChatApp) onSetReadReceipts(ctx app.Context, a app.Action) {
+	on, ok := a.Value.(bool)
+	if !ok || on == c.prefs.SendReadReceipts() {
+		return
+	}
+	c.updatePrefs(func(p *chat.Prefs) { p.NoReadReceipts = !on })
+	for _, s := range c.sessions {
+		s.client.StoreChanged(chat.PrefsKey)
+	}
+}
+
 // relays is the failover list to use: the person's override, else the
 // default.
 func (c *ChatApp) relays() []string {
@@ -330,6 +383,7 @@ func (c *ChatApp) updatePrefs(change func(*chat.Prefs)) {
 func (c *ChatApp) onSend(ctx app.Context, a app.Action) {
 	text, _ := a.Value.(string)
 	c.sendErr = ""
+	c.divider = "" // what I answer to is read
 	if err := c.send(text); err != nil && !errors.Is(err, chat.ErrEmpty) {
 		c.sendErr = err.Error()
 	}
@@ -488,10 +542,10 @@ func (c *ChatApp) Render() app.UI {
 			RoomID: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms, Activity: c.activity(),
 			Nick: c.nick(), Notify: c.prefs.Notify, HideText: c.prefs.HideText,
 			Relay: c.prefs.Relay, DefaultRelay: strings.Join(c.defaultRelays, ", "),
-			NickError: c.nickErr, RelayError: c.relayErr,
+			NickError: c.nickErr, RelayError: c.relayErr, ReadReceipts: c.prefs.SendReadReceipts(),
 		},
 		&Conversation{
-			Room: room, Lines: v.Lines, Typing: v.Typing, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
+			Room: room, Lines: v.Lines, Divider: c.divider, Typing: v.Typing, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
 			SendsAnswered: c.sendsAnswered, SendError: c.sendErr, ComposeMode: c.compose.banner,
 		},
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(

@@ -15,6 +15,9 @@ type Conversation struct {
 	// Room is the room's name; Lines its conversation, oldest first.
 	Room  string
 	Lines []chat.Line
+	// Divider is the key of the first unread line, where the list shows
+	// "New messages"; "" for none.
+	Divider string
 	// Typing is who else is typing ("Ada is typing…"), "" for nobody.
 	Typing string
 	// MaxText is the largest text the client accepts, for the composer.
@@ -36,7 +39,7 @@ type Conversation struct {
 func (c *Conversation) Render() app.UI {
 	blocked := c.State == chat.StateDenied || c.State == chat.StateInvalid
 	return app.Main().Class("chat").Body(
-		&MessageList{Room: c.Room, Lines: c.Lines},
+		&MessageList{Room: c.Room, Lines: c.Lines, Divider: c.Divider},
 		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(c.Typing),
 		&Composer{Room: c.Room, MaxText: c.MaxText, Disabled: blocked, Answered: c.SendsAnswered, Error: c.SendError, Mode: c.ComposeMode},
 		app.If(blocked, func() app.UI { return blockedNotice(chat.View{State: c.State, Detail: c.Detail}) }),

@@ -134,6 +134,7 @@ func (c *ChatApp) onView(ctx app.Context, s *session, v chat.View) {
 	if s == c.session {
 		c.view = v
 		c.now = time.Now()
+		c.followReading(false)
 		c.scheduleTick(ctx)
 	}
 	c.setTitle(ctx)
@@ -143,7 +144,7 @@ func (c *ChatApp) onView(ctx app.Context, s *session, v chat.View) {
 func (c *ChatApp) activity() map[string]chat.RoomActivity {
 	rooms := make(map[string]chat.RoomActivity, len(c.sessions))
 	for room, s := range c.sessions {
-		rooms[room] = chat.RoomActivity{Unread: s.view.Unread, Mentions: 0, Muted: c.prefs.IsMuted(room)}
+		rooms[room] = chat.RoomActivity{Unread: s.view.Unread, Mentions: s.view.Mentions, Muted: c.prefs.IsMuted(room)}
 	}
 	return rooms
 }
@@ -152,6 +153,7 @@ func (c *ChatApp) setVisible(ctx app.Context, visible bool) {
 	c.hidden = !visible
 	if c.session != nil {
 		c.session.client.SetVisible(visible)
+		c.followReading(visible)
 	}
 	if visible {
 		// A tab in the background may have been frozen; check the link now.

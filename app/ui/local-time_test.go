@@ -103,7 +103,7 @@ func TestMessageList_DaySeparators(t *testing.T) {
 		{Kind: chat.LineGap, Key: "gap"},  // no time: no day of its own
 		line("e", "2026-03-30T09:00:00Z"),
 	}
-	items := withDaySeparators(lines, dayOf(f, utc("2026-03-30T10:00:00Z")))
+	items := withDaySeparators(lines, dayOf(f, utc("2026-03-30T10:00:00Z")), "")
 	var got []string
 	for _, item := range items {
 		if m, ok := item.(*MessageItem); ok {

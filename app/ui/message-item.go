@@ -143,8 +143,17 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 				app.If(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
 					return messageActions(line.Key, line.Mine, picking, togglePicker)
 				}),
+				// Last: go-app diffs children by position.
+				app.If(line.Mine && line.SeenBy > 0, func() app.UI { return seenBy(line.SeenBy) }),
 			),
 		)
+}
+
+// seenBy says how many others read my message, in words that read the
+// same on screen and aloud ("Seen by 2"). The list shows it on my last
+// message only.
+func seenBy(n int) app.UI {
+	return app.P().Class("seen-by").Text("Seen by " + strconv.Itoa(n))
 }
 
 // messageTime shows the person's local time of day; the full date and time

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,11 @@ const growDistance = 400
 // is rendered.
 const actionReveal = "chat/reveal"
 
+// actionListAtBottom tells ChatApp whether the list is scrolled to its
+// bottom (bool), each time that changes: at the bottom the newest lines
+// are in sight, and ChatApp marks them read.
+const actionListAtBottom = "chat/list-at-bottom"
+
 // stickDistance is how close (in CSS pixels) to the bottom the person must be
 // for new messages to scroll the list: someone reading older messages is not
 // yanked away from them.
@@ -49,6 +55,9 @@ type MessageList struct {
 	Room string
 	// Lines are the conversation lines, oldest first.
 	Lines []chat.Line
+	// Divider is the key of the line the "New messages" divider goes
+	// above; "" for none.
+	Divider string
 
 	anchor  string // key of the first rendered line
 	lastKey string // key of the newest line at the previous render
@@ -62,6 +71,16 @@ type MessageList struct {
 	// growing is set from the scroll listener until the older lines are
 	// rendered, so that a burst of scroll events grows the window once.
 	growing atomic.Bool
+	// away is what the scroll listener last saw: not at the bottom. It is
+	// compared there so that only a change costs a dispatch and a render.
+	away atomic.Bool
+
+	// scrolledUp shows "Jump to latest": the person left the bottom.
+	scrolledUp bool
+	// upFrom is the key of the newest line when the person left the
+	// bottom; newBelow counts the messages from others after it.
+	upFrom   string
+	newBelow int
 
 	// today is the calendar day the separators were last drawn for; the
 	// midnight timer changes it, which redraws "Today" and "Yesterday".
@@ -100,8 +119,19 @@ func (l *MessageList) OnMount(ctx app.Context) {
 	l.relabelAtMidnight(ctx)
 	if scroller := app.Window().GetElementByID("scroller"); scroller.Truthy() {
 		l.stopScroll = listen(scroller, "scroll", func() {
-			if scroller.Get("scrollTop").Int() < growDistance && !l.growing.Swap(true) {
-				ctx.Dispatch(func(ctx app.Context) { l.showOlder(ctx, "") })
+			grow := scroller.Get("scrollTop").Int() < growDistance && !l.growing.Swap(true)
+			away := !nearBottom()
+			if moved := l.away.Swap(away) != away; grow || moved {
+				// One dispatch for both: each closure passed to Dispatch
+				// costs the wasm more than the branch.
+				ctx.Dispatch(func(ctx app.Context) {
+					if grow {
+						l.showOlder(ctx, "")
+					}
+					if moved {
+						l.setScrolledUp(ctx, away)
+					}
+				})
 			}
 		})
 	}
@@ -110,6 +140,23 @@ func (l *MessageList) OnMount(ctx app.Context) {
 			l.showOlder(ctx, key)
 		}
 	})
+}
+
+// setScrolledUp follows the person leaving the bottom of the list (away)
+// or coming back to it, and tells ChatApp.
+func (l *MessageList) setScrolledUp(ctx app.Context, away bool) {
+	if away == l.scrolledUp {
+		return
+	}
+	l.scrolledUp, l.upFrom, l.newBelow = away, lastKey(l.Lines), 0
+	ctx.NewActionWithValue(actionListAtBottom, !away)
+}
+
+// jumpToLatest scrolls to the newest line; the scroll listener then sees
+// the bottom, which hides the button and marks the lines read. A <button>:
+// Enter and Space press it too.
+func (l *MessageList) jumpToLatest(ctx app.Context, e app.Event) {
+	scrollToBottom(ctx)
 }
 
 // showOlder shows renderGrow more lines above the first rendered one, or,
@@ -242,6 +289,13 @@ func (l *MessageList) OnUpdate(ctx app.Context) {
 	}
 	if l.syncRoom() {
 		follow = true // a new room always starts at its bottom
+		l.scrolledUp, l.newBelow = false, 0
+		l.away.Store(false)
+	}
+	if l.scrolledUp {
+		// Lines arrive below while the person reads older ones: what is on
+		// screen stays, and the button counts them.
+		l.newBelow = arrivedAfter(l.Lines, l.upFrom)
 	}
 	l.anchor = firstShownKey(l.Lines, l.anchor, l.least)
 	if follow {
@@ -263,7 +317,7 @@ func (l *MessageList) Render() app.UI {
 			Aria("live", "polite").
 			Aria("relevant", "additions").
 			Aria("label", "Messages in "+l.Room).
-			Body(withDaySeparators(shown, l.day())...),
+			Body(withDaySeparators(shown, l.day(), l.Divider)...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
 		app.If(len(l.Lines) == 0, func() app.UI {
@@ -272,7 +326,31 @@ func (l *MessageList) Render() app.UI {
 				app.P().Class("empty-hint").Text("Say hello — everyone in this room will see it."),
 			)
 		}),
+		app.If(l.scrolledUp, func() app.UI { return jumpButton(l.newBelow, l.jumpToLatest) }),
 	)
+}
+
+// jumpButton is "Jump to latest", with how many messages arrived below
+// since the person scrolled up. It sticks to the bottom of the scroller
+// (web/app.css), over the lines.
+func jumpButton(newBelow int, jump app.EventHandler) app.UI {
+	label := "Jump to latest"
+	if newBelow > 0 {
+		label += ", " + strconv.Itoa(newBelow) + " new"
+	}
+	return app.Button().ID("jump-latest").Class("jump-latest").Type("button").OnClick(jump).Text(label)
+}
+
+// arrivedAfter counts the messages from others after the line with key
+// (all of them when it is gone).
+func arrivedAfter(lines []chat.Line, key string) int {
+	n := 0
+	for _, line := range lines[indexOfKey(lines, key)+1:] {
+		if line.Kind == chat.LineMessage && !line.Mine {
+			n++
+		}
+	}
+	return n
 }
 
 // day is the calendar day of the separators: the clock's at render time,
@@ -283,10 +361,19 @@ func (l *MessageList) day() civilDay {
 }
 
 // withDaySeparators renders the lines with a separator in front of the
-// first line of each calendar day ("Today", "Yesterday", then the date).
-// Lines without a time (none in practice) never start a day.
-func withDaySeparators(lines []chat.Line, today civilDay) []app.UI {
-	items := make([]app.UI, 0, len(lines)+4)
+// first line of each calendar day ("Today", "Yesterday", then the date),
+// and the "New messages" divider right above the line with the key
+// divider. Lines without a time (none in practice) never start a day.
+// Only the last of my messages says "seen by": the others' SeenBy is
+// zeroed, so that a receipt re-renders one row, not every one of mine.
+func withDaySeparators(lines []chat.Line, today civilDay, divider string) []app.UI {
+	items := make([]app.UI, 0, len(lines)+5)
+	lastMine := -1
+	for i := range lines {
+		if lines[i].Mine {
+			lastMine = i
+		}
+	}
 	var last civilDay
 	for i := range lines {
 		if t := lines[i].Time; !t.IsZero() {
@@ -295,9 +382,21 @@ func withDaySeparators(lines []chat.Line, today civilDay) []app.UI {
 				items = append(items, daySeparator(t, today))
 			}
 		}
-		items = append(items, &MessageItem{Line: lines[i]})
+		if divider != "" && lines[i].Key == divider {
+			items = append(items, newMessagesDivider())
+		}
+		line := lines[i]
+		if i != lastMine {
+			line.SeenBy = 0
+		}
+		items = append(items, &MessageItem{Line: line})
 	}
 	return items
+}
+
+// newMessagesDivider marks where the unread lines start.
+func newMessagesDivider() app.UI {
+	return app.Li().Class("new-divider").Role("separator").Text("New messages")
 }
 
 // daySeparator is the heading of one day in the conversation.

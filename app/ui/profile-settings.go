@@ -18,6 +18,9 @@ type ProfileSettings struct {
 	// HideText is whether notifications leave out the message text; the
 	// switch sends actionHideText with the new value.
 	HideText bool
+	// ReadReceipts is whether the room learns how far I read ("seen
+	// by"); the checkbox sends actionSetReadReceipts with the new value.
+	ReadReceipts bool
 	// Relay is the person's relay list (URLs separated by ", "); empty means
 	// DefaultRelay.
 	Relay string
@@ -39,6 +42,8 @@ const (
 	actionSetRelay  = "chat/set-relay"  // value: the relay list (string)
 	// actionHideText carries the new "hide message text" setting (bool).
 	actionHideText = "chat/hide-text"
+	// actionSetReadReceipts carries the new "send read receipts" (bool).
+	actionSetReadReceipts = "chat/set-read-receipts"
 )
 
 // Render draws the settings. #nick, #notify-toggle and #relay-url are a
@@ -97,6 +102,16 @@ func (p *ProfileSettings) Render() app.UI {
 					app.Span().Class("switch-text").Text(onOff(p.HideText)),
 				),
 		),
+		app.Div().Class("field-row").Body(
+			app.Label().For("read-receipts").Class("field-label").Text("Send read receipts"),
+			app.Input().
+				ID("read-receipts").
+				Class("checkbox").
+				Type("checkbox").
+				Checked(p.ReadReceipts).
+				Title("Others see \"seen by\" under their messages once you read them").
+				OnChange(p.onReadReceiptsChange),
+		),
 		app.Form().Class("field-group").OnSubmit(p.onRelaySubmit).Body(
 			app.Label().For("relay-url").Class("field-label").Text("Relay servers"),
 			// Text, not url: a list of addresses is no URL, and the
@@ -138,6 +153,10 @@ func (p *ProfileSettings) onNotifyClick(ctx app.Context, e app.Event) {
 
 func (p *ProfileSettings) onHideTextClick(ctx app.Context, e app.Event) {
 	ctx.NewActionWithValue(actionHideText, !p.HideText)
+}
+
+func (p *ProfileSettings) onReadReceiptsChange(ctx app.Context, e app.Event) {
+	ctx.NewActionWithValue(actionSetReadReceipts, ctx.JSSrc().Get("checked").Bool())
 }
 
 func onOff(on bool) string {

@@ -24,6 +24,7 @@ type Sidebar struct {
 	// ProfileSettings shows them.
 	Nick, Relay, DefaultRelay string
 	Notify, HideText          bool
+	ReadReceipts              bool
 	NickError, RelayError     string
 }
 
@@ -38,7 +39,7 @@ func (s *Sidebar) Render() app.UI {
 		&RoomSwitcher{Room: s.RoomID, Recent: s.Recent, Private: s.Private, Activity: s.Activity},
 		&NewPrivateRoom{},
 		&ProfileSettings{
-			Nick: s.Nick, Notify: s.Notify, HideText: s.HideText,
+			Nick: s.Nick, Notify: s.Notify, HideText: s.HideText, ReadReceipts: s.ReadReceipts,
 			Relay: s.Relay, DefaultRelay: s.DefaultRelay,
 			NickError: s.NickError, RelayError: s.RelayError,
 		},
