@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -127,20 +128,35 @@ func TestPrivateRoom_OnlyTheLinkReads(t *testing.T) {
 	alice.never("Carol's message in Alice's room", 2*time.Second,
 		`() => document.querySelector('#messages').textContent.includes('orchard?')`)
 
-	// What crossed the wire.
+	// What crossed the wire. Alice's page keeps her plain room live on the
+	// same WebSocket (every recent room is), and her nickname is hers in
+	// every room: it goes to the plain room in the clear, as it would when
+	// she next opened it. Everything of the private room, and everything
+	// else of hers, never shows.
 	secrets := []string{hello, "old mill", reply, "lantern", aliceNick, bobNick, bobRename, "Zephyr", "Quartz", roomName, "Moonlit", "Orchard"}
-	for _, rec := range []*frameRecord{aliceFrames, bobFrames} {
+	for _, rec := range []struct {
+		*frameRecord
+		firstRoom string
+		public    []string // what this page may send to its other rooms
+	}{
+		{aliceFrames, "e2e-before-private", []string{aliceNick, "Quartz"}},
+		{bobFrames, room.RoomID(), nil},
+	} {
 		frames := rec.all()
 		if rec.count("sent") == 0 || rec.count("received") == 0 || !strings.Contains(frames, `"type":"msg"`) {
 			t.Fatalf("%s's browser recorded %d frames sent and %d received, no msg among them: the record is empty", rec.name, rec.count("sent"), rec.count("received"))
 		}
-		for _, secret := range secrets {
-			if strings.Contains(frames, secret) {
-				t.Errorf("a WebSocket frame of %s's browser contains %q", rec.name, secret)
-			}
+		private, others := rec.byRoom(rec.firstRoom, room.RoomID())
+		if !strings.Contains(private, `"type":"welcome"`) {
+			t.Errorf("%s's record has no welcome of the private room", rec.name)
 		}
-		if !strings.Contains(frames, room.RoomID()) && !strings.Contains(frames, `"type":"welcome"`) {
-			t.Errorf("%s's record has no welcome", rec.name)
+		for _, secret := range secrets {
+			if strings.Contains(private, secret) {
+				t.Errorf("a WebSocket frame of %s's browser for the private room contains %q", rec.name, secret)
+			}
+			if strings.Contains(others, secret) && !slices.Contains(rec.public, secret) {
+				t.Errorf("a WebSocket frame of %s's browser for another room contains %q", rec.name, secret)
+			}
 		}
 	}
 	msgs := raw.waitMsgs(t, 2)
@@ -251,6 +267,29 @@ func (r *frameRecord) all() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return strings.Join(r.frames, "\n")
+}
+
+// byRoom splits the recorded objects into those of room and the others: an
+// object names its room, or belongs to the connection's first room.
+func (r *frameRecord) byRoom(firstRoom, room string) (of, others string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var in, out []string
+	for _, frame := range r.frames {
+		for _, object := range strings.Split(frame, "\n") {
+			var named struct{ Room string }
+			_ = json.Unmarshal([]byte(object), &named)
+			if named.Room == "" {
+				named.Room = firstRoom
+			}
+			if named.Room == room {
+				in = append(in, object)
+			} else {
+				out = append(out, object)
+			}
+		}
+	}
+	return strings.Join(in, "\n"), strings.Join(out, "\n")
 }
 
 func (r *frameRecord) count(direction string) int {
