@@ -103,29 +103,10 @@ func Mentions(text, nick string) bool {
 
 // MentionSpans returns the byte ranges [start, end) of text that mention
 // any of nicks (the "@" included), for highlighting; where two nicks match
-// at one "@", the longer wins.
+// at one "@", the longer wins. It runs in time linear in len(text), however
+// many nicks (mention_match.go).
 func MentionSpans(text string, nicks []string) [][2]int {
-	var spans [][2]int
-	for from := 0; from < len(text); {
-		i := strings.IndexByte(text[from:], '@')
-		if i < 0 {
-			break
-		}
-		at := from + i
-		best := 0
-		for _, nick := range nicks {
-			if nick != "" {
-				best = max(best, mentionAt(text, at, nick))
-			}
-		}
-		if best > 0 {
-			spans = append(spans, [2]int{at, at + best})
-			from = at + best
-			continue
-		}
-		from = at + 1
-	}
-	return spans
+	return newMentionMatcher(nicks...).spans(text, 0, len(text), -1)
 }
 
 // mentionAt is the length in bytes of "@nick" at text[at:] (which starts
