@@ -2,6 +2,7 @@ package chat
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -157,9 +158,18 @@ func MentionCompletions(draft string, nicks []string) (start int, matches []stri
 			matches = append(matches, nick)
 		}
 	}
-	slices.SortFunc(matches, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	sort.Sort(byLowerNick(matches))
 	return at, matches
 }
+
+// byLowerNick sorts nicks letter case aside. sort.Sort, not slices.SortFunc:
+// the app links sort.Sort already, and a sort of strings of its own costs
+// app.wasm ~18 KB.
+type byLowerNick []string
+
+func (s byLowerNick) Len() int           { return len(s) }
+func (s byLowerNick) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
+func (s byLowerNick) Less(i, j int) bool { return strings.ToLower(s[i]) < strings.ToLower(s[j]) }
 
 // runePrefix is the first n runes of s; ok is false when s is shorter.
 func runePrefix(s string, n int) (prefix string, ok bool) {

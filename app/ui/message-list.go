@@ -49,6 +49,10 @@ type MessageList struct {
 	Room string
 	// Lines are the conversation lines, oldest first.
 	Lines []chat.Line
+	// Nicks are the people present and Me my nick, for the mentions in the
+	// messages (MessageItem).
+	Nicks []string
+	Me    string
 
 	anchor  string // key of the first rendered line
 	lastKey string // key of the newest line at the previous render
@@ -263,7 +267,7 @@ func (l *MessageList) Render() app.UI {
 			Aria("live", "polite").
 			Aria("relevant", "additions").
 			Aria("label", "Messages in "+l.Room).
-			Body(withDaySeparators(shown, l.day())...),
+			Body(withMentions(withDaySeparators(shown, l.day()), l.Nicks, l.Me)...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
 		app.If(len(l.Lines) == 0, func() app.UI {
