@@ -113,7 +113,7 @@ func TestMentions_CompleteHighlightAndKeyboardActions(t *testing.T) {
 	bob.focused("the composer to have the focus", "#composer")
 	bob.sendWithEnter("sure")
 	alice.waitMessages(waitTimeout, []string{"hi @Bob lunch?", "sure"})
-	alice.waitText(waitTimeout, "#messages li.msg .reply-quote", "Bob: hi @Bob lunch?")
+	alice.waitText(waitTimeout, "#messages li.msg .reply-quote", "Alice: hi @Bob lunch?")
 
 	// React: Enter opens the picker on its first emoji; Escape closes it
 	// back to React; the arrows move; Enter picks, and React has the focus.

@@ -102,14 +102,17 @@ func onPickerKeyDown(ctx app.Context, e app.Event, togglePicker app.EventHandler
 }
 
 // closePicker closes the picker that e happened in and gives the focus
-// back to its React button: the focused emoji is about to go.
+// back to its React button: the focused emoji is about to go. At once, not
+// deferred: go-app drops what a handler defers once the handler's element
+// is gone, and this render removes it.
 func closePicker(ctx app.Context, e app.Event, togglePicker app.EventHandler) {
 	if togglePicker == nil {
 		return
 	}
-	group := ctx.JSSrc().Call("closest", ".msg-actions")
+	if react := ctx.JSSrc().Call("closest", ".msg-actions").Call("querySelector", ".act-react"); react.Truthy() {
+		react.Call("focus")
+	}
 	togglePicker(ctx, e)
-	focusAfterRender(ctx, group, ".act-react")
 }
 
 // focusAfterRender focuses the first element matching sel inside within

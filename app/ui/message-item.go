@@ -52,18 +52,39 @@ func (m *MessageItem) Render() app.UI {
 	return lineItem(m.Line)
 }
 
-// OnUpdate keeps the keyboard in the row when its message is deleted while
-// one of its buttons (Delete) has focus: the buttons go, and focus would
-// fall back to the page's start.
+// OnUpdate keeps the keyboard focus in the row when the render replaces the
+// focused element: the actions are rebuilt when the first reaction comes
+// (they move down) and go when the message is deleted. The focus goes back
+// to the same action, else to the row; without this it would fall back to
+// the page's start.
 func (m *MessageItem) OnUpdate(ctx app.Context) {
-	if app.IsServer || !m.Line.Deleted {
+	if app.IsServer {
 		return
 	}
 	row := m.JSValue()
-	active := app.Window().Get("document").Get("activeElement")
-	if row.Truthy() && active.Truthy() && row.Call("contains", active).Bool() {
-		ctx.Defer(func(app.Context) { row.Call("focus") })
+	document := app.Window().Get("document")
+	active := document.Get("activeElement")
+	if !row.Truthy() || !active.Truthy() || !row.Call("contains", active).Bool() {
+		return
 	}
+	action := ""
+	for _, class := range []string{"act-reply", "act-react", "act-edit", "act-delete"} {
+		if active.Get("classList").Call("contains", class).Bool() {
+			action = "." + class
+		}
+	}
+	ctx.Defer(func(app.Context) {
+		if row.Call("contains", document.Get("activeElement")).Bool() {
+			return // still there
+		}
+		if action != "" {
+			if el := row.Call("querySelector", action); el.Truthy() {
+				el.Call("focus")
+				return
+			}
+		}
+		row.Call("focus")
+	})
 }
 
 // mentionable is who a message's "@nick" mentions are highlighted for.
