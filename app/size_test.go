@@ -19,10 +19,13 @@ import (
 // (issue 11), replies/reactions/edits (issue 13) and WebCrypto batching
 // brought it to 1,688,758; typing indicators over signals (issue 13: the
 // typing logic was dead code until wired, plus the probe and the signal
-// frames) to 1,704,471, +9.5 KB. Issue 14 asks for 1,600,000 and stays open
+// frames) to 1,704,471, +9.5 KB; mentions (highlight, the composer's @
+// list) and the keyboard reaction picker to 1,713,686 from 1,700,330,
+// +13.4 KB (brotli of a wasm moves by ±3 KB as functions shift, so cuts of
+// a few KB raw measured as anything from -2 to +3 KB). Issue 14 asks for 1,600,000 and stays open
 // until it is met (BENCHMARKS.md, "app.wasm size", lists where the bytes
 // go); this ceiling stops unnoticed growth meanwhile.
-const MaxWasmBrotli = 1_710_000
+const MaxWasmBrotli = 1_715_000
 
 // TestWasmSize builds app.wasm and the site exactly as build.sh does and fails
 // when the brotli file browsers download exceeds the budget. The generator runs

@@ -6,11 +6,15 @@ import (
 	"unicode/utf8"
 )
 
-// Segment is a piece of message text: plain text, or a link when URL is set.
+// Segment is a piece of message text: plain text, a link when URL is set,
+// or a mention (Markup).
 // URL is only ever an http(s) URL, so rendering it as href is safe.
 type Segment struct {
 	Text string // what to display
 	URL  string // the link target; empty for plain text
+	// Mention: Text is "@nick" of someone present (Markup); Me: that
+	// someone is me.
+	Mention, Me bool
 }
 
 // MaxLinks is how many links Linkify makes of one message at most; the rest

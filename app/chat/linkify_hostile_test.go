@@ -31,6 +31,7 @@ var linkifyShapes = []struct{ name, text string }{
 	{"glued invalid links", fill("(http://%zz", hostileSize)},
 	{"emoji and combining marks", fill("👩‍👩‍👧e\u0301\u0302\u0303\u0304", hostileSize)},
 	{"deep bidi", fill("\u202e\u202b\u2067abc ", hostileSize)},
+	{"@a mentions", fill("@a ", hostileSize)},
 }
 
 // BenchmarkLinkify compares 60 KB of plain words with 60 KB of hostile

@@ -31,7 +31,7 @@ func TestLinkify(t *testing.T) {
 	}
 	for _, tc := range cases {
 		if got := Linkify(tc.in); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("Linkify(%q) =\n  %q\nwant\n  %q", tc.in, got, tc.want)
+			t.Errorf("Linkify(%q) =\n  %+v\nwant\n  %+v", tc.in, got, tc.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -103,29 +104,10 @@ func Mentions(text, nick string) bool {
 
 // MentionSpans returns the byte ranges [start, end) of text that mention
 // any of nicks (the "@" included), for highlighting; where two nicks match
-// at one "@", the longer wins.
+// at one "@", the longer wins. It runs in time linear in len(text), however
+// many nicks (mention_match.go).
 func MentionSpans(text string, nicks []string) [][2]int {
-	var spans [][2]int
-	for from := 0; from < len(text); {
-		i := strings.IndexByte(text[from:], '@')
-		if i < 0 {
-			break
-		}
-		at := from + i
-		best := 0
-		for _, nick := range nicks {
-			if nick != "" {
-				best = max(best, mentionAt(text, at, nick))
-			}
-		}
-		if best > 0 {
-			spans = append(spans, [2]int{at, at + best})
-			from = at + best
-			continue
-		}
-		from = at + 1
-	}
-	return spans
+	return newMentionMatcher(nicks...).spans(text, 0, len(text), -1)
 }
 
 // mentionAt is the length in bytes of "@nick" at text[at:] (which starts
@@ -176,9 +158,18 @@ func MentionCompletions(draft string, nicks []string) (start int, matches []stri
 			matches = append(matches, nick)
 		}
 	}
-	slices.SortFunc(matches, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	sort.Sort(byLowerNick(matches))
 	return at, matches
 }
+
+// byLowerNick sorts nicks letter case aside. sort.Sort, not slices.SortFunc:
+// the app links sort.Sort already, and a sort of strings of its own costs
+// app.wasm ~18 KB.
+type byLowerNick []string
+
+func (s byLowerNick) Len() int           { return len(s) }
+func (s byLowerNick) Swap(i, j int)      { s[i], s[j] = s[j], s[i] }
+func (s byLowerNick) Less(i, j int) bool { return strings.ToLower(s[i]) < strings.ToLower(s[j]) }
 
 // runePrefix is the first n runes of s; ok is false when s is shorter.
 func runePrefix(s string, n int) (prefix string, ok bool) {

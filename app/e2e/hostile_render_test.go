@@ -49,6 +49,8 @@ var renderShapes = []struct{ name, unit string }{
 	{"long unbroken word", "a"},
 	{"emoji and combining marks", "👩‍👩‍👧e\u0301\u0302\u0303\u0304 "},
 	{"deep bidi", "\u202e\u202b\u2067abc "},
+	// Each "@a" is a mention of someone present: Mallory is "a".
+	{"@a mentions", "@a "},
 }
 
 // Scenario: Mallory, a plain WebSocket client, sends Bob 60 KB messages of
@@ -87,6 +89,11 @@ func TestHostileInput_RendersAsFastAsPlain(t *testing.T) {
 			`(room) => document.querySelector('#room-name').textContent === room &&
 				document.querySelector('#conn-state').dataset.state === 'online'`, runRoom)
 		mallory := dialRelay(t, relay, runRoom, fmt.Sprintf("mallory-%d", run))
+		// Mallory is "a" in every run, and on Bob's screen before her
+		// message comes: its render is not part of any run's time.
+		mallory.meta(t, `{"nick":"a"}`)
+		bob.poll("Mallory as a in "+runRoom, waitTimeout,
+			`() => [...document.querySelectorAll('#presence li')].some(li => li.textContent === 'a')`)
 		marker := fmt.Sprintf("@@run-%d@@ ", run)
 		text := marker + fillTo(shape.unit, hostileBytes-len(marker))
 		mallory.pub(t, fmt.Sprintf("r%d", run), "Mallory", text)
@@ -100,6 +107,10 @@ func TestHostileInput_RendersAsFastAsPlain(t *testing.T) {
 			}
 			if i > 0 {
 				samples[shape.name] = append(samples[shape.name], time.Duration(ms*float64(time.Millisecond)))
+			}
+			if shape.unit == "@a " {
+				bob.poll("the @a of run "+runRoom+" highlighted as mentions", waitTimeout,
+					`() => document.querySelectorAll('#messages li.msg .text .mention').length > 10`)
 			}
 			mallory.close()
 		}
@@ -226,6 +237,20 @@ func (c *relayClient) pub(t testing.TB, id, nick, text string) {
 	defer cancel()
 	if err := c.conn.Write(ctx, websocket.MessageText, frame); err != nil {
 		t.Fatalf("sending %s: %v", id, err)
+	}
+}
+
+// meta sets this member's presence metadata (PROTOCOL.md, meta).
+func (c *relayClient) meta(t testing.TB, data string) {
+	t.Helper()
+	frame, err := json.Marshal(wire.ClientFrame{Type: wire.TypeMeta, Data: json.RawMessage(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, waitTimeout)
+	defer cancel()
+	if err := c.conn.Write(ctx, websocket.MessageText, frame); err != nil {
+		t.Fatalf("sending meta: %v", err)
 	}
 }
 

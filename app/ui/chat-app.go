@@ -547,6 +547,7 @@ func (c *ChatApp) Render() app.UI {
 		&Conversation{
 			Room: room, Lines: v.Lines, Divider: c.divider, Typing: v.Typing, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
 			SendsAnswered: c.sendsAnswered, SendError: c.sendErr, ComposeMode: c.compose.banner,
+			Nicks: memberNicks(v.Members), Me: v.Nick,
 		},
 		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
 			&RoomInfo{

@@ -31,6 +31,11 @@ type Conversation struct {
 	SendError     string
 	// ComposeMode is what sending does other than post (Composer.Mode).
 	ComposeMode string
+	// Nicks are the people present (View.Members, me included) and Me my
+	// nick: their mentions are highlighted, and the composer completes
+	// the others'.
+	Nicks []string
+	Me    string
 }
 
 // Render draws the conversation. The blocked notice comes last and the
@@ -39,9 +44,29 @@ type Conversation struct {
 func (c *Conversation) Render() app.UI {
 	blocked := c.State == chat.StateDenied || c.State == chat.StateInvalid
 	return app.Main().Class("chat").Body(
-		&MessageList{Room: c.Room, Lines: c.Lines, Divider: c.Divider},
+		&MessageList{Room: c.Room, Lines: c.Lines, Divider: c.Divider, Nicks: c.Nicks, Me: c.Me},
 		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(c.Typing),
-		&Composer{Room: c.Room, MaxText: c.MaxText, Disabled: blocked, Answered: c.SendsAnswered, Error: c.SendError, Mode: c.ComposeMode},
+		&Composer{Room: c.Room, MaxText: c.MaxText, Disabled: blocked, Answered: c.SendsAnswered, Error: c.SendError, Mode: c.ComposeMode, Nicks: othersThan(c.Nicks, c.Me)},
 		app.If(blocked, func() app.UI { return blockedNotice(chat.View{State: c.State, Detail: c.Detail}) }),
 	)
+}
+
+// memberNicks are the nicks of members, for Conversation.Nicks.
+func memberNicks(members []chat.Member) []string {
+	nicks := make([]string, len(members))
+	for i, m := range members {
+		nicks[i] = m.Nick
+	}
+	return nicks
+}
+
+// othersThan is nicks without me: no one completes a mention of themselves.
+func othersThan(nicks []string, me string) []string {
+	others := make([]string, 0, len(nicks))
+	for _, nick := range nicks {
+		if nick != me {
+			others = append(others, nick)
+		}
+	}
+	return others
 }

@@ -27,6 +27,10 @@ type reactValue struct{ Key, Emoji string }
 // own (mine) Edit and Delete. They send actions, handled by ChatApp. They
 // are plain elements of MessageItem, which keeps picking: a component of
 // their own costs the wasm ~27 KB.
+//
+// The picker works from the keyboard: opening it puts the focus on its
+// first emoji, the arrow keys (or Tab) move between them, Escape closes it,
+// and closing it either way gives the focus back to React.
 func messageActions(key string, mine, picking bool, togglePicker app.EventHandler) app.UI {
 	send := func(name string, value any) app.EventHandler {
 		return func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(name, value) }
@@ -34,7 +38,12 @@ func messageActions(key string, mine, picking bool, togglePicker app.EventHandle
 	react := app.Button().Class("button small ghost act-react").Type("button").Text("React").
 		Aria("expanded", strconv.FormatBool(picking))
 	if togglePicker != nil {
-		react = react.OnClick(togglePicker)
+		react = react.OnClick(func(ctx app.Context, e app.Event) {
+			togglePicker(ctx, e)
+			if !picking {
+				focusAfterRender(ctx, ctx.JSSrc().Get("parentElement"), ".pick")
+			}
+		})
 	}
 	return app.Div().Class("msg-actions").Role("group").Aria("label", "Message actions").Body(
 		app.Button().Class("button small ghost act-reply").Type("button").Text("Reply").OnClick(send(actionReplyTo, key)),
@@ -51,15 +60,72 @@ func messageActions(key string, mine, picking bool, togglePicker app.EventHandle
 				buttons = append(buttons, app.Button().Class("button small ghost pick").Type("button").
 					Aria("label", "React with "+emoji).Text(emoji).
 					OnClick(func(ctx app.Context, e app.Event) {
-						if togglePicker != nil {
-							togglePicker(ctx, e)
-						}
+						closePicker(ctx, e, togglePicker)
 						ctx.NewActionWithValue(actionReact, reactValue{Key: key, Emoji: emoji})
 					}))
 			}
-			return app.Div().Class("reaction-picker").Role("group").Aria("label", "Reactions").Body(buttons...)
+			picker := app.Div().Class("reaction-picker").Role("group").Aria("label", "Reactions").Body(buttons...)
+			if togglePicker != nil {
+				picker = picker.OnKeyDown(func(ctx app.Context, e app.Event) { onPickerKeyDown(ctx, e, togglePicker) })
+			}
+			return picker
 		}),
 	)
+}
+
+// onPickerKeyDown moves between the picker's emoji with the arrow keys
+// (round the ends), and closes it on Escape.
+func onPickerKeyDown(ctx app.Context, e app.Event, togglePicker app.EventHandler) {
+	pick := e.Get("target")
+	picker := pick.Get("parentElement")
+	var next app.Value
+	switch e.Get("key").String() {
+	case "Escape":
+		e.PreventDefault()
+		e.Call("stopPropagation") // it closes the picker, not a panel
+		closePicker(ctx, e, togglePicker)
+		return
+	case "ArrowRight", "ArrowDown":
+		if next = pick.Get("nextElementSibling"); !next.Truthy() {
+			next = picker.Get("firstElementChild")
+		}
+	case "ArrowLeft", "ArrowUp":
+		if next = pick.Get("previousElementSibling"); !next.Truthy() {
+			next = picker.Get("lastElementChild")
+		}
+	}
+	ctx.PreventUpdate() // moving the focus changes nothing to render
+	if next != nil && next.Truthy() {
+		e.PreventDefault()
+		next.Call("focus")
+	}
+}
+
+// closePicker closes the picker that e happened in and gives the focus
+// back to its React button: the focused emoji is about to go. At once, not
+// deferred: go-app drops what a handler defers once the handler's element
+// is gone, and this render removes it.
+func closePicker(ctx app.Context, e app.Event, togglePicker app.EventHandler) {
+	if togglePicker == nil {
+		return
+	}
+	if react := ctx.JSSrc().Call("closest", ".msg-actions").Call("querySelector", ".act-react"); react.Truthy() {
+		react.Call("focus")
+	}
+	togglePicker(ctx, e)
+}
+
+// focusAfterRender focuses the first element matching sel inside within
+// once the render under way is done (it may add that element).
+func focusAfterRender(ctx app.Context, within app.Value, sel string) {
+	ctx.Defer(func(app.Context) {
+		if !within.Truthy() {
+			return
+		}
+		if el := within.Call("querySelector", sel); el.Truthy() {
+			el.Call("focus")
+		}
+	})
 }
 
 // reactionsRow shows a message's reactions; each is a toggle of mine.

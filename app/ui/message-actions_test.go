@@ -90,3 +90,16 @@ func TestMessageItem_EditedDeletedReactionsReply(t *testing.T) {
 		t.Errorf("deleted quote: %v", err)
 	}
 }
+
+// TestMessageActions_PickerKeyboard: with a picker (not in the other tests,
+// which pass no togglePicker) the open picker listens to the keyboard.
+func TestMessageActions_PickerKeyboard(t *testing.T) {
+	toggle := func(app.Context, app.Event) {}
+	open := messageActions("cid1/7", false, true, toggle)
+	if err := app.Match(app.Div().Class("reaction-picker").Role("group").Aria("label", "Reactions").OnKeyDown(toggle), open, 2); err != nil {
+		t.Error(err)
+	}
+	if html := app.HTMLString(open); !strings.Contains(html, `aria-label="React with 👍"`) {
+		t.Errorf("picker: %s", html)
+	}
+}

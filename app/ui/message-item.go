@@ -34,6 +34,11 @@ type MessageItem struct {
 
 	// Line is the line shown.
 	Line chat.Line
+	// Nicks are the people present whose "@nick" is highlighted, nil when
+	// the text has no "@" (withMentions): a join or leave then does not
+	// re-render the row. Me is my nick, whose mentions also mark the row.
+	Nicks []string
+	Me    string
 
 	expanded bool // the person asked to see all of a long message
 	picking  bool // the emoji picker is open (message-actions.go)
@@ -42,9 +47,65 @@ type MessageItem struct {
 // Render draws the line; see lineItem.
 func (m *MessageItem) Render() app.UI {
 	if m.Line.Kind == chat.LineMessage {
-		return messageItem(m.Line, m.expanded, m.showAll, m.picking, m.togglePicker)
+		return messageItem(m.Line, m.expanded, m.showAll, m.picking, m.togglePicker, mentionable{m.Nicks, m.Me})
 	}
 	return lineItem(m.Line)
+}
+
+// OnUpdate keeps the keyboard focus in the row when the render replaces the
+// focused element: the actions are rebuilt when the first reaction comes
+// (they move down) and go when the message is deleted. The focus goes back
+// to the same action, else to the row; without this it would fall back to
+// the page's start.
+func (m *MessageItem) OnUpdate(ctx app.Context) {
+	if app.IsServer {
+		return
+	}
+	row := m.JSValue()
+	document := app.Window().Get("document")
+	active := document.Get("activeElement")
+	if !row.Truthy() || !active.Truthy() || !row.Call("contains", active).Bool() {
+		return
+	}
+	action := ""
+	for _, class := range []string{"act-reply", "act-react", "act-edit", "act-delete"} {
+		if active.Get("classList").Call("contains", class).Bool() {
+			action = "." + class
+		}
+	}
+	ctx.Defer(func(app.Context) {
+		if row.Call("contains", document.Get("activeElement")).Bool() {
+			return // still there
+		}
+		if action != "" {
+			if el := row.Call("querySelector", action); el.Truthy() {
+				el.Call("focus")
+				return
+			}
+		}
+		row.Call("focus")
+	})
+}
+
+// mentionable is who a message's "@nick" mentions are highlighted for.
+type mentionable struct {
+	nicks []string // the people present
+	me    string   // my nick: a mention of me marks the whole row
+}
+
+// withMentions hands the people present to the message rows among items
+// (withDaySeparators): only to those whose text has an "@", so that the
+// others are not re-rendered when someone joins or leaves.
+func withMentions(items []app.UI, nicks []string, me string) []app.UI {
+	for _, item := range items {
+		if row, ok := item.(*MessageItem); ok {
+			row.Me = me
+			if strings.IndexByte(row.Line.Text, '@') >= 0 {
+				row.Nicks = nicks
+			}
+		}
+	}
+	return items
 }
 
 func (m *MessageItem) showAll(ctx app.Context, e app.Event) { m.expanded = true }
@@ -64,7 +125,7 @@ func lineItem(line chat.Line) app.UI {
 			app.Span().Class("gap-text").Text(gapText),
 		)
 	}
-	return messageItem(line, false, nil, false, nil)
+	return messageItem(line, false, nil, false, nil, mentionable{})
 }
 
 // maxShownRunes is how much of a message shows until the person asks for
@@ -91,8 +152,10 @@ func shownText(text string) (string, bool) {
 }
 
 // messageItem renders a message; a long one is cut (see maxShownRunes)
-// unless expanded, with a button that calls showAll.
-func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, picking bool, togglePicker app.EventHandler) app.UI {
+// unless expanded, with a button that calls showAll. Rows are focusable
+// (tabindex 0): Tab reaches a message, then its actions, then the next
+// message, and a focused row shows its actions as hover does (app.css).
+func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, picking bool, togglePicker app.EventHandler, who mentionable) app.UI {
 	text, cut := line.Text, false
 	if !expanded {
 		text, cut = shownText(line.Text)
@@ -107,8 +170,13 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 	if line.Deleted {
 		class += " deleted"
 	}
+	// chat.Mentions would say the same; MentionSpans is linked already.
+	if !line.Mine && !line.Deleted && chat.MentionSpans(line.Text, []string{who.me}) != nil {
+		class += " mentions-me"
+	}
 	return app.Li().
 		Class(class).
+		TabIndex(0).
 		DataSet("key", line.Key).
 		DataSet("status", line.Status.String()).
 		DataSet("mine", strconv.FormatBool(line.Mine)).
@@ -127,7 +195,7 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 				),
 				// dir="auto": the text takes its direction from its own
 				// first strong letter, isolated from the page's.
-				app.P().Class("text").Dir("auto").Body(textSegments(text, cut)...),
+				app.P().Class("text").Dir("auto").Body(textSegments(text, cut, who)...),
 				app.If(line.Status == chat.StatusFailed, func() app.UI {
 					return &FailedActions{Key: line.Key, Reason: line.Failure}
 				}),
@@ -195,15 +263,29 @@ func statusMark(line chat.Line) app.UI {
 	}
 }
 
-// textSegments renders text as text nodes, with http(s) URLs as safe links.
-// When text is cut from a longer message, a link at its very end may be cut
-// too: it stays text rather than point somewhere its author did not mean.
-func textSegments(text string, cut bool) []app.UI {
-	segments := chat.Linkify(text)
+// textSegments renders text as text nodes, with http(s) URLs as safe links
+// and mentions of who is present as highlighted spans (chat.Markup). When
+// text is cut from a longer message, a link or mention at its very end may
+// be cut too: it stays text rather than point somewhere its author did not
+// mean.
+func textSegments(text string, cut bool, who mentionable) []app.UI {
+	segments := chat.Markup(text, who.nicks, who.me)
 	nodes := make([]app.UI, 0, len(segments)+1)
 	for i, s := range segments {
 		if cut && i == len(segments)-1 {
-			s.URL = ""
+			s.URL, s.Mention = "", false
+		}
+		if s.Mention {
+			// A <span>, not a <bdi>: the text is the author's, in the
+			// order they wrote it, and it reorders nothing a plain text
+			// node would not. An isolate per mention costs the page a
+			// bidi paragraph each (2.7× plain words for 60 KB of "@a ").
+			class := "mention"
+			if s.Me {
+				class = "mention mention-me"
+			}
+			nodes = append(nodes, app.Span().Class(class).Text(s.Text))
+			continue
 		}
 		if s.URL != "" && isWebURL(s.URL) {
 			nodes = append(nodes, app.A().

@@ -45,6 +45,7 @@ func TestMessageItem_Attributes(t *testing.T) {
 			line := message("hi", tc.mine, tc.status)
 			want := app.Li().
 				Class(tc.class).
+				TabIndex(0).
 				DataSet("key", "cid1/7").
 				DataSet("status", tc.status.String()).
 				DataSet("mine", map[bool]string{true: "true", false: "false"}[tc.mine]).
@@ -196,7 +197,7 @@ func TestMessageItem_LongMessageIsCut(t *testing.T) {
 	if same, cut := shownText("short"); same != "short" || cut {
 		t.Fatalf("a short message was cut")
 	}
-	item := messageItem(message(long, false, chat.StatusDelivered), false, func(app.Context, app.Event) {}, false, nil)
+	item := messageItem(message(long, false, chat.StatusDelivered), false, func(app.Context, app.Event) {}, false, nil, mentionable{})
 	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
 	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), item, path(0)...); err != nil {
 		t.Errorf("shown part: %v", err)
@@ -210,11 +211,59 @@ func TestMessageItem_LongMessageIsCut(t *testing.T) {
 	if err := app.Match(app.Text("Show all ("+strconv.Itoa((len(long)+999)/1000)+" KB)"), item, 1, 2, 0); err != nil {
 		t.Errorf("no Show all: %v", err)
 	}
-	full := messageItem(message(long, false, chat.StatusDelivered), true, nil, false, nil)
+	full := messageItem(message(long, false, chat.StatusDelivered), true, nil, false, nil, mentionable{})
 	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), full, path(0)...); err != nil {
 		t.Errorf("expanded: %v", err)
 	}
 	if err := app.Match(app.A().Href("https://example.com/a-long-path").Rel(linkRel).Target(linkTarget), full, path(1)...); err != nil {
 		t.Errorf("expanded link: %v", err)
+	}
+}
+
+// TestMessageItem_Mentions: "@nick" of people present is a highlighted
+// <span> holding text, mine marked mention-me, and a message that mentions
+// me marks its row; links keep winning over what looks like a mention.
+func TestMessageItem_Mentions(t *testing.T) {
+	line := message("hi @bob and @Ada <b>, see https://x.example/@Bob @Zed", false, chat.StatusDelivered)
+	item := messageItem(line, false, nil, false, nil, mentionable{nicks: []string{"Ada", "Bob", "Zoe"}, me: "Bob"})
+	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
+	for i, want := range []app.UI{
+		app.Text("hi "),
+		app.Span().Class("mention mention-me"),
+		app.Text(" and "),
+		app.Span().Class("mention"),
+		app.Text(" <b>, see "),
+		app.A().Href("https://x.example/@Bob").Rel(linkRel).Target(linkTarget),
+		app.Text(" @Zed"),
+	} {
+		if err := app.Match(want, item, path(i)...); err != nil {
+			t.Errorf("segment %d: %v", i, err)
+		}
+	}
+	if err := app.Match(app.Text("@bob"), item, path(1, 0)...); err != nil {
+		t.Errorf("the mention's text: %v", err)
+	}
+	if html := app.HTMLString(item); !strings.Contains(html, `class="msg mentions-me"`) || !strings.Contains(html, `tabindex="0"`) {
+		t.Errorf("the row of a message that mentions me: %s", html)
+	}
+	// Not a mention of me, nor my own message: no row mark.
+	for _, l := range []chat.Line{message("hi @Ada", false, chat.StatusDelivered), message("hi @Bob", true, chat.StatusDelivered)} {
+		if html := app.HTMLString(messageItem(l, false, nil, false, nil, mentionable{nicks: []string{"Ada"}, me: "Bob"})); strings.Contains(html, "mentions-me") {
+			t.Errorf("%q (mine %v) marks the row: %s", l.Text, l.Mine, html)
+		}
+	}
+}
+
+// TestWithMentions: the people present go only to rows whose text has an
+// "@", so that a join does not re-render the others.
+func TestWithMentions(t *testing.T) {
+	items := withMentions([]app.UI{
+		&MessageItem{Line: message("no mention", false, chat.StatusDelivered)},
+		app.Li().Class("day"),
+		&MessageItem{Line: message("hi @Ada", false, chat.StatusDelivered)},
+	}, []string{"Ada"}, "Bob")
+	plain, mention := items[0].(*MessageItem), items[2].(*MessageItem)
+	if plain.Nicks != nil || plain.Me != "Bob" || len(mention.Nicks) != 1 || mention.Me != "Bob" {
+		t.Errorf("plain %q %q, mention %q %q", plain.Nicks, plain.Me, mention.Nicks, mention.Me)
 	}
 }

@@ -58,6 +58,10 @@ type MessageList struct {
 	// Divider is the key of the line the "New messages" divider goes
 	// above; "" for none.
 	Divider string
+	// Nicks are the people present and Me my nick, for the mentions in the
+	// messages (MessageItem).
+	Nicks []string
+	Me    string
 
 	anchor  string // key of the first rendered line
 	lastKey string // key of the newest line at the previous render
@@ -317,7 +321,7 @@ func (l *MessageList) Render() app.UI {
 			Aria("live", "polite").
 			Aria("relevant", "additions").
 			Aria("label", "Messages in "+l.Room).
-			Body(withDaySeparators(shown, l.day(), l.Divider)...),
+			Body(withMentions(withDaySeparators(shown, l.day(), l.Divider), l.Nicks, l.Me)...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
 		app.If(len(l.Lines) == 0, func() app.UI {

@@ -1,0 +1,59 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/maxence-charriere/go-app/v10/pkg/app"
+)
+
+// TestComposer_MentionList: the list of people to mention is a listbox the
+// box controls; while open, the box says so and names the active option.
+func TestComposer_MentionList(t *testing.T) {
+	c := &Composer{Room: "lobby", Nicks: []string{"Bob", "Bobby"}}
+	closed := app.HTMLString(c.Render())
+	for _, want := range []string{`id="mention-list"`, `role="listbox"`, `aria-controls="mention-list"`, `aria-expanded="false"`, `aria-autocomplete="list"`, "hidden"} {
+		if !strings.Contains(closed, want) {
+			t.Errorf("closed: no %s in %s", want, closed)
+		}
+	}
+	if strings.Contains(closed, "aria-activedescendant") || strings.Contains(closed, `role="option"`) {
+		t.Errorf("closed list names an option: %s", closed)
+	}
+
+	c.mention = completion{matches: []string{"Bob", "Bobby"}, active: 1}
+	open := c.Render()
+	html := app.HTMLString(open)
+	for _, want := range []string{`aria-activedescendant="mention-option-1"`, `id="mention-option-0"`, `id="mention-option-1"`, `role="option"`} {
+		if !strings.Contains(html, want) {
+			t.Errorf("open: no %s in %s", want, html)
+		}
+	}
+	if strings.Contains(html, `aria-expanded="false"`) || !strings.Contains(html, `hidden="false"`) {
+		t.Errorf("open list says it is closed: %s", html)
+	}
+	// form > [mode, ul#mention-list > li > bdi, …]: each option is the nick, as text.
+	if !strings.Contains(html, `<li id="mention-option-1" class="mention-option" role="option" aria-selected>`) {
+		t.Errorf("the active option is not selected: %s", html)
+	}
+	if err := app.Match(app.Text("Bobby"), open, 1, 1, 0, 0); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestByteOffset(t *testing.T) {
+	s := "é👩@Bo"
+	for at, want := range map[int]int{0: 0, 1: 2, 3: 6, 4: 7, 6: 9, 9: 9} {
+		if got := byteOffset(s, at); got != want {
+			t.Errorf("byteOffset(%q, %d) = %d, want %d", s, at, got, want)
+		}
+	}
+}
+
+func TestUTF16Len(t *testing.T) {
+	for s, want := range map[string]int{"": 0, "@Bob ": 5, "é": 1, "👩‍👩‍👧": 8, "@Zoë ": 5} {
+		if got := utf16Len(s); got != want {
+			t.Errorf("utf16Len(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
