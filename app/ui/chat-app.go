@@ -135,6 +135,7 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	requestPersistentStorage()
 	ctx.Handle(actionRetryMessage, c.onFailedMessage)
 	ctx.Handle(actionDeleteMessage, c.onFailedMessage)
+	ctx.Handle(actionCancelMessage, c.onFailedMessage)
 	ctx.Handle(actionHideText, c.onHideText)
 	ctx.Handle(actionSend, c.onSend)
 	ctx.Handle(actionDraft, c.onDraft)
@@ -148,15 +149,19 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	c.followURL(ctx)
 }
 
-// onFailedMessage retries or deletes a message the relay refused for good.
+// onFailedMessage retries or deletes a message the relay refused for good,
+// or cancels one still queued.
 func (c *ChatApp) onFailedMessage(ctx app.Context, a app.Action) {
 	key, _ := a.Value.(string)
 	if c.session == nil {
 		return
 	}
 	do := c.session.client.Retry
-	if a.Name == actionDeleteMessage {
+	switch a.Name {
+	case actionDeleteMessage:
 		do = c.session.client.Delete
+	case actionCancelMessage:
+		do = c.session.client.Cancel
 	}
 	if err := do(key); err != nil {
 		c.notice = "Could not change that message: " + err.Error()

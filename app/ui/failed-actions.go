@@ -7,6 +7,8 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 const (
 	actionRetryMessage  = "chat/retry-message"
 	actionDeleteMessage = "chat/delete-message"
+	// actionCancelMessage takes a queued message back before it is sent.
+	actionCancelMessage = "chat/cancel-message"
 )
 
 // FailedActions sits under one of my messages that the relay refused for
@@ -29,4 +31,12 @@ func (f *FailedActions) Render() app.UI {
 		app.Button().Class("button small ghost failed-delete").Type("button").Text("Delete").
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionDeleteMessage, f.Key) }),
 	)
+}
+
+// cancelButton sits under one of my messages still waiting to be sent (say,
+// written offline): it takes the message back out of the outbox.
+func cancelButton(key string) app.UI {
+	return app.Button().Class("button small ghost act-cancel").Type("button").
+		Aria("label", "Cancel sending this message").Text("Cancel").
+		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionCancelMessage, key) })
 }

@@ -199,6 +199,7 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 				app.If(line.Status == chat.StatusFailed, func() app.UI {
 					return &FailedActions{Key: line.Key, Reason: line.Failure}
 				}),
+				app.If(line.Mine && line.Status == chat.StatusPending, func() app.UI { return cancelButton(line.Key) }),
 				app.If(cut && showAll != nil, func() app.UI {
 					return app.Button().
 						Class("show-all button small ghost").
