@@ -11,11 +11,19 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 DIST=dist
 BIN=bin
 
+# WASM_BUILD_FLAGS build app.wasm; app/size_test.go (wasmBuildFlags) and
+# app/internal/cmd/wasmsize use the same. -gcflags=all=-l turns inlining
+# off: the file grows (+0.8 MB raw) but its brotli shrinks by 114 KB, since
+# every inlined call leaves an inline tree and pc-value tables in the
+# runtime's function table, and those hardly compress (issue 14;
+# BENCHMARKS.md, "app.wasm size"). -s -w drop the name section and DWARF.
+WASM_BUILD_FLAGS=(-trimpath -gcflags=all=-l -ldflags="-s -w")
+
 build_wasm() {
 	echo "==> app.wasm"
 	rm -rf "$DIST"
 	mkdir -p "$DIST/web"
-	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o "$DIST/web/app.wasm" ./app
+	GOOS=js GOARCH=wasm go build "${WASM_BUILD_FLAGS[@]}" -o "$DIST/web/app.wasm" ./app
 }
 
 # version is a hash of what the browser downloads (the wasm, web/ and the

@@ -11,7 +11,8 @@
 //
 // Package sizes are code bytes only: the data section (strings, type
 // descriptors, pclntab) is shown as one total. The brotli size is of the
-// build without symbols (-ldflags=-s -w), exactly as build.sh ships it.
+// build without symbols (-ldflags=-s -w, and -gcflags=all=-l), exactly as
+// build.sh ships it.
 package main
 
 import (
@@ -86,8 +87,10 @@ func main() {
 	report.print(os.Stdout, *top, *syms, *match)
 }
 
+// build builds pkg as build.sh's WASM_BUILD_FLAGS do, with ldflags for
+// them: the inlining the shipped file has decides much of its size.
 func build(pkg, out, ldflags string) error {
-	cmd := exec.Command("go", "build", "-trimpath", ldflags, "-o", out, pkg)
+	cmd := exec.Command("go", "build", "-trimpath", "-gcflags=all=-l", ldflags, "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
 	if output, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, output)
