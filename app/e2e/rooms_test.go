@@ -104,7 +104,7 @@ func TestRooms_AllRecentRoomsLiveOnOneWebSocket(t *testing.T) {
 	bob.poll("B bold with 1 unread in the sidebar", waitTimeout, fmt.Sprintf(`() => {
 		const a = document.querySelector('#recent-rooms li[data-room=%q] a');
 		const badge = a && a.querySelector('.unread-badge');
-		return !!badge && a.classList.contains('unread') && badge.textContent.includes('1 unread');
+		return !!badge && a.classList.contains('unread') && badge.textContent === '1' && badge.getAttribute('aria-label') === '1 unread';
 	}`, roomB))
 	bob.poll("the title counting it", waitTimeout, `() => document.title.startsWith('(1) ')`)
 	// The app's request, as it hands it to go-app: the worker showing it

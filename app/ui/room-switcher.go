@@ -75,20 +75,17 @@ func (r *RoomSwitcher) Render() app.UI {
 }
 
 // roomBadges are a room's marks in the list: its unread count (whose
-// accessible text says "N unread"), an @ when someone mentioned me, a bell
+// accessible name says "N unread"), an @ when someone mentioned me, a bell
 // crossed out when muted. A muted room's count is not bold: it asks for no
 // attention.
 func roomBadges(a chat.RoomActivity) []app.UI {
 	var badges []app.UI
 	if a.Muted {
-		badges = append(badges, app.Span().Class("muted-mark").Title("Muted").Aria("label", "muted").Text("🔕"))
+		badges = append(badges, app.Span().Class("muted-mark").Role("img").Title("Muted").Aria("label", "muted").Text("🔕"))
 	}
 	if a.Mentions > 0 {
 		n := strconv.Itoa(a.Mentions)
-		badges = append(badges, app.Span().Class("mention-badge").Title(n+" mentioning you").Body(
-			app.Span().Aria("hidden", "true").Text("@"),
-			app.Span().Class("visually-hidden").Text(n+" mentioning you"),
-		))
+		badges = append(badges, app.Span().Class("mention-badge").Role("img").Aria("label", n+" mentioning you").Title(n+" mentioning you").Text("@"))
 	}
 	if a.Unread > 0 {
 		n := strconv.Itoa(a.Unread)
@@ -96,10 +93,9 @@ func roomBadges(a chat.RoomActivity) []app.UI {
 		if a.Muted {
 			class += " quiet"
 		}
-		badges = append(badges, app.Span().Class(class).Title(n+" unread").Body(
-			app.Span().Aria("hidden", "true").Text(n),
-			app.Span().Class("visually-hidden").Text(n+" unread"),
-		))
+		// role=img: the badge is one thing with one name, "3 unread",
+		// read with the room's link.
+		badges = append(badges, app.Span().Class(class).Role("img").Aria("label", n+" unread").Title(n+" unread").Text(n))
 	}
 	return badges
 }
