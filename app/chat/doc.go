@@ -8,4 +8,9 @@
 // network or storage is injected (Clock, Transport, Store), so the whole
 // state machine is tested natively; the browser-only pieces (the fetch-based
 // handshake diagnosis and the localStorage store) live in *_js.go files.
+//
+// A page keeps a Client per live room (rooms.go) and gives them all one
+// SharedTransport, which carries every room of a relay on one connection
+// with the many-rooms extension of chat.v1; each Client still sees a
+// connection of its own.
 package chat
