@@ -144,9 +144,11 @@ func (l *sharedLink) sub(ctx context.Context, target dialTarget) (Conn, error) {
 		return nil, errCannotSub
 	}
 	if old := l.rooms[target.room]; old != nil {
-		// The room's Client dials again before its old Conn is closed: leave
-		// first, so that the relay does not answer already_subscribed.
+		// The room's Client dials again before its old Conn is closed (a new
+		// token, say): leave first, so that the relay does not answer
+		// already_subscribed.
 		l.detachLocked(old, errConnClosed)
+		l.enqueueLocked(unsubItem(target.room))
 	}
 	vc := newSharedConn(l, target.room, false)
 	vc.awaiting = true
@@ -186,6 +188,18 @@ func (l *sharedLink) release(vc *sharedConn) error {
 	}
 	l.detachLocked(vc, errConnClosed)
 	if len(l.rooms) > 0 {
+		l.enqueueLocked(unsubItem(vc.room))
+		l.mu.Unlock()
+		return nil
+	}
+	l.mu.Unlock()
+	return l.closeEmpty()
+}
+
+// closeEmpty closes the link once its last room left, with 1000.
+func (l *sharedLink) closeEmpty() error {
+	l.mu.Lock()
+	if l.state != linkOpen || len(l.rooms) > 0 {
 		l.mu.Unlock()
 		return nil
 	}
@@ -197,8 +211,20 @@ func (l *sharedLink) release(vc *sharedConn) error {
 	return err
 }
 
-// detachLocked removes vc from the link and, while others stay, tells the
-// relay with an unsub (queued after everything vc wrote).
+// closeIfEmptyLocked closes the link in the background when a refused sub
+// left it without rooms: nobody would ever close it otherwise.
+func (l *sharedLink) closeIfEmptyLocked() {
+	if len(l.rooms) == 0 {
+		go l.closeEmpty()
+	}
+}
+
+func unsubItem(room string) writeItem {
+	return writeItem{frame: encodeJSON(wire.ClientFrame{Type: wire.TypeUnsub, Room: room}), paced: true}
+}
+
+// detachLocked removes vc from the link; the caller tells the relay with an
+// unsub (queued after everything vc wrote) unless the link closes.
 func (l *sharedLink) detachLocked(vc *sharedConn, err error) {
 	vc.closed = true
 	vc.fail(err)
@@ -208,9 +234,6 @@ func (l *sharedLink) detachLocked(vc *sharedConn, err error) {
 	l.dropAwaitingLocked(vc)
 	if l.first == vc {
 		l.first = nil
-	}
-	if len(l.rooms) > 0 {
-		l.enqueueLocked(writeItem{frame: encodeJSON(wire.ClientFrame{Type: wire.TypeUnsub, Room: vc.room}), paced: true})
 	}
 }
 
@@ -374,11 +397,12 @@ func (l *sharedLink) answerLocked(vc *sharedConn, typ string, object []byte) boo
 		delete(l.rooms, vc.room)
 		vc.closed = true
 		vc.answer(err)
-		if f.Code == wire.CodeAlreadySubscribed && len(l.rooms) > 0 {
+		if f.Code == wire.CodeAlreadySubscribed {
 			// A join we no longer know of (a dial given up before its
 			// answer, re-sent): leave it, and the next dial joins afresh.
-			l.enqueueLocked(writeItem{frame: encodeJSON(wire.ClientFrame{Type: wire.TypeUnsub, Room: vc.room}), paced: true})
+			l.enqueueLocked(unsubItem(vc.room))
 		}
+		l.closeIfEmptyLocked()
 	}
 	return false
 }
@@ -418,6 +442,7 @@ func (l *sharedLink) subRefusedAsUnknownLocked(object []byte) bool {
 	delete(l.rooms, vc.room)
 	vc.closed = true
 	vc.answer(errCannotSub)
+	l.closeIfEmptyLocked()
 	return true
 }
 

@@ -4,6 +4,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -252,4 +253,52 @@ func mustType(t *testing.T, frame []byte) string {
 	t.Helper()
 	typ, _ := objectHeader(frame)
 	return typ
+}
+
+// A room's Client dials again before its old Conn is closed (a new token
+// after "access denied", a stop and a start): the old join is left first, so
+// the relay answers the new one for itself — here a token it refuses — and
+// not with already_subscribed, which would read as an outage forever.
+func TestSharedTransport_SameRoomDialedAgainBeforeClose(t *testing.T) {
+	const secret = "s3cret"
+	srv, err := relay.New(relay.Config{Secret: secret, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	base := "ws://" + hs.Listener.Addr().String() + "/ws"
+	good, err := relay.IssueToken(secret, "room-a", "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := relay.IssueToken("another secret", "room-a", "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), integrationTimeout)
+	defer cancel()
+	transport := NewSharedTransport(newRecordingTransport(), nil)
+
+	first, err := transport.Dial(ctx, base+"?room=room-a&cid=bob-cid&since=0&token="+good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := first.Read(ctx); err != nil || mustType(t, f) != wire.TypeWelcome {
+		t.Fatalf("first dial: %q, %v", f, err)
+	}
+	again, err := transport.Dial(ctx, base+"?room=room-a&cid=bob-cid&since=0&token="+good)
+	if err != nil {
+		t.Fatalf("the same room dialed again: %v", err)
+	}
+	if f, err := again.Read(ctx); err != nil || mustType(t, f) != wire.TypeWelcome {
+		t.Fatalf("the second dial's first frame: %q, %v", f, err)
+	}
+	_, err = transport.Dial(ctx, base+"?room=room-a&cid=bob-cid&since=0&token="+forged)
+	var de *DialError
+	if !errors.As(err, &de) || de.Status != 401 {
+		t.Fatalf("the room dialed with a forged token: %v, want a 401 DialError", err)
+	}
+	_ = first.Close()
+	_ = again.Close()
 }
