@@ -98,7 +98,9 @@ func (s *Server) checkHandshake(r *http.Request, addr netip.Prefix, hasAddr bool
 		return adm, rejectTooManyHandshakes
 	}
 	q := r.URL.Query()
-	adm.join.room = q.Get("room")
+	// Cloned: a value from the query is a substring of the request line,
+	// which a connection would otherwise keep for its life.
+	adm.join.room = strings.Clone(q.Get("room"))
 	if !wire.ValidRoom(adm.join.room) {
 		return adm, &rejection{http.StatusBadRequest, "invalid room: want 1-64 characters of A-Za-z0-9._-", rejectBadRequest}
 	}
@@ -148,7 +150,7 @@ func (s *Server) checkIdentity(q url.Values, adm *admission) *rejection {
 	case s.cfg.RequireCKey:
 		return &rejection{http.StatusBadRequest, "ckey required", rejectBadRequest}
 	default:
-		adm.cid = q.Get("cid")
+		adm.cid = strings.Clone(q.Get("cid")) // see room in checkHandshake
 		if !wire.ValidCID(adm.cid) {
 			return &rejection{http.StatusBadRequest, "invalid cid: want 1-64 characters of A-Za-z0-9_-", rejectBadRequest}
 		}

@@ -387,7 +387,7 @@ func (h *hub) leave(s *sub) {
 	r.mu.Lock()
 	delivered := 0
 	if r.removeLocked(s) {
-		delivered = r.announceLocked(s.m.leaveFrame, nil)
+		delivered = r.announceLocked(s.m.leaveFrame(), nil)
 		h.presence.leave(r.name, s.m.id)
 	}
 	empty := len(r.members) == 0

@@ -29,10 +29,10 @@ type member struct {
 	cid string
 
 	conn *websocket.Conn
-	// leaveFrame is precomputed because it is needed under a room's lock
-	// when the member is dropped as a slow consumer; it names no room, so
-	// every room shares it.
-	leaveFrame []byte
+	// leave is built on first use (leaveFrame), so that an idle member
+	// does not hold it (about 100 bytes) before it leaves a room.
+	leaveOnce sync.Once
+	leave     []byte
 
 	// firstRoom is the room= of the connect URL: a pub, meta or signal
 	// without room is for it. Set before the reader starts.
@@ -47,8 +47,11 @@ type member struct {
 
 	metrics *metrics
 	once    sync.Once
-	done    chan struct{} // closed by kill
-	end     ending        // written once by kill, read after done
+	// dead is set by kill, after end: a channel would cost an idle member
+	// an allocation (96 bytes) for what only the writer needs to hear, and
+	// kill wakes the writer through wake.
+	dead atomic.Bool
+	end  ending // written once by kill, read after dead
 
 	// mu guards the outbound side: the queue, the writer's state and the
 	// keepalive timer. Lock order: a room's lock before mu.
@@ -62,9 +65,14 @@ type member struct {
 	spare     [][]byte // the writer's previous batch, reused for pending
 	out       *output  // how to write; nil until startWriter (then frames only queue)
 	writing   bool     // a writer goroutine runs (or has finished the connection)
-	wake      chan struct{}
-	ping      *time.Timer   // the next keepalive ping
-	closed    chan struct{} // closed by the writer once the connection is closed
+	// wake tells a running writer there is work (or an ending). It exists
+	// only while a writer runs: made when one starts, dropped when it stops.
+	wake chan struct{}
+	ping *time.Timer // the next keepalive ping
+	// closed is done once the writer has closed the connection: a
+	// WaitGroup holding 1 from newMember on, not a channel, so that an idle
+	// member does not pay for one.
+	closed sync.WaitGroup
 }
 
 // ending says how a member's connection ends.
@@ -96,17 +104,25 @@ var (
 )
 
 func newMember(id, cid string, conn *websocket.Conn, queueLen int, m *metrics) *member {
-	return &member{
-		id:         id,
-		cid:        cid,
-		conn:       conn,
-		queueLen:   queueLen,
-		leaveFrame: mustEncode(wire.Leave{Type: wire.TypeLeave, Conn: id, CID: cid}),
-		metrics:    m,
-		done:       make(chan struct{}),
-		wake:       make(chan struct{}, 1),
-		closed:     make(chan struct{}),
+	mb := &member{
+		id:       id,
+		cid:      cid,
+		conn:     conn,
+		queueLen: queueLen,
+		metrics:  m,
 	}
+	mb.closed.Add(1)
+	return mb
+}
+
+// leaveFrame is the member's leave announcement. It names no room, so
+// every room shares it; rooms need it under their lock when the member is
+// dropped as a slow consumer, where encoding it once is cheap.
+func (m *member) leaveFrame() []byte {
+	m.leaveOnce.Do(func() {
+		m.leave = mustEncode(wire.Leave{Type: wire.TypeLeave, Conn: m.id, CID: m.cid})
+	})
+	return m.leave
 }
 
 // offer queues frame without blocking and reports whether it fit: false
@@ -166,7 +182,7 @@ func (m *member) kill(e ending, dropReason string) {
 		if dropReason != "" {
 			m.metrics.dropped[dropReason].Inc()
 		}
-		close(m.done)
+		m.dead.Store(true)
 		m.mu.Lock()
 		if m.ping != nil {
 			m.ping.Stop()
@@ -181,12 +197,7 @@ func (m *member) kill(e ending, dropReason string) {
 
 // killed reports whether kill was called.
 func (m *member) killed() bool {
-	select {
-	case <-m.done:
-		return true
-	default:
-		return false
-	}
+	return m.dead.Load()
 }
 
 // newConnID returns a random 64-bit conn id in hex: unguessable, and unlikely

@@ -79,7 +79,7 @@ func (r *room) fanOutLocked(frame []byte, except *sub) (delivered int) {
 			r.changedLocked()
 			continue
 		}
-		leave := newOutFrame(gone.m.leaveFrame, r.name)
+		leave := newOutFrame(gone.m.leaveFrame(), r.name)
 		for _, s := range r.members {
 			if s.offer(leave) {
 				delivered++
@@ -101,7 +101,7 @@ func (r *room) offerLocked(s *sub, frame []byte) (delivered int) {
 	if !r.dropLocked(s, endSlowConsumer, dropSlowConsumer) {
 		return 0
 	}
-	return r.announceLocked(s.m.leaveFrame, nil)
+	return r.announceLocked(s.m.leaveFrame(), nil)
 }
 
 // dropLocked takes s out of the room, ends its member's connection with e

@@ -82,7 +82,7 @@ func (s *Server) unsubscribe(m *member, limits *frameLimits, room string) bool {
 	}
 	m.removeSub(sb)
 	s.hub.leave(sb)
-	s.reply(m, withRoom(m.leaveFrame, room))
+	s.reply(m, withRoom(m.leaveFrame(), room))
 	s.metrics.unsubs.Inc()
 	return true
 }

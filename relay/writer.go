@@ -45,6 +45,7 @@ func (m *member) wakeWriterLocked() (start bool) {
 		return false
 	}
 	m.writing = true
+	m.wake = make(chan struct{}, 1)
 	return true
 }
 
@@ -97,7 +98,7 @@ func (m *member) write() {
 	} else {
 		_ = m.conn.Close(m.end.code, m.end.reason)
 	}
-	close(m.closed)
+	m.closed.Done()
 }
 
 // take returns every frame pending, oldest first, and leaves the queue
@@ -127,10 +128,10 @@ func (m *member) recycle(batch [][]byte) {
 // idle waits for more work until linger fires. It reports false when none
 // came: the writer has stopped, and the queue's arrays are released.
 func (m *member) idle(linger *time.Timer) bool {
+	// m.wake is not changed while this writer runs (only when one starts),
+	// and kill wakes it too.
 	select {
 	case <-m.wake:
-		return true
-	case <-m.done:
 		return true
 	case <-linger.C:
 	}
@@ -140,6 +141,7 @@ func (m *member) idle(linger *time.Timer) bool {
 		return true
 	}
 	m.writing = false
+	m.wake = nil
 	m.pending, m.spare = nil, nil
 	m.uncounted = 0
 	return false
@@ -148,7 +150,7 @@ func (m *member) idle(linger *time.Timer) bool {
 // awaitClosed waits until the writer has closed the connection. The member
 // must be killed first.
 func (m *member) awaitClosed() {
-	<-m.closed
+	m.closed.Wait()
 }
 
 // batchWriter writes queued frames, joining as many as fit in limit bytes
