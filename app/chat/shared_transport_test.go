@@ -6,9 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
@@ -149,13 +146,7 @@ func TestSharedTransport_ThreeRoomsOneConnection_EachRoomItsOwn(t *testing.T) {
 
 func TestSharedTransport_RefusedSubIsThatRoomsAnswerOnly(t *testing.T) {
 	const secret = "s3cret"
-	srv, err := relay.New(relay.Config{Secret: secret, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	url := "ws://" + hs.Listener.Addr().String() + "/ws"
+	url := startRelayWith(t, "", relay.Config{Secret: secret}).url()
 	token := func(room string) string {
 		tok, err := relay.IssueToken(secret, room, "", time.Hour)
 		if err != nil {
@@ -261,13 +252,7 @@ func mustType(t *testing.T, frame []byte) string {
 // not with already_subscribed, which would read as an outage forever.
 func TestSharedTransport_SameRoomDialedAgainBeforeClose(t *testing.T) {
 	const secret = "s3cret"
-	srv, err := relay.New(relay.Config{Secret: secret, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	base := "ws://" + hs.Listener.Addr().String() + "/ws"
+	base := startRelayWith(t, "", relay.Config{Secret: secret}).url()
 	good, err := relay.IssueToken(secret, "room-a", "", time.Hour)
 	if err != nil {
 		t.Fatal(err)
