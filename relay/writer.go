@@ -8,15 +8,11 @@ import (
 	"github.com/coder/websocket"
 )
 
-// writerLinger is how long a member's writer waits for more frames before it
-// stops. An active conversation keeps its writer (no goroutine start per
-// message); an idle connection has none.
-const writerLinger = 2 * time.Second
-
 // output is how a member's writer writes: the same for every member.
 type output struct {
 	limit   int           // the largest frame the relay sends (MaxMessage)
 	timeout time.Duration // bound of one write (WriteTimeout)
+	pool    *writerPool   // the goroutines that write (writer_pool.go)
 }
 
 // startWriter lets the member's queued frames flow, the first room's
@@ -27,69 +23,79 @@ func (m *member) startWriter(out *output) {
 	start := m.wakeWriterLocked()
 	m.mu.Unlock()
 	if start {
-		go m.write()
+		out.pool.schedule(m)
 	}
 }
 
-// wakeWriterLocked tells a running writer there is work, or reports that
-// one must be started (and marks it as running). Called with m.mu held.
+// wakeWriterLocked reports whether the member must be given to the writer
+// pool, and marks it as writing: false while frames only queue (no
+// startWriter yet) or while the member is already in the pool, whose
+// worker takes what was added before it lets the member go. Called with
+// m.mu held.
 func (m *member) wakeWriterLocked() (start bool) {
-	if m.out == nil {
-		return false
-	}
-	if m.writing {
-		select {
-		case m.wake <- struct{}{}:
-		default: // already woken
-		}
+	if m.out == nil || m.writing {
 		return false
 	}
 	m.writing = true
-	m.wake = make(chan struct{}, 1)
 	return true
 }
 
-// write is the member's writer: the only goroutine writing data frames to
-// its connection while it runs, and at most one runs. It writes batches of
-// what is queued, and stops after writerLinger without work.
-// Once the member is killed it flushes what the ending asks for, closes the
-// connection and never stops being "the writer", so no other one starts.
-func (m *member) write() {
-	w := batchWriter{conn: m.conn, limit: m.out.limit, timeout: m.out.timeout,
+// turn writes what the member has queued, as one batch, on a pool worker;
+// it is the only code writing data frames to the connection, and the pool
+// runs one turn of a member at a time. Afterwards the member goes back to
+// the pool's tail if more frames came, or leaves it with its queue's
+// arrays released. Once the member is killed, finish takes over for good:
+// the member stays "writing", so it is never scheduled again.
+func (m *member) turn(p *writerPool) {
+	// Checked first so that a dropped member gets no further frames even
+	// when its queue is not empty.
+	if m.killed() {
+		go m.finish(nil)
+		return
+	}
+	w := m.batchWriter()
+	if batch := m.take(); len(batch) > 0 {
+		err := w.writeAll(batch)
+		m.recycle(batch)
+		if err != nil {
+			m.kill(endPeerGone, "") // a no-op after a write timeout
+			go m.finish(err)
+			return
+		}
+	}
+	m.mu.Lock()
+	switch {
+	case m.killed():
+		m.mu.Unlock()
+		go m.finish(nil)
+	case len(m.pending) > 0:
+		m.mu.Unlock()
+		p.schedule(m)
+	default:
+		m.writing = false
+		m.pending, m.spare = nil, nil
+		m.uncounted = 0
+		m.mu.Unlock()
+	}
+}
+
+// batchWriter is how this member's frames are written.
+func (m *member) batchWriter() batchWriter {
+	return batchWriter{conn: m.conn, limit: m.out.limit, timeout: m.out.timeout,
 		// Killing before the write is canceled (which closes the connection)
 		// makes the drop count as a write timeout, not as the peer going away
 		// when the reader notices the closed connection first.
 		onTimeout: func() { m.kill(endWriteTimeout, dropWriteTimeout) }}
-	var err error
-	var linger *time.Timer
-	for err == nil {
-		// Checked first so that a dropped member gets no further frames even
-		// when its queue is not empty.
-		if m.killed() {
-			break
-		}
+}
+
+// finish ends a killed member's connection: it sends what the ending
+// flushes (unless writing already failed with writeErr) and closes. It runs
+// on its own goroutine, because a close handshake waits for the peer (up
+// to 5 s in coder/websocket) and must not hold a pool worker.
+func (m *member) finish(writeErr error) {
+	if m.end.flush && writeErr == nil {
 		if batch := m.take(); len(batch) > 0 {
-			err = w.writeAll(batch)
-			m.recycle(batch)
-			continue
-		}
-		if linger == nil {
-			linger = time.NewTimer(writerLinger)
-		} else {
-			linger.Reset(writerLinger)
-		}
-		if !m.idle(linger) {
-			return
-		}
-	}
-	if linger != nil {
-		linger.Stop()
-	}
-	if err != nil {
-		m.kill(endPeerGone, "") // a no-op after a write timeout
-	}
-	if m.end.flush && err == nil {
-		if batch := m.take(); len(batch) > 0 {
+			w := m.batchWriter()
 			_ = w.writeAll(batch) // the connection is closing anyway
 		}
 	}
@@ -123,28 +129,6 @@ func (m *member) recycle(batch [][]byte) {
 		m.spare = batch[:0]
 	}
 	m.mu.Unlock()
-}
-
-// idle waits for more work until linger fires. It reports false when none
-// came: the writer has stopped, and the queue's arrays are released.
-func (m *member) idle(linger *time.Timer) bool {
-	// m.wake is not changed while this writer runs (only when one starts),
-	// and kill wakes it too.
-	select {
-	case <-m.wake:
-		return true
-	case <-linger.C:
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.pending) > 0 || m.killed() {
-		return true
-	}
-	m.writing = false
-	m.wake = nil
-	m.pending, m.spare = nil, nil
-	m.uncounted = 0
-	return false
 }
 
 // awaitClosed waits until the writer has closed the connection. The member

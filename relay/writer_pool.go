@@ -1,0 +1,253 @@
+package relay
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// writerPool writes every member's queued frames with a few goroutines
+// shared by all members, instead of one writer goroutine per member.
+//
+// Why: in a big room every message gives every member something to write at
+// the same moment. With a goroutine each, 10 000 stacks (4 KB and up) exist
+// at the peak of every fan-out, and the runtime keeps that stack memory
+// after they end: a third of a 10 000-member room's RSS (BENCHMARKS.md, big
+// rooms). A pool about the size of the machine writes the same frames, in
+// the same order per member, with a few stacks.
+//
+// A member is in the pool's queue at most once (member.writing), so its
+// frames are written by one worker at a time, in order. A worker writes one
+// batch of a member (everything it had queued) and puts the member back at
+// the tail if more came meanwhile: a busy member cannot hold a worker, and
+// what queues while others are served goes out as one bigger batch.
+//
+// A write can block for up to WriteTimeout on a peer that does not read.
+// Fan-out never waits for such a peer: while work waits, the pool checks
+// every stallAfter for workers stuck in one write that long and starts a
+// worker in place of each. A stuck worker leaves the pool when its write
+// ends. So the pool holds size workers plus one per stuck write, never more
+// goroutines than the goroutine-per-member design it replaces, and everyone
+// else's frames wait at most about stallAfter behind a stuck peer.
+//
+// Lock order: a member's mu before the pool's mu (schedule is called with
+// the member's lock released, turn takes them one after the other).
+type writerPool struct {
+	size       int           // workers that take work, not counting stuck ones
+	stallAfter time.Duration // a write this long makes its worker stuck
+	idleAfter  time.Duration // a worker without work this long ends
+
+	mu      sync.Mutex
+	queue   []*member     // members with frames to write, oldest first, from head
+	head    int           // index of the oldest in queue
+	all     []*poolWorker // every running worker, stuck ones included
+	active  int           // running workers not marked stuck
+	idle    []*poolWorker // workers waiting for work, most recent last
+	watched bool          // the stall check is armed
+	watch   *time.Timer
+	closed  bool           // close was called: workers end once the queue is empty
+	running sync.WaitGroup // one per worker goroutine
+}
+
+// poolWorker is one goroutine of a writerPool.
+type poolWorker struct {
+	wake chan struct{} // capacity 1: work for this idle worker
+	// busySince is the time (UnixNano) the worker began its current
+	// member's turn, 0 between turns: read by the stall check.
+	busySince atomic.Int64
+	stuck     bool // under the pool's mu: another worker was started in its place
+}
+
+// Pool sizing. Writes to sockets rarely block (a full socket buffer parks
+// the goroutine in the netpoller, not a thread), so a few workers per CPU
+// keep every CPU busy; more only add stacks.
+const (
+	writersPerCPU     = 4
+	writerStallAfter  = 5 * time.Millisecond
+	writerIdleTimeout = 500 * time.Millisecond
+)
+
+func newWriterPool() *writerPool {
+	p := &writerPool{
+		size:       writersPerCPU * runtime.GOMAXPROCS(0),
+		stallAfter: writerStallAfter,
+		idleAfter:  writerIdleTimeout,
+	}
+	p.watch = time.AfterFunc(time.Hour, p.checkStalls)
+	p.watch.Stop()
+	return p
+}
+
+// schedule queues m's turn to write. The caller has marked m as writing
+// (wakeWriterLocked), so m is queued once.
+func (p *writerPool) schedule(m *member) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.queue = append(p.queue, m)
+	switch {
+	case len(p.idle) > 0:
+		w := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		w.wake <- struct{}{}
+	case p.active < p.size:
+		p.startLocked()
+	default:
+		p.armLocked()
+	}
+}
+
+func (p *writerPool) startLocked() {
+	w := &poolWorker{wake: make(chan struct{}, 1)}
+	p.all = append(p.all, w)
+	p.active++
+	p.running.Add(1)
+	go p.work(w)
+}
+
+// armLocked arms the stall check while work waits for a worker.
+func (p *writerPool) armLocked() {
+	if !p.watched {
+		p.watched = true
+		p.watch.Reset(p.stallAfter)
+	}
+}
+
+// checkStalls starts a worker in place of every worker stuck in one turn
+// for stallAfter or longer, and re-arms while work waits.
+func (p *writerPool) checkStalls() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.watched = false
+	if p.head == len(p.queue) {
+		return
+	}
+	now := time.Now().UnixNano()
+	for _, w := range p.all {
+		since := w.busySince.Load()
+		if !w.stuck && since != 0 && time.Duration(now-since) >= p.stallAfter {
+			w.stuck = true
+			p.active--
+		}
+	}
+	for p.active < p.size && len(p.idle) == 0 {
+		p.startLocked()
+	}
+	p.armLocked()
+}
+
+// work is a worker's loop: take a member, write its turn, until no work
+// comes for idleAfter or the worker was found stuck.
+func (p *writerPool) work(w *poolWorker) {
+	defer p.running.Done()
+	idle := time.NewTimer(p.idleAfter)
+	defer idle.Stop()
+	for {
+		m := p.next(w, idle)
+		if m == nil {
+			return
+		}
+		w.busySince.Store(time.Now().UnixNano())
+		m.turn(p)
+		w.busySince.Store(0)
+		if p.leaveIfStuck(w) {
+			return
+		}
+	}
+}
+
+// next returns the oldest member waiting, waiting for one as long as
+// idleAfter; nil means the worker ends.
+func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
+	for {
+		p.mu.Lock()
+		if p.head < len(p.queue) {
+			m := p.queue[p.head]
+			p.queue[p.head] = nil
+			p.head++
+			switch {
+			case p.head == len(p.queue): // drained: reuse the array from the start
+				p.queue, p.head = p.queue[:0], 0
+			case p.head >= 1024 && 2*p.head >= len(p.queue):
+				// Never drained under sustained load: move the waiting
+				// members down, or the array would only grow.
+				n := copy(p.queue, p.queue[p.head:])
+				clear(p.queue[n:])
+				p.queue, p.head = p.queue[:n], 0
+			}
+			p.mu.Unlock()
+			return m
+		}
+		if p.closed {
+			p.removeLocked(w)
+			p.mu.Unlock()
+			return nil
+		}
+		p.idle = append(p.idle, w)
+		p.mu.Unlock()
+
+		idle.Reset(p.idleAfter)
+		select {
+		case <-w.wake:
+			continue
+		case <-idle.C:
+		}
+		p.mu.Lock()
+		if i := indexOf(p.idle, w); i >= 0 {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			p.removeLocked(w)
+			p.mu.Unlock()
+			return nil
+		}
+		// schedule chose this worker as the timer fired: take its work.
+		p.mu.Unlock()
+		<-w.wake
+	}
+}
+
+// leaveIfStuck ends a worker that the stall check replaced: its
+// replacement has its place in the pool.
+func (p *writerPool) leaveIfStuck(w *poolWorker) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !w.stuck {
+		return false
+	}
+	p.removeLocked(w)
+	p.active++ // removeLocked counts it as active
+	return true
+}
+
+func (p *writerPool) removeLocked(w *poolWorker) {
+	if i := indexOf(p.all, w); i >= 0 {
+		p.all = append(p.all[:i], p.all[i+1:]...)
+	}
+	p.active--
+	if len(p.queue) == 0 && cap(p.queue) > 1024 { // give back a burst's array
+		p.queue, p.head = nil, 0
+	}
+}
+
+// close ends the pool's workers once the queue is empty and waits for
+// them (Shutdown, after every member has ended): a stopped relay leaves no
+// goroutine behind.
+func (p *writerPool) close() {
+	p.mu.Lock()
+	p.closed = true
+	for _, w := range p.idle {
+		w.wake <- struct{}{}
+	}
+	p.idle = nil
+	p.watch.Stop()
+	p.mu.Unlock()
+	p.running.Wait()
+}
+
+func indexOf(ws []*poolWorker, w *poolWorker) int {
+	for i, x := range ws {
+		if x == w {
+			return i
+		}
+	}
+	return -1
+}
