@@ -61,9 +61,17 @@ type poolWorker struct {
 
 // Pool sizing. Writes to sockets rarely block (a full socket buffer parks
 // the goroutine in the netpoller, not a thread), so a few workers per CPU
-// keep every CPU busy; more only add stacks.
+// keep every CPU busy; more only add stacks. But Go's scheduler shares the
+// CPUs among runnable goroutines, not among kinds of work: in a restart
+// storm thousands of handshakes run at once, and 8 workers would get 8
+// shares of thousands, so welcomes came later than clients wait for them,
+// they gave up and dialed again, and the storm never ended (measured: 579
+// of 10 000 back after 120 s). So the pool also grows with its backlog, a
+// worker per writerBacklog members waiting: a share of the CPUs in
+// proportion to the work, at a 16th of the stacks of a goroutine each.
 const (
 	writersPerCPU     = 4
+	writerBacklog     = 16
 	writerStallAfter  = 5 * time.Millisecond
 	writerIdleTimeout = 500 * time.Millisecond
 )
@@ -90,7 +98,7 @@ func (p *writerPool) schedule(m *member) {
 		w := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
 		w.wake <- struct{}{}
-	case p.active < p.size:
+	case p.active < p.size || len(p.queue)-p.head > writerBacklog*p.active:
 		p.startLocked()
 	default:
 		p.armLocked()
