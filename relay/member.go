@@ -62,10 +62,10 @@ type member struct {
 	// queueLen: presence (see offerPresence), and the welcome and replay of
 	// a join (offerInitial), which may be longer than the queue.
 	uncounted int
-	spare     [][]byte // the writer's previous batch, reused for pending
-	out       *output  // how to write; nil until startWriter (then frames only queue)
-	writing   bool     // in the writer pool (or finished: see turn)
-	ping *time.Timer // the next keepalive ping
+	spare     [][]byte    // the writer's previous batch, reused for pending
+	out       *output     // how to write; nil until startWriter (then frames only queue)
+	writing   bool        // in the writer pool (or finished: see turn)
+	ping      *time.Timer // the next keepalive ping
 	// closed is done once the writer has closed the connection: a
 	// WaitGroup holding 1 from newMember on, not a channel, so that an idle
 	// member does not pay for one.

@@ -53,7 +53,7 @@ func (m *member) turn(p *writerPool) {
 		go m.finish(nil)
 		return
 	}
-	w := m.batchWriter()
+	w := batchWriter{conn: m.conn, limit: m.out.limit, ctx: context.Background()}
 	if batch := m.take(); len(batch) > 0 {
 		err := w.writeAll(batch)
 		m.recycle(batch)
@@ -73,19 +73,31 @@ func (m *member) turn(p *writerPool) {
 		p.schedule(m)
 	default:
 		m.writing = false
-		m.pending, m.spare = nil, nil
+		// A small array stays for the next frames (no allocation per
+		// message in a quiet room); a burst's is given back.
+		keep := m.pending
+		if cap(keep) == 0 {
+			keep = m.spare
+		}
+		if cap(keep) > keptQueue {
+			keep = nil
+		}
+		m.pending, m.spare = keep[:0], nil
 		m.uncounted = 0
 		m.mu.Unlock()
 	}
 }
 
-// batchWriter is how this member's frames are written.
-func (m *member) batchWriter() batchWriter {
-	return batchWriter{conn: m.conn, limit: m.out.limit, timeout: m.out.timeout,
-		// Killing before the write is canceled (which closes the connection)
-		// makes the drop count as a write timeout, not as the peer going away
-		// when the reader notices the closed connection first.
-		onTimeout: func() { m.kill(endWriteTimeout, dropWriteTimeout) }}
+// keptQueue is the most frames a member's drained queue keeps room for.
+const keptQueue = 4
+
+// writeTimedOut ends the member whose write has lasted WriteTimeout (the
+// pool's watch calls it). Killing before closing the connection, which
+// makes the write fail, counts the drop as a write timeout, not as the
+// peer going away when the reader notices the closed connection first.
+func (m *member) writeTimedOut() {
+	m.kill(endWriteTimeout, dropWriteTimeout)
+	_ = m.conn.CloseNow()
 }
 
 // finish ends a killed member's connection: it sends what the ending
@@ -95,8 +107,11 @@ func (m *member) batchWriter() batchWriter {
 func (m *member) finish(writeErr error) {
 	if m.end.flush && writeErr == nil {
 		if batch := m.take(); len(batch) > 0 {
-			w := m.batchWriter()
+			// Off the pool, so bounded by a context of its own.
+			ctx, cancel := context.WithTimeout(context.Background(), m.out.timeout)
+			w := batchWriter{conn: m.conn, limit: m.out.limit, ctx: ctx}
 			_ = w.writeAll(batch) // the connection is closing anyway
+			cancel()
 		}
 	}
 	if m.end.code == 0 {
@@ -140,10 +155,11 @@ func (m *member) awaitClosed() {
 // batchWriter writes queued frames, joining as many as fit in limit bytes
 // into one WebSocket frame separated by '\n' (chat.v1 lets the relay batch).
 type batchWriter struct {
-	conn      *websocket.Conn
-	limit     int
-	timeout   time.Duration
-	onTimeout func() // called when a write exceeds timeout, before it is canceled
+	conn  *websocket.Conn
+	limit int
+	// ctx bounds the writes: Background on the pool, whose watch bounds a
+	// turn instead (a context per write cost as much CPU as a small write).
+	ctx context.Context
 }
 
 // batchPool holds batch buffers so that idle members keep none.
@@ -181,13 +197,5 @@ func (w *batchWriter) writeAll(frames [][]byte) error {
 }
 
 func (w *batchWriter) write(p []byte) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	timer := time.AfterFunc(w.timeout, func() {
-		w.onTimeout()
-		cancel() // coder/websocket closes the connection: the write fails
-	})
-	err := w.conn.Write(ctx, websocket.MessageText, p)
-	timer.Stop()
-	cancel()
-	return err
+	return w.conn.Write(w.ctx, websocket.MessageText, p)
 }

@@ -34,9 +34,10 @@ import (
 // Lock order: a member's mu before the pool's mu (schedule is called with
 // the member's lock released, turn takes them one after the other).
 type writerPool struct {
-	size       int           // workers that take work, not counting stuck ones
-	stallAfter time.Duration // a write this long makes its worker stuck
-	idleAfter  time.Duration // a worker without work this long ends
+	size         int           // workers that take work, not counting stuck ones
+	stallAfter   time.Duration // a turn this long makes its worker stuck
+	idleAfter    time.Duration // a worker without work this long ends
+	writeTimeout time.Duration // a turn this long ends its member (WriteTimeout)
 
 	mu      sync.Mutex
 	queue   []*member     // members with frames to write, oldest first, from head
@@ -44,7 +45,7 @@ type writerPool struct {
 	all     []*poolWorker // every running worker, stuck ones included
 	active  int           // running workers not marked stuck
 	idle    []*poolWorker // workers waiting for work, most recent last
-	watched bool          // the stall check is armed
+	watched bool          // the watch is armed
 	watch   *time.Timer
 	closed  bool           // close was called: workers end once the queue is empty
 	running sync.WaitGroup // one per worker goroutine
@@ -53,11 +54,19 @@ type writerPool struct {
 // poolWorker is one goroutine of a writerPool.
 type poolWorker struct {
 	wake chan struct{} // capacity 1: work for this idle worker
-	// busySince is the time (UnixNano) the worker began its current
-	// member's turn, 0 between turns: read by the stall check.
+	// busySince is when (poolNow) the worker began its current member's
+	// turn, 0 between turns; turnOf is that member. Read by the watch.
 	busySince atomic.Int64
+	turnOf    atomic.Pointer[member]
 	stuck     bool // under the pool's mu: another worker was started in its place
+	timedOut  bool // under the pool's mu: its turn's member was ended for it
 }
+
+// poolEpoch is the origin of poolNow: monotonic, and 0 stays free to mean
+// "not in a turn".
+var poolEpoch = time.Now().Add(-time.Second)
+
+func poolNow() int64 { return int64(time.Since(poolEpoch)) }
 
 // Pool sizing. Writes to sockets rarely block (a full socket buffer parks
 // the goroutine in the netpoller, not a thread), so a few workers per CPU
@@ -76,13 +85,15 @@ const (
 	writerIdleTimeout = 500 * time.Millisecond
 )
 
-func newWriterPool() *writerPool {
+// newWriterPool returns a pool whose turns may last writeTimeout.
+func newWriterPool(writeTimeout time.Duration) *writerPool {
 	p := &writerPool{
-		size:       writersPerCPU * runtime.GOMAXPROCS(0),
-		stallAfter: writerStallAfter,
-		idleAfter:  writerIdleTimeout,
+		size:         writersPerCPU * runtime.GOMAXPROCS(0),
+		stallAfter:   writerStallAfter,
+		idleAfter:    writerIdleTimeout,
+		writeTimeout: writeTimeout,
 	}
-	p.watch = time.AfterFunc(time.Hour, p.checkStalls)
+	p.watch = time.AfterFunc(time.Hour, p.check)
 	p.watch.Stop()
 	return p
 }
@@ -113,7 +124,7 @@ func (p *writerPool) startLocked() {
 	go p.work(w)
 }
 
-// armLocked arms the stall check while work waits for a worker.
+// armLocked arms the watch: while a turn runs or work waits.
 func (p *writerPool) armLocked() {
 	if !p.watched {
 		p.watched = true
@@ -121,27 +132,46 @@ func (p *writerPool) armLocked() {
 	}
 }
 
-// checkStalls starts a worker in place of every worker stuck in one turn
-// for stallAfter or longer, and re-arms while work waits.
-func (p *writerPool) checkStalls() {
+// check is the pool's watch, every stallAfter while a turn runs or work
+// waits. It ends the member of a turn that has lasted writeTimeout (one
+// timer for the pool, instead of a context and a timer per write), and,
+// while work waits, starts a worker in place of every worker stuck in one
+// turn for stallAfter or longer.
+func (p *writerPool) check() {
+	var late []*member
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.watched = false
-	if p.head == len(p.queue) {
-		return
-	}
-	now := time.Now().UnixNano()
+	now := poolNow()
+	busy, waiting := false, p.head < len(p.queue)
 	for _, w := range p.all {
 		since := w.busySince.Load()
-		if !w.stuck && since != 0 && time.Duration(now-since) >= p.stallAfter {
+		if since == 0 {
+			continue
+		}
+		busy = true
+		took := time.Duration(now - since)
+		if took >= p.writeTimeout && !w.timedOut {
+			if m := w.turnOf.Load(); m != nil {
+				w.timedOut = true
+				late = append(late, m)
+			}
+		}
+		if waiting && !w.stuck && took >= p.stallAfter {
 			w.stuck = true
 			p.active--
 		}
 	}
-	for p.active < p.size && len(p.idle) == 0 {
+	for waiting && p.active < p.size && len(p.idle) == 0 {
 		p.startLocked()
 	}
-	p.armLocked()
+	if busy || waiting {
+		p.armLocked()
+	}
+	p.mu.Unlock()
+	// Outside the pool's lock: kill takes the member's (lock order).
+	for _, m := range late {
+		m.writeTimedOut()
+	}
 }
 
 // work is a worker's loop: take a member, write its turn, until no work
@@ -155,22 +185,31 @@ func (p *writerPool) work(w *poolWorker) {
 		if m == nil {
 			return
 		}
-		w.busySince.Store(time.Now().UnixNano())
 		m.turn(p)
+		w.turnOf.Store(nil)
 		w.busySince.Store(0)
-		if p.leaveIfStuck(w) {
-			return
-		}
 	}
 }
 
-// next returns the oldest member waiting, waiting for one as long as
-// idleAfter; nil means the worker ends.
+// next returns the oldest member waiting, and marks the worker as in its
+// turn; it waits for one as long as idleAfter. nil means the worker ends:
+// no work came, the pool is closed, or the watch started another worker in
+// place of this one, which was stuck.
 func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
 	for {
 		p.mu.Lock()
+		if w.stuck {
+			p.removeLocked(w)
+			p.active++ // removeLocked counts it as active; its replacement is
+			p.mu.Unlock()
+			return nil
+		}
+		w.timedOut = false
 		if p.head < len(p.queue) {
 			m := p.queue[p.head]
+			w.turnOf.Store(m)
+			w.busySince.Store(poolNow())
+			p.armLocked()
 			p.queue[p.head] = nil
 			p.head++
 			switch {
@@ -211,19 +250,6 @@ func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
 		p.mu.Unlock()
 		<-w.wake
 	}
-}
-
-// leaveIfStuck ends a worker that the stall check replaced: its
-// replacement has its place in the pool.
-func (p *writerPool) leaveIfStuck(w *poolWorker) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !w.stuck {
-		return false
-	}
-	p.removeLocked(w)
-	p.active++ // removeLocked counts it as active
-	return true
 }
 
 func (p *writerPool) removeLocked(w *poolWorker) {
