@@ -55,13 +55,18 @@ func (m *member) wakeWriterLocked() (start bool) {
 // Once the member is killed it flushes what the ending asks for, closes the
 // connection and never stops being "the writer", so no other one starts.
 func (m *member) write() {
-	w := batchWriter{conn: m.conn, limit: m.out.limit, timeout: m.out.timeout,
-		// Killing before the write is canceled (which closes the connection)
-		// makes the drop count as a write timeout, not as the peer going away
-		// when the reader notices the closed connection first.
-		onTimeout: func() { m.kill(endWriteTimeout, dropWriteTimeout) }}
+	// m.wake is not changed while this writer runs (only when one starts),
+	// and kill wakes it too.
+	watch := newWriterWatch(m.out.timeout, writerLinger, m.wake, func() {
+		// Killing before the connection is closed makes the drop count as
+		// a write timeout, not as the peer going away when the reader
+		// notices the closed connection first. Closing it ends the write.
+		m.kill(endWriteTimeout, dropWriteTimeout)
+		_ = m.conn.CloseNow()
+	})
+	defer watch.stop()
+	w := batchWriter{conn: m.conn, limit: m.out.limit, watch: watch}
 	var err error
-	var linger *time.Timer
 	for err == nil {
 		// Checked first so that a dropped member gets no further frames even
 		// when its queue is not empty.
@@ -73,17 +78,9 @@ func (m *member) write() {
 			m.recycle(batch)
 			continue
 		}
-		if linger == nil {
-			linger = time.NewTimer(writerLinger)
-		} else {
-			linger.Reset(writerLinger)
-		}
-		if !m.idle(linger) {
+		if !m.idle(watch) {
 			return
 		}
-	}
-	if linger != nil {
-		linger.Stop()
 	}
 	if err != nil {
 		m.kill(endPeerGone, "") // a no-op after a write timeout
@@ -125,15 +122,15 @@ func (m *member) recycle(batch [][]byte) {
 	m.mu.Unlock()
 }
 
-// idle waits for more work until linger fires. It reports false when none
-// came: the writer has stopped, and the queue's arrays are released.
-func (m *member) idle(linger *time.Timer) bool {
-	// m.wake is not changed while this writer runs (only when one starts),
-	// and kill wakes it too.
-	select {
-	case <-m.wake:
+// idle waits for more work, or for the watch to say the writer has waited
+// writerLinger. It reports false when no work came: the writer has
+// stopped, and the queue's arrays are released.
+func (m *member) idle(watch *writerWatch) bool {
+	watch.startWait()
+	<-m.wake
+	watch.endWait()
+	if !watch.retire.Swap(false) {
 		return true
-	case <-linger.C:
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -156,10 +153,11 @@ func (m *member) awaitClosed() {
 // batchWriter writes queued frames, joining as many as fit in limit bytes
 // into one WebSocket frame separated by '\n' (chat.v1 lets the relay batch).
 type batchWriter struct {
-	conn      *websocket.Conn
-	limit     int
-	timeout   time.Duration
-	onTimeout func() // called when a write exceeds timeout, before it is canceled
+	conn  *websocket.Conn
+	limit int
+	// watch bounds each write: a write without a context costs
+	// coder/websocket no timer of its own.
+	watch *writerWatch
 }
 
 // batchPool holds batch buffers so that idle members keep none.
@@ -197,13 +195,8 @@ func (w *batchWriter) writeAll(frames [][]byte) error {
 }
 
 func (w *batchWriter) write(p []byte) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	timer := time.AfterFunc(w.timeout, func() {
-		w.onTimeout()
-		cancel() // coder/websocket closes the connection: the write fails
-	})
-	err := w.conn.Write(ctx, websocket.MessageText, p)
-	timer.Stop()
-	cancel()
+	w.watch.startWrite()
+	err := w.conn.Write(context.Background(), websocket.MessageText, p)
+	w.watch.endWrite()
 	return err
 }
