@@ -67,15 +67,17 @@ func (m *member) write() {
 	defer watch.stop()
 	w := batchWriter{conn: m.conn, limit: m.out.limit, watch: watch}
 	var err error
+	var written [][]byte
 	for err == nil {
 		// Checked first so that a dropped member gets no further frames even
 		// when its queue is not empty.
 		if m.killed() {
 			break
 		}
-		if batch := m.take(); len(batch) > 0 {
+		batch := m.take(written)
+		written = batch
+		if len(batch) > 0 {
 			err = w.writeAll(batch)
-			m.recycle(batch)
 			continue
 		}
 		if !m.idle(watch) {
@@ -86,7 +88,7 @@ func (m *member) write() {
 		m.kill(endPeerGone, "") // a no-op after a write timeout
 	}
 	if m.end.flush && err == nil {
-		if batch := m.take(); len(batch) > 0 {
+		if batch := m.take(nil); len(batch) > 0 {
 			_ = w.writeAll(batch) // the connection is closing anyway
 		}
 	}
@@ -99,27 +101,25 @@ func (m *member) write() {
 }
 
 // take returns every frame pending, oldest first, and leaves the queue
-// empty, reusing the previous batch's array.
-func (m *member) take() [][]byte {
+// empty. written, the batch the writer has just written (nil if none), is
+// kept for the next pending frames: two arrays take turns, and an empty
+// queue keeps its own, so that a writer that keeps up allocates none.
+func (m *member) take(written [][]byte) [][]byte {
+	clear(written) // no references that would keep the frames alive
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// append may round the array up past queueLen; it never needs more.
+	if m.spare == nil && written != nil && cap(written) <= 2*m.queueLen {
+		m.spare = written[:0]
+	}
+	if len(m.pending) == 0 {
+		return nil
+	}
 	batch := m.pending
 	m.pending = m.spare
 	m.spare = nil
 	m.uncounted = 0
 	return batch
-}
-
-// recycle gives a written batch's array back for the next pending frames,
-// without the references that would keep the frames alive.
-func (m *member) recycle(batch [][]byte) {
-	clear(batch)
-	m.mu.Lock()
-	// append may round the array up past queueLen; it never needs more.
-	if m.spare == nil && cap(batch) <= 2*m.queueLen {
-		m.spare = batch[:0]
-	}
-	m.mu.Unlock()
 }
 
 // idle waits for more work, or for the watch to say the writer has waited
