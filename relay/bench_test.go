@@ -1,11 +1,17 @@
 package relay
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/coder/websocket"
 
 	"github.com/chatpwa/chat/relay/wire"
 )
@@ -111,6 +117,52 @@ func BenchmarkFanOut1000(b *testing.B) {
 // drainQueues empties the queues of members.
 func drainQueues(members []*member) {
 	for _, m := range members {
-		m.recycle(m.take())
+		m.take(m.take(nil)) // the second gives the first's array back
+	}
+}
+
+// BenchmarkWriteLoneFrame offers a member one msg at a time and waits until
+// its peer has read it, so that every frame goes out alone: a low offered
+// load, where a member's writer wakes, writes one frame and waits again. A
+// real WebSocket over loopback; the peer's read is in the time too, not in
+// the allocations (it reads into a reused buffer).
+func BenchmarkWriteLoneFrame(b *testing.B) {
+	accepted := make(chan *websocket.Conn, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(withSmallHijackBuffers(w, func() {}), r, nil)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		accepted <- c
+	}))
+	defer ts.Close()
+	ctx := context.Background() // no deadline: coder/websocket sets no timer per read
+	peer, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer peer.CloseNow()
+	m := newMember("9c1e0f6a2b7d4e58", "ada-7f3", <-accepted, DefaultQueue, newMetrics())
+	m.startWriter(&output{limit: DefaultMaxMessage, timeout: DefaultWriteTimeout})
+	defer func() {
+		m.kill(endPeerGone, "")
+		m.awaitClosed()
+	}()
+	frame := appendMsg(nil, 1, 1767225600123, m.id, m.cid, []byte(`"ada-7f3-000123"`), []byte(`{"text":"hello, how is everyone today?","nick":"Ada"}`))
+	buf := make([]byte, 2*len(frame))
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		if !m.offer(frame) {
+			b.Fatal("queue full")
+		}
+		_, r, err := peer.Reader(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n, err := io.ReadFull(r, buf[:len(frame)]); err != nil || n != len(frame) {
+			b.Fatalf("read %d bytes: %v", n, err)
+		}
 	}
 }

@@ -13,15 +13,15 @@ import (
 )
 
 // member is one WebSocket connection, in one or more rooms (its subs,
-// sub.go). Its reader goroutine handles what the client sends; its writer
-// (writer.go) is the only one that writes data frames; everyone else only
-// offers frames to its queue and never blocks on it. Slow consumer, rate
-// limits and close codes are the connection's: a member dropped in one room
-// leaves all of its rooms.
+// sub.go). Its reader goroutine handles what the client sends; its turns on
+// the server's writer pool (writer.go, writer_pool.go) are the only code
+// that writes data frames; everyone else only offers frames to its queue
+// and never blocks on it. Slow consumer, rate limits and close codes are the
+// connection's: a member dropped in one room leaves all of its rooms.
 //
 // An idle member costs as little as possible, because a relay holds tens of
 // thousands of them: the reader is its only goroutine, whatever the number
-// of its rooms, the writer runs only while there is something to write, the
+// of its rooms (a few goroutines shared by every member write), the
 // keepalive is a timer, and the queue is a slice that grows on demand and is
 // released when drained.
 type member struct {
@@ -49,7 +49,7 @@ type member struct {
 	once    sync.Once
 	// dead is set by kill, after end: a channel would cost an idle member
 	// an allocation (96 bytes) for what only the writer needs to hear, and
-	// kill wakes the writer through wake.
+	// kill schedules the member's last turn.
 	dead atomic.Bool
 	end  ending // written once by kill, read after dead
 
@@ -62,13 +62,10 @@ type member struct {
 	// queueLen: presence (see offerPresence), and the welcome and replay of
 	// a join (offerInitial), which may be longer than the queue.
 	uncounted int
-	spare     [][]byte // the writer's previous batch, reused for pending
-	out       *output  // how to write; nil until startWriter (then frames only queue)
-	writing   bool     // a writer goroutine runs (or has finished the connection)
-	// wake tells a running writer there is work (or an ending). It exists
-	// only while a writer runs: made when one starts, dropped when it stops.
-	wake chan struct{}
-	ping *time.Timer // the next keepalive ping
+	spare     [][]byte    // the writer's previous batch, reused for pending
+	out       *output     // how to write; nil until startWriter (then frames only queue)
+	writing   bool        // in the writer pool (or finished: see turn)
+	ping      *time.Timer // the next keepalive ping
 	// closed is done once the writer has closed the connection: a
 	// WaitGroup holding 1 from newMember on, not a channel, so that an idle
 	// member does not pay for one.
@@ -137,7 +134,7 @@ func (m *member) offer(frame []byte) bool {
 	start := m.wakeWriterLocked()
 	m.mu.Unlock()
 	if start {
-		go m.write()
+		m.out.pool.schedule(m)
 	}
 	return true
 }
@@ -154,7 +151,7 @@ func (m *member) offerPresence(frame []byte) {
 	start := m.wakeWriterLocked()
 	m.mu.Unlock()
 	if start {
-		go m.write()
+		m.out.pool.schedule(m)
 	}
 }
 
@@ -169,7 +166,7 @@ func (m *member) offerInitial(frames [][]byte) {
 	start := m.wakeWriterLocked()
 	m.mu.Unlock()
 	if start {
-		go m.write()
+		m.out.pool.schedule(m)
 	}
 }
 
@@ -190,7 +187,7 @@ func (m *member) kill(e ending, dropReason string) {
 		start := m.wakeWriterLocked()
 		m.mu.Unlock()
 		if start {
-			go m.write()
+			m.out.pool.schedule(m)
 		}
 	})
 }

@@ -62,7 +62,7 @@ func New(cfg Config) (*Server, error) {
 		proxies:    proxyPolicy{trusted: trusted},
 		addrLimits: newAddressLimits(cfg),
 		trimmer:    newMemoryTrimmer(cfg.MemoryTrimAfter, cfg.MemoryTrimBurst, m.memoryTrims),
-		output:     output{limit: int(cfg.MaxMessage), timeout: cfg.WriteTimeout},
+		output:     output{limit: int(cfg.MaxMessage), timeout: cfg.WriteTimeout, pool: newWriterPool(cfg.WriteTimeout)},
 		members:    make(map[string]*member),
 		hub:        newHub(cfg, m),
 	}
@@ -174,6 +174,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		<-done
 	}
+	s.output.pool.close()
 	s.hub.close()
 	s.trimmer.stop()
 	return err

@@ -8,15 +8,11 @@ import (
 	"github.com/coder/websocket"
 )
 
-// writerLinger is how long a member's writer waits for more frames before it
-// stops. An active conversation keeps its writer (no goroutine start per
-// message); an idle connection has none.
-const writerLinger = 2 * time.Second
-
 // output is how a member's writer writes: the same for every member.
 type output struct {
 	limit   int           // the largest frame the relay sends (MaxMessage)
 	timeout time.Duration // bound of one write (WriteTimeout)
+	pool    *writerPool   // the goroutines that write (writer_pool.go)
 }
 
 // startWriter lets the member's queued frames flow, the first room's
@@ -27,70 +23,95 @@ func (m *member) startWriter(out *output) {
 	start := m.wakeWriterLocked()
 	m.mu.Unlock()
 	if start {
-		go m.write()
+		out.pool.schedule(m)
 	}
 }
 
-// wakeWriterLocked tells a running writer there is work, or reports that
-// one must be started (and marks it as running). Called with m.mu held.
+// wakeWriterLocked reports whether the member must be given to the writer
+// pool, and marks it as writing: false while frames only queue (no
+// startWriter yet) or while the member is already in the pool, whose
+// worker takes what was added before it lets the member go. Called with
+// m.mu held.
 func (m *member) wakeWriterLocked() (start bool) {
-	if m.out == nil {
-		return false
-	}
-	if m.writing {
-		select {
-		case m.wake <- struct{}{}:
-		default: // already woken
-		}
+	if m.out == nil || m.writing {
 		return false
 	}
 	m.writing = true
-	m.wake = make(chan struct{}, 1)
 	return true
 }
 
-// write is the member's writer: the only goroutine writing data frames to
-// its connection while it runs, and at most one runs. It writes batches of
-// what is queued, and stops after writerLinger without work.
-// Once the member is killed it flushes what the ending asks for, closes the
-// connection and never stops being "the writer", so no other one starts.
-func (m *member) write() {
-	w := batchWriter{conn: m.conn, limit: m.out.limit, timeout: m.out.timeout,
-		// Killing before the write is canceled (which closes the connection)
-		// makes the drop count as a write timeout, not as the peer going away
-		// when the reader notices the closed connection first.
-		onTimeout: func() { m.kill(endWriteTimeout, dropWriteTimeout) }}
-	var err error
-	var linger *time.Timer
-	for err == nil {
-		// Checked first so that a dropped member gets no further frames even
-		// when its queue is not empty.
-		if m.killed() {
-			break
-		}
-		if batch := m.take(); len(batch) > 0 {
-			err = w.writeAll(batch)
-			m.recycle(batch)
-			continue
-		}
-		if linger == nil {
-			linger = time.NewTimer(writerLinger)
-		} else {
-			linger.Reset(writerLinger)
-		}
-		if !m.idle(linger) {
+// turn writes what the member has queued, as one batch, on a pool worker;
+// it is the only code writing data frames to the connection, and the pool
+// runs one turn of a member at a time. Afterwards the member goes back to
+// the pool's tail if more frames came, or leaves it with its queue's
+// arrays released. Once the member is killed, finish takes over for good:
+// the member stays "writing", so it is never scheduled again.
+func (m *member) turn(p *writerPool) {
+	// Checked first so that a dropped member gets no further frames even
+	// when its queue is not empty.
+	if m.killed() {
+		go m.finish(nil)
+		return
+	}
+	w := batchWriter{conn: m.conn, limit: m.out.limit, ctx: context.Background()}
+	if batch := m.take(); len(batch) > 0 {
+		err := w.writeAll(batch)
+		m.recycle(batch)
+		if err != nil {
+			m.kill(endPeerGone, "") // a no-op after a write timeout
+			go m.finish(err)
 			return
 		}
 	}
-	if linger != nil {
-		linger.Stop()
+	m.mu.Lock()
+	switch {
+	case m.killed():
+		m.mu.Unlock()
+		go m.finish(nil)
+	case len(m.pending) > 0:
+		m.mu.Unlock()
+		p.schedule(m)
+	default:
+		m.writing = false
+		// A small array stays for the next frames (no allocation per
+		// message in a quiet room); a burst's is given back.
+		keep := m.pending
+		if cap(keep) == 0 {
+			keep = m.spare
+		}
+		if cap(keep) > keptQueue {
+			keep = nil
+		}
+		m.pending, m.spare = keep[:0], nil
+		m.uncounted = 0
+		m.mu.Unlock()
 	}
-	if err != nil {
-		m.kill(endPeerGone, "") // a no-op after a write timeout
-	}
-	if m.end.flush && err == nil {
+}
+
+// keptQueue is the most frames a member's drained queue keeps room for.
+const keptQueue = 4
+
+// writeTimedOut ends the member whose write has lasted WriteTimeout (the
+// pool's watch calls it). Killing before closing the connection, which
+// makes the write fail, counts the drop as a write timeout, not as the
+// peer going away when the reader notices the closed connection first.
+func (m *member) writeTimedOut() {
+	m.kill(endWriteTimeout, dropWriteTimeout)
+	_ = m.conn.CloseNow()
+}
+
+// finish ends a killed member's connection: it sends what the ending
+// flushes (unless writing already failed with writeErr) and closes. It runs
+// on its own goroutine, because a close handshake waits for the peer (up
+// to 5 s in coder/websocket) and must not hold a pool worker.
+func (m *member) finish(writeErr error) {
+	if m.end.flush && writeErr == nil {
 		if batch := m.take(); len(batch) > 0 {
+			// Off the pool, so bounded by a context of its own.
+			ctx, cancel := context.WithTimeout(context.Background(), m.out.timeout)
+			w := batchWriter{conn: m.conn, limit: m.out.limit, ctx: ctx}
 			_ = w.writeAll(batch) // the connection is closing anyway
+			cancel()
 		}
 	}
 	if m.end.code == 0 {
@@ -125,28 +146,6 @@ func (m *member) recycle(batch [][]byte) {
 	m.mu.Unlock()
 }
 
-// idle waits for more work until linger fires. It reports false when none
-// came: the writer has stopped, and the queue's arrays are released.
-func (m *member) idle(linger *time.Timer) bool {
-	// m.wake is not changed while this writer runs (only when one starts),
-	// and kill wakes it too.
-	select {
-	case <-m.wake:
-		return true
-	case <-linger.C:
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.pending) > 0 || m.killed() {
-		return true
-	}
-	m.writing = false
-	m.wake = nil
-	m.pending, m.spare = nil, nil
-	m.uncounted = 0
-	return false
-}
-
 // awaitClosed waits until the writer has closed the connection. The member
 // must be killed first.
 func (m *member) awaitClosed() {
@@ -156,10 +155,11 @@ func (m *member) awaitClosed() {
 // batchWriter writes queued frames, joining as many as fit in limit bytes
 // into one WebSocket frame separated by '\n' (chat.v1 lets the relay batch).
 type batchWriter struct {
-	conn      *websocket.Conn
-	limit     int
-	timeout   time.Duration
-	onTimeout func() // called when a write exceeds timeout, before it is canceled
+	conn  *websocket.Conn
+	limit int
+	// ctx bounds the writes: Background on the pool, whose watch bounds a
+	// turn instead (a context per write cost as much CPU as a small write).
+	ctx context.Context
 }
 
 // batchPool holds batch buffers so that idle members keep none.
@@ -197,13 +197,5 @@ func (w *batchWriter) writeAll(frames [][]byte) error {
 }
 
 func (w *batchWriter) write(p []byte) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	timer := time.AfterFunc(w.timeout, func() {
-		w.onTimeout()
-		cancel() // coder/websocket closes the connection: the write fails
-	})
-	err := w.conn.Write(ctx, websocket.MessageText, p)
-	timer.Stop()
-	cancel()
-	return err
+	return w.conn.Write(w.ctx, websocket.MessageText, p)
 }

@@ -11,6 +11,8 @@
 # Knobs (environment): RATES="50 150 300 500" SUBS=1000 PUBS=4 DURATION=10s
 #   RELAY_PORT=18080 OUT=DIR (keeps the JSON there)
 #   RELAY_FANOUT_FLAGS: the relay's flags (default as in compare.sh)
+#   RELAY_BIN: a relay binary to measure instead of building this checkout's
+#   (to alternate a before and an after build, run by run, on a shared machine)
 set -euo pipefail
 
 RATES=${RATES:-50 150 300 500}
@@ -37,6 +39,7 @@ ulimit -n "$(ulimit -Hn)"
 
 echo "== building relay and relay-bench" >&2
 build_tools "$work/bin"
+if [[ -n ${RELAY_BIN:-} ]]; then cp "$RELAY_BIN" "$work/bin/relay"; fi
 
 for rate in $RATES; do
 	echo "== fanout open loop -rate $rate" >&2

@@ -14,6 +14,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 )
 
 func init() {
@@ -32,6 +33,17 @@ func init() {
 		fmt.Fprintf(w, "goroutines %d\nheap_alloc %d\nheap_inuse %d\nheap_idle %d\nheap_released %d\nstack_inuse %d\nsys %d\nnext_gc %d\nnum_gc %d\n",
 			runtime.NumGoroutine(), ms.HeapAlloc, ms.HeapInuse, ms.HeapIdle, ms.HeapReleased, ms.StackInuse, ms.Sys, ms.NextGC, ms.NumGC)
 		for _, x := range s {
+			fmt.Fprintf(w, "%s %d\n", x.Name, x.Value.Uint64())
+		}
+		// Where the process's memory is, class by class (runtime/metrics).
+		var classes []metrics.Sample
+		for _, d := range metrics.All() {
+			if strings.HasPrefix(d.Name, "/memory/classes/") {
+				classes = append(classes, metrics.Sample{Name: d.Name})
+			}
+		}
+		metrics.Read(classes)
+		for _, x := range classes {
 			fmt.Fprintf(w, "%s %d\n", x.Name, x.Value.Uint64())
 		}
 	})

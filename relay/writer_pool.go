@@ -1,0 +1,287 @@
+package relay
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// writerPool writes every member's queued frames with a few goroutines
+// shared by all members, instead of one writer goroutine per member.
+//
+// Why: in a big room every message gives every member something to write at
+// the same moment. With a goroutine each, 10 000 stacks (4 KB and up) exist
+// at the peak of every fan-out, and the runtime keeps that stack memory
+// after they end: a third of a 10 000-member room's RSS (BENCHMARKS.md, big
+// rooms). A pool about the size of the machine writes the same frames, in
+// the same order per member, with a few stacks.
+//
+// A member is in the pool's queue at most once (member.writing), so its
+// frames are written by one worker at a time, in order. A worker writes one
+// batch of a member (everything it had queued) and puts the member back at
+// the tail if more came meanwhile: a busy member cannot hold a worker, and
+// what queues while others are served goes out as one bigger batch.
+//
+// A write can block for up to WriteTimeout on a peer that does not read.
+// Fan-out never waits for such a peer: while work waits, the pool checks
+// every stallAfter for workers stuck in one write that long and starts a
+// worker in place of each. A stuck worker leaves the pool when its write
+// ends. So the pool holds size workers plus one per stuck write, never more
+// goroutines than the goroutine-per-member design it replaces, and everyone
+// else's frames wait at most about stallAfter behind a stuck peer.
+//
+// Lock order: a member's mu before the pool's mu (schedule is called with
+// the member's lock released, turn takes them one after the other).
+type writerPool struct {
+	size         int           // workers that take work, not counting stuck ones
+	stallAfter   time.Duration // a turn this long makes its worker stuck
+	idleAfter    time.Duration // a worker without work this long ends
+	writeTimeout time.Duration // a turn this long ends its member (WriteTimeout)
+
+	mu      sync.Mutex
+	queue   []*member     // members with frames to write, oldest first, from head
+	head    int           // index of the oldest in queue
+	all     []*poolWorker // every running worker, stuck ones included
+	active  int           // running workers not marked stuck
+	idle    []*poolWorker // workers waiting for work, most recent last
+	watched bool          // the watch is armed
+	watch   *time.Timer
+	closed  bool           // close was called: workers end once the queue is empty
+	running sync.WaitGroup // one per worker goroutine
+}
+
+// poolWorker is one goroutine of a writerPool.
+type poolWorker struct {
+	wake chan struct{} // capacity 1: work for this idle worker
+	// busySince is when (poolNow) the worker began its current member's
+	// turn, 0 between turns; turnOf is that member. Read by the watch.
+	busySince atomic.Int64
+	turnOf    atomic.Pointer[member]
+	stuck     bool // under the pool's mu: another worker was started in its place
+	timedOut  bool // under the pool's mu: its turn's member was ended for it
+}
+
+// poolEpoch is the origin of poolNow: monotonic, and 0 stays free to mean
+// "not in a turn".
+var poolEpoch = time.Now().Add(-time.Second)
+
+func poolNow() int64 { return int64(time.Since(poolEpoch)) }
+
+// Pool sizing. Writes to sockets rarely block (a full socket buffer parks
+// the goroutine in the netpoller, not a thread), so a few workers per CPU
+// keep every CPU busy; more only add stacks. But Go's scheduler shares the
+// CPUs among runnable goroutines, not among kinds of work: in a restart
+// storm thousands of handshakes run at once, and 8 workers would get 8
+// shares of thousands, so welcomes came later than clients wait for them,
+// they gave up and dialed again, and the storm never ended (measured: 579
+// of 10 000 back after 120 s). So the pool also grows with its backlog, a
+// worker per writerBacklog members waiting: a share of the CPUs in
+// proportion to the work, at a 16th of the stacks of a goroutine each.
+const (
+	writersPerCPU     = 4
+	writerBacklog     = 16
+	writerStallAfter  = 5 * time.Millisecond
+	writerIdleTimeout = 500 * time.Millisecond
+)
+
+// newWriterPool returns a pool whose turns may last writeTimeout.
+func newWriterPool(writeTimeout time.Duration) *writerPool {
+	p := &writerPool{
+		size:         writersPerCPU * runtime.GOMAXPROCS(0),
+		stallAfter:   writerStallAfter,
+		idleAfter:    writerIdleTimeout,
+		writeTimeout: writeTimeout,
+	}
+	p.watch = time.AfterFunc(time.Hour, p.check)
+	p.watch.Stop()
+	return p
+}
+
+// schedule queues m's turn to write. The caller has marked m as writing
+// (wakeWriterLocked), so m is queued once.
+func (p *writerPool) schedule(m *member) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.queue = append(p.queue, m)
+	switch {
+	case len(p.idle) > 0:
+		w := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		w.wake <- struct{}{}
+	case p.active < p.size || len(p.queue)-p.head > writerBacklog*p.active:
+		p.startLocked()
+	default:
+		p.armLocked()
+	}
+}
+
+func (p *writerPool) startLocked() {
+	w := &poolWorker{wake: make(chan struct{}, 1)}
+	p.all = append(p.all, w)
+	p.active++
+	p.running.Add(1)
+	go p.work(w)
+}
+
+// armLocked arms the watch: while a turn runs or work waits.
+func (p *writerPool) armLocked() {
+	if !p.watched {
+		p.watched = true
+		p.watch.Reset(p.stallAfter)
+	}
+}
+
+// check is the pool's watch, every stallAfter while a turn runs or work
+// waits. It ends the member of a turn that has lasted writeTimeout (one
+// timer for the pool, instead of a context and a timer per write), and,
+// while work waits, starts a worker in place of every worker stuck in one
+// turn for stallAfter or longer.
+func (p *writerPool) check() {
+	var late []*member
+	p.mu.Lock()
+	p.watched = false
+	now := poolNow()
+	busy, waiting := false, p.head < len(p.queue)
+	for _, w := range p.all {
+		since := w.busySince.Load()
+		if since == 0 {
+			continue
+		}
+		busy = true
+		took := time.Duration(now - since)
+		if took >= p.writeTimeout && !w.timedOut {
+			if m := w.turnOf.Load(); m != nil {
+				w.timedOut = true
+				late = append(late, m)
+			}
+		}
+		if waiting && !w.stuck && took >= p.stallAfter {
+			w.stuck = true
+			p.active--
+		}
+	}
+	for waiting && p.active < p.size && len(p.idle) == 0 {
+		p.startLocked()
+	}
+	if busy || waiting {
+		p.armLocked()
+	}
+	p.mu.Unlock()
+	// Outside the pool's lock: kill takes the member's (lock order).
+	for _, m := range late {
+		m.writeTimedOut()
+	}
+}
+
+// work is a worker's loop: take a member, write its turn, until no work
+// comes for idleAfter or the worker was found stuck.
+func (p *writerPool) work(w *poolWorker) {
+	defer p.running.Done()
+	idle := time.NewTimer(p.idleAfter)
+	defer idle.Stop()
+	for {
+		m := p.next(w, idle)
+		if m == nil {
+			return
+		}
+		m.turn(p)
+		w.turnOf.Store(nil)
+		w.busySince.Store(0)
+	}
+}
+
+// next returns the oldest member waiting, and marks the worker as in its
+// turn; it waits for one as long as idleAfter. nil means the worker ends:
+// no work came, the pool is closed, or the watch started another worker in
+// place of this one, which was stuck.
+func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
+	for {
+		p.mu.Lock()
+		if w.stuck {
+			p.removeLocked(w)
+			p.active++ // removeLocked counts it as active; its replacement is
+			p.mu.Unlock()
+			return nil
+		}
+		w.timedOut = false
+		if p.head < len(p.queue) {
+			m := p.queue[p.head]
+			w.turnOf.Store(m)
+			w.busySince.Store(poolNow())
+			p.armLocked()
+			p.queue[p.head] = nil
+			p.head++
+			switch {
+			case p.head == len(p.queue): // drained: reuse the array from the start
+				p.queue, p.head = p.queue[:0], 0
+			case p.head >= 1024 && 2*p.head >= len(p.queue):
+				// Never drained under sustained load: move the waiting
+				// members down, or the array would only grow.
+				n := copy(p.queue, p.queue[p.head:])
+				clear(p.queue[n:])
+				p.queue, p.head = p.queue[:n], 0
+			}
+			p.mu.Unlock()
+			return m
+		}
+		if p.closed {
+			p.removeLocked(w)
+			p.mu.Unlock()
+			return nil
+		}
+		p.idle = append(p.idle, w)
+		p.mu.Unlock()
+
+		idle.Reset(p.idleAfter)
+		select {
+		case <-w.wake:
+			continue
+		case <-idle.C:
+		}
+		p.mu.Lock()
+		if i := indexOf(p.idle, w); i >= 0 {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			p.removeLocked(w)
+			p.mu.Unlock()
+			return nil
+		}
+		// schedule chose this worker as the timer fired: take its work.
+		p.mu.Unlock()
+		<-w.wake
+	}
+}
+
+func (p *writerPool) removeLocked(w *poolWorker) {
+	if i := indexOf(p.all, w); i >= 0 {
+		p.all = append(p.all[:i], p.all[i+1:]...)
+	}
+	p.active--
+	if len(p.queue) == 0 && cap(p.queue) > 1024 { // give back a burst's array
+		p.queue, p.head = nil, 0
+	}
+}
+
+// close ends the pool's workers once the queue is empty and waits for
+// them (Shutdown, after every member has ended): a stopped relay leaves no
+// goroutine behind.
+func (p *writerPool) close() {
+	p.mu.Lock()
+	p.closed = true
+	for _, w := range p.idle {
+		w.wake <- struct{}{}
+	}
+	p.idle = nil
+	p.watch.Stop()
+	p.mu.Unlock()
+	p.running.Wait()
+}
+
+func indexOf(ws []*poolWorker, w *poolWorker) int {
+	for i, x := range ws {
+		if x == w {
+			return i
+		}
+	}
+	return -1
+}

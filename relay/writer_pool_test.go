@@ -1,0 +1,42 @@
+package relay
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chatpwa/chat/relay/wire"
+)
+
+// TestServer_StuckPeers_MoreThanWriters_OthersKeepReceiving: more peers
+// than the writer pool has workers stop reading, so that a write to each
+// blocks (tiny socket buffers, a write timeout far beyond the test). The
+// pool must start workers in their place: a member who reads still gets
+// every message, long before any stuck write times out.
+func TestServer_StuckPeers_MoreThanWriters_OthersKeepReceiving(t *testing.T) {
+	tr, small := startRelayWithSmallBuffers(t, Config{Queue: 100_000, Rate: 1e6, Burst: 1e6, WriteTimeout: time.Hour})
+	pub := tr.dial(t, query("p", "pub"))
+	pub.expect(wire.TypeWelcome)
+	reader := tr.dial(t, query("p", "reader"))
+	reader.expect(wire.TypeWelcome)
+	pub.expect(wire.TypeJoin)
+	stuck := writersPerCPU*runtime.GOMAXPROCS(0) + 2
+	for i := range stuck {
+		dialStuck(t, tr, small, "p", fmt.Sprint("stuck-", i), pub)
+	}
+
+	// A few KB fill a stuck peer's buffers; every later write to it blocks.
+	payload := strings.Repeat("p", 2000)
+	for i := 1; i <= 300; i++ {
+		pub.pub(fmt.Sprint(i), payload)
+		pub.skipTo(wire.TypeMsg)
+		if m := reader.skipTo(wire.TypeMsg); m.Seq != uint64(i) {
+			t.Fatalf("reader got msg %d, want %d", m.Seq, i)
+		}
+	}
+	if got := metricValue(t, tr, `relay_dropped_total{reason="write_timeout"}`); got != "0" {
+		t.Fatalf("dropped write_timeout = %s: the stuck writes ended, the test proved nothing", got)
+	}
+}
