@@ -27,10 +27,17 @@ build_wasm() {
 }
 
 # version is a hash of what the browser downloads (the wasm, web/ and the
-# relay list), so an unchanged build keeps its version and installed apps
-# only offer an update when something really changed.
+# relay list) and of what writes the rest (the generator in app/*.go and
+# go.sum, which pins go-app's index.html, app.js and app-worker.js), so an
+# unchanged build keeps its version and installed apps only offer an update
+# when something really changed. The service worker serves every file from
+# its cache until the version changes.
 version() {
-	{ cat "$DIST/web/app.wasm" $(find web -type f | LC_ALL=C sort); echo "${CHAT_RELAYS:-}"; } | sha256sum | cut -c1-16
+	{
+		cat "$DIST/web/app.wasm" $(find web -type f | LC_ALL=C sort)
+		cat $(find app -maxdepth 1 -name '*.go' ! -name '*_test.go' | LC_ALL=C sort) go.sum
+		echo "${CHAT_RELAYS:-}"
+	} | sha256sum | cut -c1-16
 }
 
 build_site() {

@@ -72,10 +72,8 @@ func buildSite(out, webDir, version, relays string) (WasmSizes, error) {
 	}
 
 	wasmPath := filepath.Join(out, "web", "app.wasm")
-	var wasmLength int64
-	if info, err := os.Stat(wasmPath); err == nil {
-		wasmLength = info.Size()
-	}
+	info, err := os.Stat(wasmPath)
+	hasWasm := err == nil && info.Size() > 0
 
 	policy, err := contentSecurityPolicy(relayList)
 	if err != nil {
@@ -85,16 +83,19 @@ func buildSite(out, webDir, version, relays string) (WasmSizes, error) {
 	if err != nil {
 		return WasmSizes{}, err
 	}
-	handler := newHandler(version, assets, wasmLength, relayList)
+	handler := newHandler(version, assets, relayList)
 	handler.ServiceWorkerTemplate = worker
 	if err := app.GenerateStaticWebsite(out, handler); err != nil {
 		return WasmSizes{}, fmt.Errorf("site: generate: %w", err)
+	}
+	if err := patchAppJS(filepath.Join(out, "app.js")); err != nil {
+		return WasmSizes{}, err
 	}
 	if err := addPolicy(filepath.Join(out, "index.html"), policy); err != nil {
 		return WasmSizes{}, err
 	}
 
-	if wasmLength == 0 {
+	if !hasWasm {
 		return WasmSizes{}, nil
 	}
 	return precompress(wasmPath)

@@ -7,6 +7,7 @@
 #   app/e2e/speed.sh                 every benchmark, 5 runs each (the flood once)
 #   app/e2e/speed.sh smoke           one run each, the flood at 500 msg/s
 #   app/e2e/speed.sh ColdStart 10    one benchmark (a -bench pattern), 10 runs
+#   app/e2e/speed.sh StartTrace 1    a Chrome trace of a warm start, and the wasm's share of it
 #
 # CHAT_DIST names an already built site (build.sh's dist/) to skip the build.
 # Extra benchmark flags go in SPEED_ARGS, e.g. SPEED_ARGS='-speed.rate 100'.

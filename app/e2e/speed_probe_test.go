@@ -9,6 +9,9 @@ package e2e
 //
 //   - compileStart, compiled: WebAssembly.instantiateStreaming called and
 //     resolved (download overlaps compiling: the wasm streams in);
+//   - wasmResponse: the Response given to instantiateStreaming, its type
+//     ("basic" from fetch, "default" when built in JavaScript), Content-Type
+//     and Content-Encoding;
 //   - runStart: go.run called (the Go runtime starts initialising);
 //   - firstJSCall: the first syscall/js call, made by package initialisation
 //     (syscall/js's own variables), after the runtime is up;
@@ -28,6 +31,9 @@ const speedProbeJS = `(() => {
 	const instantiateStreaming = WebAssembly.instantiateStreaming;
 	WebAssembly.instantiateStreaming = async function (source, imports) {
 		if (s.compileStart === undefined) s.compileStart = now();
+		Promise.resolve(source).then((r) => {
+			s.wasmResponse = {type: r.type, contentType: r.headers.get('Content-Type'), encoding: r.headers.get('Content-Encoding')};
+		}, () => {});
 		const result = await instantiateStreaming.call(this, source, imports);
 		if (s.compiled === undefined) s.compiled = now();
 		s.instance = result.instance;

@@ -1,0 +1,79 @@
+//go:build !wasm
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+)
+
+// wasmURL is where the page loads the app from: go-app's app.js fetches it,
+// the page preloads it (newHandler) and the service worker precaches it.
+const wasmURL = "/web/app.wasm"
+
+// appJSEdit replaces one piece of go-app's generated app.js.
+type appJSEdit struct {
+	why      string
+	old, new string
+}
+
+// appJSEdits are what this app changes in go-app's app.js (v10.1.11 has no
+// template for it), for a faster start:
+//
+//   - The wasm streams into the compiler from fetch's own Response. go-app
+//     wraps that Response in new Response(new ReadableStream(…)) to count
+//     the bytes for its progress label: the copy costs the page's main
+//     thread a JavaScript call per chunk of the 10 MB, and Chrome keeps
+//     compiled WebAssembly in its code cache only for a Response that comes
+//     from fetch (with Content-Type application/wasm) or the service
+//     worker's cache, never for one built in JavaScript. The loader shows
+//     no percentage (newHandler's LoadingLabel has none).
+//   - The service worker is registered once the app runs, not before the
+//     wasm is fetched: on a first visit its installation downloads and
+//     stores every file of the site (the wasm included) while the page
+//     downloads and compiles the wasm and Go starts, and both compete for
+//     the network and the CPU. Registered later it finds them in the HTTP
+//     cache. A page that fails to load the wasm still registers it.
+var appJSEdits = []appJSEdit{
+	{
+		why: "stream the wasm from fetch's Response",
+		old: "fetchWithProgress(\"" + wasmURL + "\", showProgress)",
+		new: "fetch(\"" + wasmURL + "\")",
+	},
+	{
+		why: "register the service worker once the app runs",
+		old: "goappInitServiceWorker();\ngoappWatchForUpdate();\ngoappWatchForInstallable();\ngoappInitWebAssembly();\n",
+		new: "goappWatchForUpdate();\ngoappWatchForInstallable();\ngoappInitWebAssembly().finally(goappInitServiceWorker);\n",
+	},
+}
+
+// patchAppJS applies appJSEdits to the app.js at path. It fails when go-app's
+// app.js no longer holds, exactly once, the code an edit replaces: a new
+// go-app must be looked at, not shipped with the slow start back.
+func patchAppJS(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("site: app.js: %w", err)
+	}
+	script, err := editAppJS(string(raw))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(script), 0o644); err != nil {
+		return fmt.Errorf("site: app.js: %w", err)
+	}
+	return nil
+}
+
+// editAppJS returns script with appJSEdits applied.
+func editAppJS(script string) (string, error) {
+	for _, edit := range appJSEdits {
+		if n := strings.Count(script, edit.old); n != 1 {
+			return "", fmt.Errorf("site: go-app's app.js changed: cannot %s (%q found %d times, want 1); see app/appjs.go",
+				edit.why, edit.old, n)
+		}
+		script = strings.Replace(script, edit.old, edit.new, 1)
+	}
+	return script, nil
+}

@@ -1,0 +1,76 @@
+//go:build !wasm
+
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBuildSite_AppJSStartsFast: the generated app.js hands fetch's own
+// Response to instantiateStreaming, registers the service worker after the
+// wasm has started, and the page preloads the wasm as app.js fetches it.
+func TestBuildSite_AppJSStartsFast(t *testing.T) {
+	registerRoutes()
+	out := t.TempDir()
+	if _, err := buildSite(out, t.TempDir(), "v-appjs", ""); err != nil {
+		t.Fatal(err)
+	}
+	script := read(t, filepath.Join(out, "app.js"))
+
+	if want := "instantiateStreaming(\n      fetch(\"/web/app.wasm\"),\n      go.importObject\n    )"; !strings.Contains(script, want) {
+		t.Errorf("app.js does not stream the wasm from fetch's Response:\n%s", wasmLoading(script))
+	}
+	// Its definition stays, unused.
+	if n := strings.Count(script, "fetchWithProgress("); n != 1 {
+		t.Errorf("app.js names fetchWithProgress( %d times, want only its definition:\n%s", n, wasmLoading(script))
+	}
+
+	if !strings.Contains(script, "\ngoappInitWebAssembly().finally(goappInitServiceWorker);\n") {
+		t.Error("app.js does not register the service worker after starting the wasm")
+	}
+	if n := strings.Count(script, "goappInitServiceWorker()"); n != 1 { // its definition
+		t.Errorf("app.js calls goappInitServiceWorker() directly (%d mentions, want 1, the definition)", n)
+	}
+
+	index := read(t, filepath.Join(out, "index.html"))
+	if !strings.Contains(index, preloadWasm) {
+		t.Errorf("index.html does not preload the wasm with %s", preloadWasm)
+	}
+	if !strings.Contains(index, `class="goapp-label">Loading chat…</p>`) {
+		t.Error("the loader does not say \"Loading chat…\" alone: a progress would stay at 0%, app.js no longer counts it")
+	}
+}
+
+// TestEditAppJS_FailsWhenGoAppChanges: an app.js without the code an edit
+// replaces, or with it twice, stops the build instead of shipping go-app's
+// slow start.
+func TestEditAppJS_FailsWhenGoAppChanges(t *testing.T) {
+	var whole strings.Builder
+	for _, edit := range appJSEdits {
+		whole.WriteString(edit.old)
+	}
+	if _, err := editAppJS(whole.String()); err != nil {
+		t.Fatalf("an app.js with every edit's code once: %v", err)
+	}
+	for _, edit := range appJSEdits {
+		missing := strings.Replace(whole.String(), edit.old, "", 1)
+		if _, err := editAppJS(missing); err == nil || !strings.Contains(err.Error(), edit.why) {
+			t.Errorf("without the code to %s: err = %v", edit.why, err)
+		}
+		twice := whole.String() + edit.old
+		if _, err := editAppJS(twice); err == nil || !strings.Contains(err.Error(), edit.why) {
+			t.Errorf("with the code to %s twice: err = %v", edit.why, err)
+		}
+	}
+}
+
+// wasmLoading is the part of app.js that loads the wasm, for failure messages.
+func wasmLoading(script string) string {
+	i := strings.Index(script, "async function goappInitWebAssembly")
+	if i < 0 {
+		return script
+	}
+	return script[i:min(len(script), i+1500)]
+}
