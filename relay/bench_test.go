@@ -117,13 +117,13 @@ func BenchmarkFanOut1000(b *testing.B) {
 // drainQueues empties the queues of members.
 func drainQueues(members []*member) {
 	for _, m := range members {
-		m.take(m.take(nil)) // the second gives the first's array back
+		m.recycle(m.take())
 	}
 }
 
 // BenchmarkWriteLoneFrame offers a member one msg at a time and waits until
 // its peer has read it, so that every frame goes out alone: a low offered
-// load, where a member's writer wakes, writes one frame and waits again. A
+// load, where a pool worker wakes, writes one frame and waits again. A
 // real WebSocket over loopback; the peer's read is in the time too, not in
 // the allocations (it reads into a reused buffer).
 func BenchmarkWriteLoneFrame(b *testing.B) {
@@ -144,10 +144,12 @@ func BenchmarkWriteLoneFrame(b *testing.B) {
 	}
 	defer peer.CloseNow()
 	m := newMember("9c1e0f6a2b7d4e58", "ada-7f3", <-accepted, DefaultQueue, newMetrics())
-	m.startWriter(&output{limit: DefaultMaxMessage, timeout: DefaultWriteTimeout})
+	pool := newWriterPool(DefaultWriteTimeout)
+	m.startWriter(&output{limit: DefaultMaxMessage, timeout: DefaultWriteTimeout, pool: pool})
 	defer func() {
 		m.kill(endPeerGone, "")
 		m.awaitClosed()
+		pool.close()
 	}()
 	frame := appendMsg(nil, 1, 1767225600123, m.id, m.cid, []byte(`"ada-7f3-000123"`), []byte(`{"text":"hello, how is everyone today?","nick":"Ada"}`))
 	buf := make([]byte, 2*len(frame))
