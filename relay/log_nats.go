@@ -108,6 +108,9 @@ type natsFollow struct {
 	// stalled). See resumeIfStalled.
 	delivered atomic.Uint64
 	stalledAt atomic.Uint64
+	// missingSince is when a check first found the stream gone, in unix
+	// nanoseconds (0: it was there). See check.
+	missingSince atomic.Int64
 
 	// mu guards the consumer and the stream it reads, and serializes
 	// replacing them (check) with stopping them (release).

@@ -20,8 +20,10 @@ import (
 // reports an error, watchStreams checks the stream. A new epoch resets the
 // room (its members here are closed with 1013 and resync with since=,
 // which reports recovered:false) and a new consumer follows the new
-// stream from its first msg. A stream that cannot be followed (NATS
-// refuses to create it) makes /readyz answer 503 until it can.
+// stream from its first msg. A stream that is gone is created again only
+// once the deletion is surely over (see missingLongEnough). A stream that
+// cannot be followed (NATS refuses to create it) makes /readyz answer 503
+// until it can.
 
 // Subjects of JetStream's advisories about streams, followed by the stream name.
 const (
@@ -141,11 +143,16 @@ func (f *natsFollow) check() error {
 	defer cancel()
 	stream, err := js.Stream(ctx, f.streamName)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		if !f.missingLongEnough() {
+			f.troubled.Store(true) // look again at the next tick
+			return nil
+		}
 		stream, err = s.ensureStream(ctx, js, f.room)
 	}
 	if err != nil {
 		return err
 	}
+	f.missingSince.Store(0)
 	info := stream.CachedInfo()
 	epoch := streamEpoch(info)
 	if epoch == known {
@@ -184,6 +191,30 @@ func (f *natsFollow) check() error {
 	}
 	f.consumer, f.consume = consumer, cc
 	return nil
+}
+
+// missingLongEnough reports whether f's stream, found missing now, has been
+// missing for a whole interval, so that f may create it again.
+//
+// JetStream announces a deletion, and deletes the stream's consumers,
+// before it has moved the deleted stream's files out of the way (in
+// nats-server 2.15, stream.stop sends the advisory, then its store's
+// Delete renames the directory): a stream of the same name created in
+// between opens those files. It then holds the old
+// msgs under a new epoch until the deletion removes its files under it
+// (every publish to it times out), or it fails to be created. Nothing tells
+// when the deletion is over: f waits an interval, far longer than it takes.
+// Meanwhile pubs to the room get error unavailable and are resent; another
+// relay creating the stream first is followed at once (its advisory queues
+// a check).
+func (f *natsFollow) missingLongEnough() bool {
+	now := time.Now().UnixNano()
+	since := f.missingSince.Load()
+	if since == 0 {
+		f.missingSince.Store(now)
+		return false
+	}
+	return time.Duration(now-since) >= f.store.conn.interval
 }
 
 // resumeIfStalled replaces the consumer of a follow that has stopped
