@@ -177,14 +177,16 @@ func (f *natsFollow) check() error {
 	}
 	s.conn.log.Warn("room stream recreated; members resync", "room", f.room, "epoch", known, "new_epoch", epoch)
 	if f.consume != nil {
-		f.gen.Add(1) // the old consumer's late deliveries are ignored
 		s.stopLater(f.consume)
 		f.consume = nil
 	}
 	f.stream, f.epoch = stream, epoch
-	f.delivered.Store(last)
 	f.stalledAt.Store(0)
+	f.deliverMu.Lock()
+	f.gen.Add(1) // the old consumer's deliveries, even one under way, are over
+	f.delivered.Store(last)
 	f.sink.reset(last, epoch) // closes the members here; the next msg is the new stream's first
+	f.deliverMu.Unlock()
 	cc, err := f.consumeFrom(consumer)
 	if err != nil {
 		return roomErr(f.room, "consume", err)
@@ -245,13 +247,23 @@ func (f *natsFollow) resumeIfStalled(ctx context.Context, stream jetstream.Strea
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.stopped.Load() || f.delivered.Load() != delivered {
-		return nil // released, or it moved after all
+	if f.stopped.Load() {
+		return nil
+	}
+	// The new consumer starts right after what the sink was handed: the
+	// old one's deliveries, even one under way, end here (see deliverMu).
+	f.deliverMu.Lock()
+	moved := f.delivered.Load() != delivered
+	if !moved {
+		f.gen.Add(1)
+	}
+	f.deliverMu.Unlock()
+	if moved {
+		return nil // it moved after all
 	}
 	f.store.conn.log.Info("room feed stalled; resuming", "room", f.room, "delivered", delivered, "stream_last", last)
 	f.store.metrics.brokerFeedResumes.Inc()
 	if f.consume != nil {
-		f.gen.Add(1) // the old consumer's late deliveries are ignored
 		f.store.stopLater(f.consume)
 		f.consume = nil
 	}
