@@ -103,11 +103,21 @@ type natsFollow struct {
 	// gen numbers the consumers of this follow: deliveries of a consumer
 	// replaced after the stream was recreated are ignored.
 	gen atomic.Uint64
+	// deliverMu makes each handoff to the sink one step with its gen check
+	// and delivered; gen moves to a new consumer under it. Once it has
+	// moved, no delivery of the replaced consumer is under way (one
+	// stalled between its check and the sink would land after the new
+	// consumer's, out of order), and delivered is what the sink was handed.
+	// Lock order: mu → deliverMu → the sink's locks.
+	deliverMu sync.Mutex
 	// delivered is the last stream seq handed to the sink; stalledAt is
 	// delivered+1 when a check found the stream ahead of it (0: not
 	// stalled). See resumeIfStalled.
 	delivered atomic.Uint64
 	stalledAt atomic.Uint64
+	// missingSince is when a check first found the stream gone, in unix
+	// nanoseconds (0: it was there). See check.
+	missingSince atomic.Int64
 
 	// mu guards the consumer and the stream it reads, and serializes
 	// replacing them (check) with stopping them (release).
@@ -239,11 +249,17 @@ func (f *natsFollow) receive(gen uint64, msg jetstream.Msg) {
 		return
 	}
 	seq := md.Sequence.Stream
-	f.delivered.Store(seq)
 	frame := msgFromTail(seq, md.Timestamp.UnixMilli(), msg.Data())
+	valid := validMsg(frame)
+	f.deliverMu.Lock()
+	defer f.deliverMu.Unlock()
+	if f.stopped.Load() || f.gen.Load() != gen {
+		return // replaced while it was read
+	}
+	f.delivered.Store(seq)
 	f.store.metrics.brokerReceived.Inc()
 	f.store.metrics.brokerLag.Observe(time.Since(md.Timestamp).Seconds())
-	if !validMsg(frame) {
+	if !valid {
 		f.store.invalid(f.room, seq)
 		f.sink.deliver(seq, nil) // the seq is taken; nobody gets it
 		return

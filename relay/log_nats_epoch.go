@@ -20,8 +20,10 @@ import (
 // reports an error, watchStreams checks the stream. A new epoch resets the
 // room (its members here are closed with 1013 and resync with since=,
 // which reports recovered:false) and a new consumer follows the new
-// stream from its first msg. A stream that cannot be followed (NATS
-// refuses to create it) makes /readyz answer 503 until it can.
+// stream from its first msg. A stream that is gone is created again only
+// once the deletion is surely over (see missingLongEnough). A stream that
+// cannot be followed (NATS refuses to create it) makes /readyz answer 503
+// until it can.
 
 // Subjects of JetStream's advisories about streams, followed by the stream name.
 const (
@@ -141,11 +143,16 @@ func (f *natsFollow) check() error {
 	defer cancel()
 	stream, err := js.Stream(ctx, f.streamName)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		if !f.missingLongEnough() {
+			f.troubled.Store(true) // look again at the next tick
+			return nil
+		}
 		stream, err = s.ensureStream(ctx, js, f.room)
 	}
 	if err != nil {
 		return err
 	}
+	f.missingSince.Store(0)
 	info := stream.CachedInfo()
 	epoch := streamEpoch(info)
 	if epoch == known {
@@ -170,20 +177,46 @@ func (f *natsFollow) check() error {
 	}
 	s.conn.log.Warn("room stream recreated; members resync", "room", f.room, "epoch", known, "new_epoch", epoch)
 	if f.consume != nil {
-		f.gen.Add(1) // the old consumer's late deliveries are ignored
 		s.stopLater(f.consume)
 		f.consume = nil
 	}
 	f.stream, f.epoch = stream, epoch
-	f.delivered.Store(last)
 	f.stalledAt.Store(0)
+	f.deliverMu.Lock()
+	f.gen.Add(1) // the old consumer's deliveries, even one under way, are over
+	f.delivered.Store(last)
 	f.sink.reset(last, epoch) // closes the members here; the next msg is the new stream's first
+	f.deliverMu.Unlock()
 	cc, err := f.consumeFrom(consumer)
 	if err != nil {
 		return roomErr(f.room, "consume", err)
 	}
 	f.consumer, f.consume = consumer, cc
 	return nil
+}
+
+// missingLongEnough reports whether f's stream, found missing now, has been
+// missing for a whole interval, so that f may create it again.
+//
+// JetStream announces a deletion, and deletes the stream's consumers,
+// before it has moved the deleted stream's files out of the way (in
+// nats-server 2.15, stream.stop sends the advisory, then its store's
+// Delete renames the directory): a stream of the same name created in
+// between opens those files. It then holds the old
+// msgs under a new epoch until the deletion removes its files under it
+// (every publish to it times out), or it fails to be created. Nothing tells
+// when the deletion is over: f waits an interval, far longer than it takes.
+// Meanwhile pubs to the room get error unavailable and are resent; another
+// relay creating the stream first is followed at once (its advisory queues
+// a check).
+func (f *natsFollow) missingLongEnough() bool {
+	now := time.Now().UnixNano()
+	since := f.missingSince.Load()
+	if since == 0 {
+		f.missingSince.Store(now)
+		return false
+	}
+	return time.Duration(now-since) >= f.store.conn.interval
 }
 
 // resumeIfStalled replaces the consumer of a follow that has stopped
@@ -214,13 +247,23 @@ func (f *natsFollow) resumeIfStalled(ctx context.Context, stream jetstream.Strea
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.stopped.Load() || f.delivered.Load() != delivered {
-		return nil // released, or it moved after all
+	if f.stopped.Load() {
+		return nil
+	}
+	// The new consumer starts right after what the sink was handed: the
+	// old one's deliveries, even one under way, end here (see deliverMu).
+	f.deliverMu.Lock()
+	moved := f.delivered.Load() != delivered
+	if !moved {
+		f.gen.Add(1)
+	}
+	f.deliverMu.Unlock()
+	if moved {
+		return nil // it moved after all
 	}
 	f.store.conn.log.Info("room feed stalled; resuming", "room", f.room, "delivered", delivered, "stream_last", last)
 	f.store.metrics.brokerFeedResumes.Inc()
 	if f.consume != nil {
-		f.gen.Add(1) // the old consumer's late deliveries are ignored
 		f.store.stopLater(f.consume)
 		f.consume = nil
 	}

@@ -16,8 +16,9 @@ import (
 // NATS connection settings. Reconnecting fast matters more than sparing the
 // server: while disconnected the relay refuses every pub.
 const (
-	natsReconnectWait   = 500 * time.Millisecond
-	natsReconnectJitter = 250 * time.Millisecond
+	// natsReconnectWait is the longest wait between attempts to reconnect;
+	// shorter presence intervals shorten it (see reconnectWait).
+	natsReconnectWait = 500 * time.Millisecond
 	// natsPingsPerInterval: the client pings NATS every
 	// natsPingsPerInterval presence intervals, so a server that vanished
 	// without closing the TCP connection is noticed within a few of them.
@@ -78,12 +79,13 @@ func newNATSConn(cfg Config, m *metrics) *natsConn {
 
 // connect connects to NATS, retrying until a server answers.
 func (c *natsConn) connect() error {
+	wait, jitter := c.reconnectWait()
 	nc, err := nats.Connect(strings.Join(c.urls, ","),
 		nats.Name("chat-relay "+c.id),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(natsReconnectWait),
-		nats.ReconnectJitter(natsReconnectJitter, natsReconnectJitter),
+		nats.ReconnectWait(wait),
+		nats.ReconnectJitter(jitter, jitter),
 		nats.PingInterval(natsPingsPerInterval*c.interval),
 		nats.ConnectHandler(func(*nats.Conn) { c.connected(false) }),
 		nats.ReconnectHandler(func(*nats.Conn) { c.connected(true) }),
@@ -120,6 +122,17 @@ func (c *natsConn) connect() error {
 		c.connected(false)
 	}
 	return nil
+}
+
+// reconnectWait returns the wait between attempts to reconnect to NATS and
+// its jitter. When NATS comes back, the other relays judge this one by its
+// silence from their own reconnection on: one that reconnects
+// presenceMissedBeats intervals after them is declared gone, and its
+// members leave and join again everywhere. So a wait and its jitter
+// together stay under one interval.
+func (c *natsConn) reconnectWait() (wait, jitter time.Duration) {
+	wait = min(natsReconnectWait, c.interval/2)
+	return wait, wait / 2
 }
 
 // connected runs when the connection to NATS is (re)established.

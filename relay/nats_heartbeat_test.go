@@ -176,3 +176,20 @@ func TestNATS_FanOutLoad_NobodyLeaves(t *testing.T) {
 		t.Fatalf("deliveries A %d, B %d: too few for a fan-out load", deliveredA, deliveredB)
 	}
 }
+
+// TestNATS_Reconnect_WithinThePresenceWindow checks, for short and default
+// presence intervals, that a relay's worst wait to reconnect to NATS (wait
+// plus jitter) is shorter than the presenceMissedBeats intervals after
+// which the relays that reconnected first declare it gone: a NATS restart
+// alone never makes members leave and join again elsewhere.
+func TestNATS_Reconnect_WithinThePresenceWindow(t *testing.T) {
+	n := startNATS(t)
+	for _, interval := range []time.Duration{50 * time.Millisecond, testPresenceInterval, DefaultPresenceInterval} {
+		tr := startNATSRelay(t, n, Config{PresenceInterval: interval})
+		opts := tr.natsConn().nc.Load().Opts
+		if worst := opts.ReconnectWait + opts.ReconnectJitter; worst >= presenceMissedBeats*interval {
+			t.Errorf("presence interval %v: reconnect wait %v + jitter %v, want under %v", interval,
+				opts.ReconnectWait, opts.ReconnectJitter, presenceMissedBeats*interval)
+		}
+	}
+}

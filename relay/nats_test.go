@@ -496,7 +496,7 @@ func TestNATS_PipelinedPubs_NATSStopsMidway_EachAnsweredNoneLost(t *testing.T) {
 		seen[f.ID], last = true, f.Seq
 		return f.ID == "barrier"
 	})
-	bob.quiet()
+	bob.noMsgsPending()
 	for _, id := range accepted {
 		if !seen[id] {
 			t.Errorf("%s was accepted (echoed to ann) but never delivered to bob", id)
