@@ -14,8 +14,8 @@ import (
 // the same moment. With a goroutine each, 10 000 stacks (4 KB and up) exist
 // at the peak of every fan-out, and the runtime keeps that stack memory
 // after they end: a third of a 10 000-member room's RSS (BENCHMARKS.md, big
-// rooms). A pool about the size of the machine writes the same frames, in
-// the same order per member, with a few stacks.
+// rooms). A pool of a few dozen workers per CPU writes the same frames, in
+// the same order per member, with a few hundred stacks at most.
 //
 // A member is in the pool's queue at most once (member.writing), so its
 // frames are written by one worker at a time, in order. A worker writes one
@@ -68,18 +68,24 @@ var poolEpoch = time.Now().Add(-time.Second)
 
 func poolNow() int64 { return int64(time.Since(poolEpoch)) }
 
-// Pool sizing. Writes to sockets rarely block (a full socket buffer parks
-// the goroutine in the netpoller, not a thread), so a few workers per CPU
-// keep every CPU busy; more only add stacks. But Go's scheduler shares the
-// CPUs among runnable goroutines, not among kinds of work: in a restart
-// storm thousands of handshakes run at once, and 8 workers would get 8
-// shares of thousands, so welcomes came later than clients wait for them,
-// they gave up and dialed again, and the storm never ended (measured: 579
-// of 10 000 back after 120 s). So the pool also grows with its backlog, a
+// Pool sizing.
+//
+// A write to a peer whose socket buffer is full parks its worker in the
+// netpoller until the peer reads, and a parked worker writes for no one
+// else. With 4 workers per CPU, 1000 members under a closed-loop load (16
+// messages in flight) got 60–70 % of the deliveries/s of a writer per
+// member; with 64 per CPU, the same within the noise (BENCHMARKS.md, big
+// rooms). 128 stacks are still nothing next to 10 000.
+//
+// Go's scheduler shares the CPUs among runnable goroutines, not among kinds
+// of work. In a restart storm thousands of handshakes run at once, and a
+// pool of 8 got 8 shares of thousands: welcomes came later than clients
+// waited for them, they dialed again, and the storm did not end (579 of
+// 10 000 back after 120 s). So the pool also grows with its backlog, a
 // worker per writerBacklog members waiting: a share of the CPUs in
 // proportion to the work, at a 16th of the stacks of a goroutine each.
 const (
-	writersPerCPU     = 4
+	writersPerCPU     = 64
 	writerBacklog     = 16
 	writerStallAfter  = 5 * time.Millisecond
 	writerIdleTimeout = 500 * time.Millisecond

@@ -16,7 +16,9 @@ import (
 // pool must start workers in their place: a member who reads still gets
 // every message, long before any stuck write times out.
 func TestServer_StuckPeers_MoreThanWriters_OthersKeepReceiving(t *testing.T) {
-	tr, small := startRelayWithSmallBuffers(t, Config{Queue: 100_000, Rate: 1e6, Burst: 1e6, WriteTimeout: time.Hour})
+	tr, small := startRelayWithSmallBuffers(t, Config{Queue: 100_000, Rate: 1e6, Burst: 1e6, WriteTimeout: time.Hour,
+		// More peers than the pool has workers, all from 127.0.0.1.
+		MaxConnsPerIP: Unlimited, HandshakesPerIP: Unlimited})
 	pub := tr.dial(t, query("p", "pub"))
 	pub.expect(wire.TypeWelcome)
 	reader := tr.dial(t, query("p", "reader"))
