@@ -563,10 +563,10 @@ func (c *ChatApp) Render() app.UI {
 			&PresenceList{Members: v.Members, People: v.People},
 		),
 		app.Elem("div").Class("scrim").Aria("hidden", "true").OnClick(c.closePanel),
-		app.If(c.invite != nil, func() app.UI {
+		when(c.invite != nil, func() app.UI {
 			return invitePrompt(c.invite.room, c.replaceInvite, c.keepInvite)
 		}),
-		app.If(c.notice != "", func() app.UI {
+		when(c.notice != "", func() app.UI {
 			return app.Elem("div").ID("notice").Class("notice").Role("alert").Body(
 				app.Elem("span").Text(c.notice),
 				app.Elem("button").Class("icon-button small").Attr("type", "button").Aria("label", "Dismiss").Text("×").OnClick(c.dismissNotice),

@@ -110,7 +110,7 @@ func (c *Composer) Render() app.UI {
 	return app.Elem("form").Class("composer").OnSubmit(c.onSubmit).Body(
 		// Always there, so that the box after it stays the same node (and
 		// keeps its text) when the mode comes and goes.
-		app.Elem("div").Class("composer-mode").Body(app.If(c.Mode != "", func() app.UI {
+		app.Elem("div").Class("composer-mode").Body(when(c.Mode != "", func() app.UI {
 			return app.Elem("div").Class("composer-mode-inner").Body(
 				app.Elem("bdi").Class("composer-mode-text").Text(c.Mode),
 				app.Elem("button").Class("button small ghost").Attr("type", "button").Text("Cancel").
@@ -120,14 +120,14 @@ func (c *Composer) Render() app.UI {
 		// Always there (hidden when closed): the box names it.
 		app.Elem("ul").ID(mentionListID).Class("mention-list").Role("listbox").Aria("label", "People to mention").
 			Hidden(len(c.mention.matches) == 0).Body(
-			app.Range(c.mention.matches).Slice(func(i int) app.UI {
+			each(len(c.mention.matches), func(i int) app.UI {
 				return app.Elem("li").ID(mentionOptionID(i)).Class("mention-option").Role("option").
 					Aria("selected", strconv.FormatBool(i == c.mention.active)).
 					// The box keeps the focus (and its cursor) on a click.
 					OnMouseDown(func(ctx app.Context, e app.Event) { ctx.PreventUpdate(); e.PreventDefault() }).
 					OnClick(func(ctx app.Context, e app.Event) { c.insertMention(ctx, i) }).
 					Body(app.Elem("bdi").Text(c.mention.matches[i]))
-			}),
+			})...,
 		),
 		app.Elem("div").Class("composer-box").Body(
 			app.Elem("textarea").
@@ -158,7 +158,7 @@ func (c *Composer) Render() app.UI {
 		),
 		app.Elem("div").Class("composer-foot").Body(
 			app.Elem("p").ID("composer-error").Class("composer-error").Role("alert").Text(c.errText),
-			app.If(c.showCounter(), func() app.UI {
+			when(c.showCounter(), func() app.UI {
 				return app.Elem("span").Class("counter").Text(strconv.Itoa(c.used) + " / " + strconv.Itoa(c.MaxText) + " bytes")
 			}),
 		),

@@ -88,7 +88,7 @@ func blockedNotice(view chat.View) app.UI {
 	return app.Elem("div").ID("blocked").Class("blocked").Role("alert").Body(
 		app.Elem("p").Class("blocked-title").Text(title),
 		app.Elem("p").Class("blocked-hint").Text(hint),
-		app.If(view.Detail != "", func() app.UI {
+		when(view.Detail != "", func() app.UI {
 			return app.Elem("p").Class("blocked-detail").Text(view.Detail)
 		}),
 	)

@@ -48,13 +48,13 @@ func messageActions(key string, mine, picking bool, togglePicker app.EventHandle
 	return app.Elem("div").Class("msg-actions").Role("group").Aria("label", "Message actions").Body(
 		app.Elem("button").Class("button small ghost act-reply").Attr("type", "button").Text("Reply").OnClick(send(actionReplyTo, key)),
 		react,
-		app.If(mine, func() app.UI {
+		when(mine, func() app.UI {
 			return app.Elem("button").Class("button small ghost act-edit").Attr("type", "button").Text("Edit").OnClick(send(actionEditMessage, key))
 		}),
-		app.If(mine, func() app.UI {
+		when(mine, func() app.UI {
 			return app.Elem("button").Class("button small ghost act-delete").Attr("type", "button").Text("Delete").OnClick(send(actionRemoveMessage, key))
 		}),
-		app.If(picking, func() app.UI {
+		when(picking, func() app.UI {
 			buttons := make([]app.UI, 0, len(chat.ReactionEmoji))
 			for _, emoji := range chat.ReactionEmoji {
 				buttons = append(buttons, app.Elem("button").Class("button small ghost pick").Attr("type", "button").

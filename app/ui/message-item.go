@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"hash/fnv"
 	"net/url"
 	"strconv"
 	"strings"
@@ -184,23 +183,23 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 		Body(
 			app.Elem("div").Class("avatar").Aria("hidden", "true").DataSet("initial", initial(line.Nick)),
 			app.Elem("div").Class("bubble").Body(
-				app.If(line.Reply != nil, func() app.UI { return replyQuote(line.Reply) }),
+				when(line.Reply != nil, func() app.UI { return replyQuote(line.Reply) }),
 				app.Elem("div").Class("meta").Body(
 					// <bdi>: a right-to-left nick cannot reorder the time
 					// and marks next to it.
 					app.Elem("bdi").Class("nick").Text(line.Nick),
 					messageTime(line.Time),
-					app.If(line.Edited, func() app.UI { return app.Elem("span").Class("edited").Text("edited") }),
+					when(line.Edited, func() app.UI { return app.Elem("span").Class("edited").Text("edited") }),
 					statusMark(line),
 				),
 				// dir="auto": the text takes its direction from its own
 				// first strong letter, isolated from the page's.
 				app.Elem("p").Class("text").Dir("auto").Body(textSegments(text, cut, who)...),
-				app.If(line.Status == chat.StatusFailed, func() app.UI {
+				when(line.Status == chat.StatusFailed, func() app.UI {
 					return &FailedActions{Key: line.Key, Reason: line.Failure}
 				}),
-				app.If(line.Mine && line.Status == chat.StatusPending, func() app.UI { return cancelButton(line.Key) }),
-				app.If(cut && showAll != nil, func() app.UI {
+				when(line.Mine && line.Status == chat.StatusPending, func() app.UI { return cancelButton(line.Key) }),
+				when(cut && showAll != nil, func() app.UI {
 					return app.Elem("button").
 						Class("show-all button small ghost").
 						Attr("type", "button").
@@ -208,12 +207,12 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 						OnClick(showAll)
 				}),
 				// Reactions and actions (message-actions.go).
-				app.If(len(line.Reactions) > 0, func() app.UI { return reactionsRow(line.Key, line.Reactions) }),
-				app.If(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
+				when(len(line.Reactions) > 0, func() app.UI { return reactionsRow(line.Key, line.Reactions) }),
+				when(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
 					return messageActions(line.Key, line.Mine, picking, togglePicker)
 				}),
 				// Last: go-app diffs children by position.
-				app.If(line.Mine && line.SeenBy > 0, func() app.UI { return seenBy(line.SeenBy) }),
+				when(line.Mine && line.SeenBy > 0, func() app.UI { return seenBy(line.SeenBy) }),
 			),
 		)
 }
@@ -316,11 +315,15 @@ func isWebURL(raw string) bool {
 }
 
 // nickHue gives every nick a stable colour (a hue in degrees) so that people
-// are easy to tell apart in the list.
+// are easy to tell apart in the list. The hash is 32-bit FNV-1a, written
+// out: hash/fnv would link a package and a hash.Hash32 for one loop.
 func nickHue(nick string) int {
-	h := fnv.New32a()
-	h.Write([]byte(nick))
-	return int(h.Sum32() % 360)
+	h := uint32(2166136261)
+	for i := 0; i < len(nick); i++ {
+		h ^= uint32(nick[i])
+		h *= 16777619
+	}
+	return int(h % 360)
 }
 
 // initial is the letter shown in a nick's avatar.

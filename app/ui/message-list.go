@@ -324,13 +324,13 @@ func (l *MessageList) Render() app.UI {
 			Body(withMentions(withDaySeparators(shown, l.day(), l.Divider), l.Nicks, l.Me)...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
-		app.If(len(l.Lines) == 0, func() app.UI {
+		when(len(l.Lines) == 0, func() app.UI {
 			return app.Elem("div").Class("empty").Body(
 				app.Elem("p").Class("empty-title").Text("No messages yet"),
 				app.Elem("p").Class("empty-hint").Text("Say hello — everyone in this room will see it."),
 			)
 		}),
-		app.If(l.scrolledUp, func() app.UI { return jumpButton(l.newBelow, l.jumpToLatest) }),
+		when(l.scrolledUp, func() app.UI { return jumpButton(l.newBelow, l.jumpToLatest) }),
 	)
 }
 

@@ -35,7 +35,7 @@ func (p *PresenceList) Render() app.UI {
 				Text(strconv.Itoa(people)),
 		),
 		app.Elem("ul").ID("presence").Class("presence-list").Body(
-			app.Range(p.Members).Slice(func(i int) app.UI {
+			each(len(p.Members), func(i int) app.UI {
 				m := p.Members[i]
 				class := "member"
 				if m.Me {
@@ -55,9 +55,9 @@ func (p *PresenceList) Render() app.UI {
 					item = item.Title("%s", "Signed in as "+m.Name)
 				}
 				return item
-			}),
+			})...,
 		),
-		app.If(people > len(p.Members), func() app.UI {
+		when(people > len(p.Members), func() app.UI {
 			return app.Elem("p").ID("presence-more").Class("presence-more").
 				Text(countLabel(people) + ", " + strconv.Itoa(len(p.Members)) + " shown")
 		}),

@@ -80,9 +80,9 @@ func (r *RoomInfo) Render() app.UI {
 		actions[0], actions[1],
 		app.Elem("p").Class("hint").Body(app.Text("Your safety code: "), app.Code().ID("my-safety-code").Text(r.SafetyCode)),
 		app.Elem("ul").ID("keys").Class("key-list").Title("People by key").Body(
-			app.Range(groups).Slice(func(i int) app.UI {
+			each(len(groups), func(i int) app.UI {
 				return app.Elem("li").DataSet("key", groups[i].key).Text(groups[i].String())
-			}),
+			})...,
 		),
 		app.Elem("p").ID("failures").Class("hint").Text("Could not decrypt: "+strconv.Itoa(r.Undecryptable)+" · Unverified: "+strconv.Itoa(r.Unverified)),
 	)

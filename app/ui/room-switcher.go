@@ -51,7 +51,7 @@ func (r *RoomSwitcher) Render() app.UI {
 		),
 		app.Elem("p").Class("field-error").Role("alert").Text(r.errText),
 		app.Elem("ul").ID("recent-rooms").Class("room-list").Aria("label", "Recent rooms").Body(
-			app.Range(r.Recent).Slice(func(i int) app.UI {
+			each(len(r.Recent), func(i int) app.UI {
 				room := r.Recent[i]
 				href, mark, name, class := RoomFragment(room), "#", room, "room-link"
 				if p, ok := r.Private[room]; ok {
@@ -69,7 +69,7 @@ func (r *RoomSwitcher) Render() app.UI {
 					link = link.Class("active").Aria("current", "page")
 				}
 				return app.Elem("li").DataSet("room", room).Body(link)
-			}),
+			})...,
 		),
 	)
 }

@@ -55,7 +55,7 @@ func (b *Topbar) Render() app.UI {
 			app.H1().Class("room-title").Body(
 				app.Elem("span").Class("hash").Aria("hidden", "true").Text("#"),
 				app.Elem("span").ID("room-name").Text(b.Room),
-				app.If(b.Private, func() app.UI {
+				when(b.Private, func() app.UI {
 					return app.Elem("span").ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted").Text(" 🔒")
 				}),
 			),
@@ -74,7 +74,7 @@ func (b *Topbar) Render() app.UI {
 					app.Elem("span").Class("icon icon-people").Aria("hidden", "true"),
 					app.Elem("span").Class("people-count").Text(strconv.Itoa(b.Members)),
 				),
-			app.If(b.State == chat.StateOffline, func() app.UI {
+			when(b.State == chat.StateOffline, func() app.UI {
 				return app.Elem("button").
 					ID("retry-now").
 					Class("button small ghost").
