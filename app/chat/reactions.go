@@ -1,8 +1,8 @@
 package chat
 
 import (
-	"cmp"
 	"slices"
+	"sort"
 )
 
 // ReactionEmoji is the small set of reactions a person can toggle on a
@@ -89,11 +89,6 @@ func (s reactionSet) forget(source string) {
 // view aggregates the reactions that are on, per emoji in the picker's
 // order; me is the reader, for Mine.
 func (s reactionSet) view(me author) []Reaction {
-	type reactor struct {
-		nick  string
-		since order
-		me    bool
-	}
 	by := map[string][]reactor{}
 	for k, st := range s {
 		if st.on {
@@ -106,15 +101,7 @@ func (s reactionSet) view(me author) []Reaction {
 		if len(reactors) == 0 {
 			continue
 		}
-		slices.SortFunc(reactors, func(a, b reactor) int {
-			if a.since.before(b.since) {
-				return -1
-			}
-			if b.since.before(a.since) {
-				return 1
-			}
-			return cmp.Compare(a.nick, b.nick)
-		})
+		sort.Sort(bySince(reactors))
 		r := Reaction{Emoji: emoji, Count: len(reactors)}
 		for _, x := range reactors {
 			r.Nicks = append(r.Nicks, x.nick)
@@ -123,4 +110,28 @@ func (s reactionSet) view(me author) []Reaction {
 		out = append(out, r)
 	}
 	return out
+}
+
+// reactor is one person's reaction with one emoji, for view.
+type reactor struct {
+	nick  string
+	since order
+	me    bool
+}
+
+// bySince orders reactors by when they reacted, then nick. sort.Sort rather
+// than slices.SortFunc: the wasm links sort already, while a SortFunc on a
+// struct element instantiates its own pdqsort (see byNick in presence.go).
+type bySince []reactor
+
+func (s bySince) Len() int      { return len(s) }
+func (s bySince) Swap(i, j int) { s[i], s[j] = s[j], s[i] }
+func (s bySince) Less(i, j int) bool {
+	if s[i].since.before(s[j].since) {
+		return true
+	}
+	if s[j].since.before(s[i].since) {
+		return false
+	}
+	return s[i].nick < s[j].nick
 }

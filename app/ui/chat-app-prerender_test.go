@@ -23,7 +23,7 @@ func TestChatApp_Prerender(t *testing.T) {
 	}
 	engine.ConsumeAll()
 	noop := func(app.Context, app.Event) {}
-	if err := app.Match(app.Div().Class("shell").OnKeyDown(noop), root, 0); err != nil {
+	if err := app.Match(app.Elem("div").Class("shell").OnKeyDown(noop), root, 0); err != nil {
 		t.Fatal(err)
 	}
 	// shell > Topbar > header.topbar > div.room-heading > #conn-state

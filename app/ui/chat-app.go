@@ -536,7 +536,7 @@ func (c *ChatApp) Render() app.UI {
 	if room == "" && c.session != nil {
 		room = c.session.room
 	}
-	return app.Div().Class("shell").DataSet("panel", c.panel).OnKeyDown(c.onKeyDown).Body(
+	return app.Elem("div").Class("shell").DataSet("panel", c.panel).OnKeyDown(c.onKeyDown).Body(
 		&UpdateBanner{},
 		&Topbar{
 			Room: room, Private: v.Private,
@@ -554,7 +554,7 @@ func (c *ChatApp) Render() app.UI {
 			SendsAnswered: c.sendsAnswered, SendError: c.sendErr, ComposeMode: c.compose.banner,
 			Nicks: memberNicks(v.Members), Me: v.Nick,
 		},
-		app.Aside().ID("people").Class("people").Aria("label", "People in this room").Body(
+		app.Elem("aside").ID("people").Class("people").Aria("label", "People in this room").Body(
 			&RoomInfo{
 				Room: room, Private: v.Private, Muted: c.prefs.IsMuted(v.RoomID), RoomID: v.RoomID, SafetyCode: v.SafetyCode, Members: v.Members,
 				Undecryptable: v.Undecryptable, Unverified: v.Unverified,
@@ -562,14 +562,14 @@ func (c *ChatApp) Render() app.UI {
 			},
 			&PresenceList{Members: v.Members, People: v.People},
 		),
-		app.Div().Class("scrim").Aria("hidden", "true").OnClick(c.closePanel),
-		app.If(c.invite != nil, func() app.UI {
+		app.Elem("div").Class("scrim").Aria("hidden", "true").OnClick(c.closePanel),
+		when(c.invite != nil, func() app.UI {
 			return invitePrompt(c.invite.room, c.replaceInvite, c.keepInvite)
 		}),
-		app.If(c.notice != "", func() app.UI {
-			return app.Div().ID("notice").Class("notice").Role("alert").Body(
-				app.Span().Text(c.notice),
-				app.Button().Class("icon-button small").Type("button").Aria("label", "Dismiss").Text("×").OnClick(c.dismissNotice),
+		when(c.notice != "", func() app.UI {
+			return app.Elem("div").ID("notice").Class("notice").Role("alert").Body(
+				app.Elem("span").Text(c.notice),
+				app.Elem("button").Class("icon-button small").Attr("type", "button").Aria("label", "Dismiss").Text("×").OnClick(c.dismissNotice),
 			)
 		}),
 	)

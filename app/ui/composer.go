@@ -107,30 +107,30 @@ func (c *Composer) Render() app.UI {
 	if len(c.mention.matches) > 0 {
 		active = mentionOptionID(c.mention.active)
 	}
-	return app.Form().Class("composer").OnSubmit(c.onSubmit).Body(
+	return app.Elem("form").Class("composer").OnSubmit(c.onSubmit).Body(
 		// Always there, so that the box after it stays the same node (and
 		// keeps its text) when the mode comes and goes.
-		app.Div().Class("composer-mode").Body(app.If(c.Mode != "", func() app.UI {
-			return app.Div().Class("composer-mode-inner").Body(
-				app.Bdi().Class("composer-mode-text").Text(c.Mode),
-				app.Button().Class("button small ghost").Type("button").Text("Cancel").
+		app.Elem("div").Class("composer-mode").Body(when(c.Mode != "", func() app.UI {
+			return app.Elem("div").Class("composer-mode-inner").Body(
+				app.Elem("bdi").Class("composer-mode-text").Text(c.Mode),
+				app.Elem("button").Class("button small ghost").Attr("type", "button").Text("Cancel").
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionCancelCompose) }),
 			)
 		})),
 		// Always there (hidden when closed): the box names it.
-		app.Ul().ID(mentionListID).Class("mention-list").Role("listbox").Aria("label", "People to mention").
+		app.Elem("ul").ID(mentionListID).Class("mention-list").Role("listbox").Aria("label", "People to mention").
 			Hidden(len(c.mention.matches) == 0).Body(
-			app.Range(c.mention.matches).Slice(func(i int) app.UI {
-				return app.Li().ID(mentionOptionID(i)).Class("mention-option").Role("option").
+			each(len(c.mention.matches), func(i int) app.UI {
+				return app.Elem("li").ID(mentionOptionID(i)).Class("mention-option").Role("option").
 					Aria("selected", strconv.FormatBool(i == c.mention.active)).
 					// The box keeps the focus (and its cursor) on a click.
 					OnMouseDown(func(ctx app.Context, e app.Event) { ctx.PreventUpdate(); e.PreventDefault() }).
 					OnClick(func(ctx app.Context, e app.Event) { c.insertMention(ctx, i) }).
-					Body(app.Bdi().Text(c.mention.matches[i]))
-			}),
+					Body(app.Elem("bdi").Text(c.mention.matches[i]))
+			})...,
 		),
-		app.Div().Class("composer-box").Body(
-			app.Textarea().
+		app.Elem("div").Class("composer-box").Body(
+			app.Elem("textarea").
 				ID("composer").
 				Class("composer-input").
 				Aria("label", "Message").
@@ -139,27 +139,27 @@ func (c *Composer) Render() app.UI {
 				Aria("controls", mentionListID).
 				Aria("expanded", strconv.FormatBool(len(c.mention.matches) > 0)).
 				Aria("activedescendant", active).
-				Placeholder("%s", placeholder).
-				Rows(1).
-				Disabled(c.Disabled).
+				Attr("placeholder", placeholder).
+				Attr("rows", 1).
+				Attr("disabled", c.Disabled).
 				OnKeyDown(c.onKeyDown).
 				OnInput(c.onInput).
 				OnBlur(c.onBlur),
-			app.Button().
+			app.Elem("button").
 				ID("send").
 				Class("send").
-				Type("submit").
+				Attr("type", "submit").
 				Title("Send (Enter)").
-				Disabled(c.Disabled).
+				Attr("disabled", c.Disabled).
 				Body(
-					app.Span().Class("send-icon").Aria("hidden", "true"),
-					app.Span().Class("send-label").Text("Send"),
+					app.Elem("span").Class("send-icon").Aria("hidden", "true"),
+					app.Elem("span").Class("send-label").Text("Send"),
 				),
 		),
-		app.Div().Class("composer-foot").Body(
-			app.P().ID("composer-error").Class("composer-error").Role("alert").Text(c.errText),
-			app.If(c.showCounter(), func() app.UI {
-				return app.Span().Class("counter").Text(strconv.Itoa(c.used) + " / " + strconv.Itoa(c.MaxText) + " bytes")
+		app.Elem("div").Class("composer-foot").Body(
+			app.Elem("p").ID("composer-error").Class("composer-error").Role("alert").Text(c.errText),
+			when(c.showCounter(), func() app.UI {
+				return app.Elem("span").Class("counter").Text(strconv.Itoa(c.used) + " / " + strconv.Itoa(c.MaxText) + " bytes")
 			}),
 		),
 	)

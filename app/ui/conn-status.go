@@ -15,7 +15,7 @@ import (
 // use for the end-to-end tests; the tooltip has the client's longer
 // explanation and names the relay, which matters once there are several.
 func connStatus(view chat.View, now time.Time) app.UI {
-	return app.Div().
+	return app.Elem("div").
 		ID("conn-state").
 		Class("conn-state").
 		DataSet("state", view.State.String()).
@@ -24,8 +24,8 @@ func connStatus(view chat.View, now time.Time) app.UI {
 		Aria("live", "polite").
 		Title("%s", connDetail(view)).
 		Body(
-			app.Span().Class("dot").Aria("hidden", "true"),
-			app.Span().Class("conn-label").Text(connLabel(view, now)),
+			app.Elem("span").Class("dot").Aria("hidden", "true"),
+			app.Elem("span").Class("conn-label").Text(connLabel(view, now)),
 		)
 }
 
@@ -85,11 +85,11 @@ func blockedNotice(view chat.View) app.UI {
 	default:
 		return nil
 	}
-	return app.Div().ID("blocked").Class("blocked").Role("alert").Body(
-		app.P().Class("blocked-title").Text(title),
-		app.P().Class("blocked-hint").Text(hint),
-		app.If(view.Detail != "", func() app.UI {
-			return app.P().Class("blocked-detail").Text(view.Detail)
+	return app.Elem("div").ID("blocked").Class("blocked").Role("alert").Body(
+		app.Elem("p").Class("blocked-title").Text(title),
+		app.Elem("p").Class("blocked-hint").Text(hint),
+		when(view.Detail != "", func() app.UI {
+			return app.Elem("p").Class("blocked-detail").Text(view.Detail)
 		}),
 	)
 }

@@ -34,7 +34,7 @@ func TestConnLabel(t *testing.T) {
 
 func TestConnStatus_DataState(t *testing.T) {
 	view := chat.View{State: chat.StateDenied, Detail: "relay refused the connection: HTTP 401", Relay: "wss://b.test/ws"}
-	want := app.Div().
+	want := app.Elem("div").
 		ID("conn-state").
 		Class("conn-state").
 		DataSet("state", "denied").

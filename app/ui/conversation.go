@@ -43,11 +43,11 @@ type Conversation struct {
 // children by position.
 func (c *Conversation) Render() app.UI {
 	blocked := c.State == chat.StateDenied || c.State == chat.StateInvalid
-	return app.Main().Class("chat").Body(
+	return app.Elem("main").Class("chat").Body(
 		&MessageList{Room: c.Room, Lines: c.Lines, Divider: c.Divider, Nicks: c.Nicks, Me: c.Me},
-		app.P().ID("typing").Class("typing").Aria("live", "polite").Text(c.Typing),
+		app.Elem("p").ID("typing").Class("typing").Aria("live", "polite").Text(c.Typing),
 		&Composer{Room: c.Room, MaxText: c.MaxText, Disabled: blocked, Answered: c.SendsAnswered, Error: c.SendError, Mode: c.ComposeMode, Nicks: othersThan(c.Nicks, c.Me)},
-		app.If(blocked, func() app.UI { return blockedNotice(chat.View{State: c.State, Detail: c.Detail}) }),
+		when(blocked, func() app.UI { return blockedNotice(chat.View{State: c.State, Detail: c.Detail}) }),
 	)
 }
 

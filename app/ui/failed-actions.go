@@ -24,11 +24,11 @@ type FailedActions struct {
 
 // Render draws the reason and the two buttons.
 func (f *FailedActions) Render() app.UI {
-	return app.Div().Class("failed-actions").Role("group").Aria("label", "Message not sent").Body(
-		app.Span().Class("failed-reason").Text("Not sent: "+f.Reason),
-		app.Button().Class("button small ghost failed-retry").Type("button").Text("Retry").
+	return app.Elem("div").Class("failed-actions").Role("group").Aria("label", "Message not sent").Body(
+		app.Elem("span").Class("failed-reason").Text("Not sent: "+f.Reason),
+		app.Elem("button").Class("button small ghost failed-retry").Attr("type", "button").Text("Retry").
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionRetryMessage, f.Key) }),
-		app.Button().Class("button small ghost failed-delete").Type("button").Text("Delete").
+		app.Elem("button").Class("button small ghost failed-delete").Attr("type", "button").Text("Delete").
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionDeleteMessage, f.Key) }),
 	)
 }
@@ -36,7 +36,7 @@ func (f *FailedActions) Render() app.UI {
 // cancelButton sits under one of my messages still waiting to be sent (say,
 // written offline): it takes the message back out of the outbox.
 func cancelButton(key string) app.UI {
-	return app.Button().Class("button small ghost act-cancel").Type("button").
+	return app.Elem("button").Class("button small ghost act-cancel").Attr("type", "button").
 		Aria("label", "Cancel sending this message").Text("Cancel").
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionCancelMessage, key) })
 }

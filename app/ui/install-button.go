@@ -25,17 +25,17 @@ func (b *InstallButton) OnAppInstallChange(ctx app.Context) {
 // end-to-end tests); otherwise an empty placeholder keeps the layout.
 func (b *InstallButton) Render() app.UI {
 	if !b.installable {
-		return app.Span().Class("install-slot")
+		return app.Elem("span").Class("install-slot")
 	}
-	return app.Button().
+	return app.Elem("button").
 		ID("install").
 		Class("button ghost install").
-		Type("button").
+		Attr("type", "button").
 		Title("Install Chat as an app").
 		OnClick(b.onClick).
 		Body(
-			app.Span().Class("install-icon").Aria("hidden", "true"),
-			app.Span().Class("install-label").Text("Install"),
+			app.Elem("span").Class("install-icon").Aria("hidden", "true"),
+			app.Elem("span").Class("install-label").Text("Install"),
 		)
 }
 

@@ -33,11 +33,11 @@ type pendingInvite struct {
 // invitePrompt asks whether to replace the stored token of room. The ids
 // are a stable contract with the end-to-end tests.
 func invitePrompt(room string, replace, keep app.EventHandler) app.UI {
-	return app.Div().ID("invite-prompt").Class("notice invite-prompt").Role("alertdialog").
+	return app.Elem("div").ID("invite-prompt").Class("notice invite-prompt").Role("alertdialog").
 		Aria("labelledby", "invite-prompt-text").Body(
-		app.Span().ID("invite-prompt-text").Text("This link carries a different invite for #"+room+
+		app.Elem("span").ID("invite-prompt-text").Text("This link carries a different invite for #"+room+
 			". Replace the one you have?"),
-		app.Button().ID("invite-replace").Class("button small").Type("button").Text("Replace").OnClick(replace),
-		app.Button().ID("invite-keep").Class("button small ghost").Type("button").Text("Keep mine").OnClick(keep),
+		app.Elem("button").ID("invite-replace").Class("button small").Attr("type", "button").Text("Replace").OnClick(replace),
+		app.Elem("button").ID("invite-keep").Class("button small ghost").Attr("type", "button").Text("Keep mine").OnClick(keep),
 	)
 }

@@ -36,7 +36,7 @@ func TestLayout_ThreeComponents(t *testing.T) {
 	conv := &Conversation{Room: "lobby", State: chat.StateDenied, Detail: "no token", Typing: "Ada is typing…"}
 	side := &Sidebar{Nick: "calm-fox", NickError: "taken"}
 	engine := app.NewTestEngine()
-	root := app.Div().Body(bar, side, conv)
+	root := app.Elem("div").Body(bar, side, conv)
 	if err := engine.Load(&holder{root: root}); err != nil {
 		t.Fatal(err)
 	}
@@ -48,12 +48,12 @@ func TestLayout_ThreeComponents(t *testing.T) {
 		path  []int
 	}{
 		{"the room's name", app.Text("lobby"), bar, []int{0, 1, 0, 1, 0}},
-		{"the lock of a private room", app.Span().ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted"), bar, []int{0, 1, 0, 2}},
+		{"the lock of a private room", app.Elem("span").ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted"), bar, []int{0, 1, 0, 2}},
 		{"the people count", app.Text("3"), bar, []int{0, 2, 1, 1, 0}},
 		{"retry now while offline", app.Text("Retry"), bar, []int{0, 2, 2, 0}},
-		{"the sidebar", app.Aside().ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings"), side, []int{0}},
-		{"the conversation", app.Main().Class("chat"), conv, []int{0}},
-		{"who is typing", app.P().ID("typing").Class("typing").Aria("live", "polite"), conv, []int{0, 1}},
+		{"the sidebar", app.Elem("aside").ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings"), side, []int{0}},
+		{"the conversation", app.Elem("main").Class("chat"), conv, []int{0}},
+		{"who is typing", app.Elem("p").ID("typing").Class("typing").Aria("live", "polite"), conv, []int{0, 1}},
 		{"the typing line", app.Text("Ada is typing…"), conv, []int{0, 1, 0}},
 		{"why the room is blocked", app.Text("Access denied"), conv, []int{0, 3, 0, 0}},
 	}

@@ -44,7 +44,7 @@ func TestMessageTime_AcrossDST(t *testing.T) {
 		{"2026-10-25T01:30:00Z", "02:30", "2026-10-25T02:30:00+01:00", "Sunday 25 October 2026, 02:30:00"},
 	} {
 		item := messageTime(utc(tc.at))
-		want := app.Time().Class("time").DateTime(tc.datetime).Title(tc.full)
+		want := app.Elem("time").Class("time").Attr("datetime", tc.datetime).Title(tc.full)
 		if err := app.Match(want, item); err != nil {
 			t.Errorf("%s: %v", tc.at, err)
 		}
@@ -52,7 +52,7 @@ func TestMessageTime_AcrossDST(t *testing.T) {
 			t.Errorf("%s shown: %v", tc.at, err)
 		}
 		// Screen readers get the full date and time, not "01:30".
-		if err := app.Match(app.Span().Aria("hidden", "true"), item, 0); err != nil {
+		if err := app.Match(app.Elem("span").Aria("hidden", "true"), item, 0); err != nil {
 			t.Errorf("%s: the short time is not hidden from screen readers: %v", tc.at, err)
 		}
 		if err := app.Match(app.Text(tc.full), item, 1, 0); err != nil {
@@ -127,10 +127,10 @@ func TestMessageList_DaySeparators(t *testing.T) {
 			t.Fatalf("rendered %v, want %v", got, want)
 		}
 	}
-	if err := app.Match(app.Li().Class("day"), items[0]); err != nil {
+	if err := app.Match(app.Elem("li").Class("day"), items[0]); err != nil {
 		t.Error(err)
 	}
-	if err := app.Match(app.Time().Class("day-label").DateTime("2026-03-28"), items[0], 0); err != nil {
+	if err := app.Match(app.Elem("time").Class("day-label").Attr("datetime", "2026-03-28"), items[0], 0); err != nil {
 		t.Error(err)
 	}
 }

@@ -35,7 +35,7 @@ func messageActions(key string, mine, picking bool, togglePicker app.EventHandle
 	send := func(name string, value any) app.EventHandler {
 		return func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(name, value) }
 	}
-	react := app.Button().Class("button small ghost act-react").Type("button").Text("React").
+	react := app.Elem("button").Class("button small ghost act-react").Attr("type", "button").Text("React").
 		Aria("expanded", strconv.FormatBool(picking))
 	if togglePicker != nil {
 		react = react.OnClick(func(ctx app.Context, e app.Event) {
@@ -45,26 +45,26 @@ func messageActions(key string, mine, picking bool, togglePicker app.EventHandle
 			}
 		})
 	}
-	return app.Div().Class("msg-actions").Role("group").Aria("label", "Message actions").Body(
-		app.Button().Class("button small ghost act-reply").Type("button").Text("Reply").OnClick(send(actionReplyTo, key)),
+	return app.Elem("div").Class("msg-actions").Role("group").Aria("label", "Message actions").Body(
+		app.Elem("button").Class("button small ghost act-reply").Attr("type", "button").Text("Reply").OnClick(send(actionReplyTo, key)),
 		react,
-		app.If(mine, func() app.UI {
-			return app.Button().Class("button small ghost act-edit").Type("button").Text("Edit").OnClick(send(actionEditMessage, key))
+		when(mine, func() app.UI {
+			return app.Elem("button").Class("button small ghost act-edit").Attr("type", "button").Text("Edit").OnClick(send(actionEditMessage, key))
 		}),
-		app.If(mine, func() app.UI {
-			return app.Button().Class("button small ghost act-delete").Type("button").Text("Delete").OnClick(send(actionRemoveMessage, key))
+		when(mine, func() app.UI {
+			return app.Elem("button").Class("button small ghost act-delete").Attr("type", "button").Text("Delete").OnClick(send(actionRemoveMessage, key))
 		}),
-		app.If(picking, func() app.UI {
+		when(picking, func() app.UI {
 			buttons := make([]app.UI, 0, len(chat.ReactionEmoji))
 			for _, emoji := range chat.ReactionEmoji {
-				buttons = append(buttons, app.Button().Class("button small ghost pick").Type("button").
+				buttons = append(buttons, app.Elem("button").Class("button small ghost pick").Attr("type", "button").
 					Aria("label", "React with "+emoji).Text(emoji).
 					OnClick(func(ctx app.Context, e app.Event) {
 						closePicker(ctx, e, togglePicker)
 						ctx.NewActionWithValue(actionReact, reactValue{Key: key, Emoji: emoji})
 					}))
 			}
-			picker := app.Div().Class("reaction-picker").Role("group").Aria("label", "Reactions").Body(buttons...)
+			picker := app.Elem("div").Class("reaction-picker").Role("group").Aria("label", "Reactions").Body(buttons...)
 			if togglePicker != nil {
 				picker = picker.OnKeyDown(func(ctx app.Context, e app.Event) { onPickerKeyDown(ctx, e, togglePicker) })
 			}
@@ -134,12 +134,12 @@ func reactionsRow(key string, reactions []chat.Reaction) app.UI {
 	for _, r := range reactions {
 		label := r.Emoji + " " + strconv.Itoa(r.Count) + ": " + strings.Join(r.Nicks, ", ")
 		value := reactValue{Key: key, Emoji: r.Emoji}
-		buttons = append(buttons, app.Button().Class("reaction").Type("button").
+		buttons = append(buttons, app.Elem("button").Class("reaction").Attr("type", "button").
 			Aria("pressed", strconv.FormatBool(r.Mine)).Aria("label", label).Title(label).
 			Text(r.Emoji+" "+strconv.Itoa(r.Count)).
 			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionReact, value) }))
 	}
-	return app.Div().Class("reactions").Body(buttons...)
+	return app.Elem("div").Class("reactions").Body(buttons...)
 }
 
 // replyQuote shows what a reply answers; pressing it scrolls to the
@@ -154,10 +154,10 @@ func replyQuote(q *chat.Quote) app.UI {
 		text = q.Nick + ": " + text
 	}
 	key := q.Key
-	return app.Button().Class("reply-quote").Type("button").
+	return app.Elem("button").Class("reply-quote").Attr("type", "button").
 		Aria("label", "Replying to "+text+". Show the message").
 		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionReveal, key) }).
-		Body(app.Bdi().Text(text))
+		Body(app.Elem("bdi").Text(text))
 }
 
 // deletedText stands for a message its author deleted.

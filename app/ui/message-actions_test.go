@@ -18,7 +18,7 @@ func TestMessageActions_ButtonsSayWhatTheyDo(t *testing.T) {
 		{true, []string{"Reply", "React", "Edit", "Delete"}},
 	} {
 		group := messageActions("cid1/7", tc.mine, false, nil)
-		if err := app.Match(app.Div().Class("msg-actions").Role("group").Aria("label", "Message actions"), group); err != nil {
+		if err := app.Match(app.Elem("div").Class("msg-actions").Role("group").Aria("label", "Message actions"), group); err != nil {
 			t.Fatal(err)
 		}
 		for i, label := range tc.want {
@@ -59,7 +59,7 @@ func TestMessageItem_EditedDeletedReactionsReply(t *testing.T) {
 	if err := app.Match(app.Text(deletedText), item, append(textPath, 0)...); err != nil {
 		t.Errorf("deleted text: %v", err)
 	}
-	if err := app.Match(app.Div(), item, 1, 2); err == nil {
+	if err := app.Match(app.Elem("div"), item, 1, 2); err == nil {
 		t.Error("a deleted message offers actions")
 	}
 
@@ -96,7 +96,7 @@ func TestMessageItem_EditedDeletedReactionsReply(t *testing.T) {
 func TestMessageActions_PickerKeyboard(t *testing.T) {
 	toggle := func(app.Context, app.Event) {}
 	open := messageActions("cid1/7", false, true, toggle)
-	if err := app.Match(app.Div().Class("reaction-picker").Role("group").Aria("label", "Reactions").OnKeyDown(toggle), open, 2); err != nil {
+	if err := app.Match(app.Elem("div").Class("reaction-picker").Role("group").Aria("label", "Reactions").OnKeyDown(toggle), open, 2); err != nil {
 		t.Error(err)
 	}
 	if html := app.HTMLString(open); !strings.Contains(html, `aria-label="React with 👍"`) {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"hash/fnv"
 	"net/url"
 	"strconv"
 	"strings"
@@ -117,12 +116,12 @@ func (m *MessageItem) togglePicker(ctx app.Context, e app.Event) { m.picking = !
 func lineItem(line chat.Line) app.UI {
 	switch line.Kind {
 	case chat.LineSystem:
-		return app.Li().Class("sys").DataSet("key", line.Key).Body(
-			app.Span().Class("sys-text").Text(line.Text),
+		return app.Elem("li").Class("sys").DataSet("key", line.Key).Body(
+			app.Elem("span").Class("sys-text").Text(line.Text),
 		)
 	case chat.LineGap:
-		return app.Li().Class("gap").DataSet("key", line.Key).Role("separator").Body(
-			app.Span().Class("gap-text").Text(gapText),
+		return app.Elem("li").Class("gap").DataSet("key", line.Key).Role("separator").Body(
+			app.Elem("span").Class("gap-text").Text(gapText),
 		)
 	}
 	return messageItem(line, false, nil, false, nil, mentionable{})
@@ -174,7 +173,7 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 	if !line.Mine && !line.Deleted && chat.MentionSpans(line.Text, []string{who.me}) != nil {
 		class += " mentions-me"
 	}
-	return app.Li().
+	return app.Elem("li").
 		Class(class).
 		TabIndex(0).
 		DataSet("key", line.Key).
@@ -182,38 +181,38 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 		DataSet("mine", strconv.FormatBool(line.Mine)).
 		Style("--hue", strconv.Itoa(nickHue(line.Nick))).
 		Body(
-			app.Div().Class("avatar").Aria("hidden", "true").DataSet("initial", initial(line.Nick)),
-			app.Div().Class("bubble").Body(
-				app.If(line.Reply != nil, func() app.UI { return replyQuote(line.Reply) }),
-				app.Div().Class("meta").Body(
+			app.Elem("div").Class("avatar").Aria("hidden", "true").DataSet("initial", initial(line.Nick)),
+			app.Elem("div").Class("bubble").Body(
+				when(line.Reply != nil, func() app.UI { return replyQuote(line.Reply) }),
+				app.Elem("div").Class("meta").Body(
 					// <bdi>: a right-to-left nick cannot reorder the time
 					// and marks next to it.
-					app.Bdi().Class("nick").Text(line.Nick),
+					app.Elem("bdi").Class("nick").Text(line.Nick),
 					messageTime(line.Time),
-					app.If(line.Edited, func() app.UI { return app.Span().Class("edited").Text("edited") }),
+					when(line.Edited, func() app.UI { return app.Elem("span").Class("edited").Text("edited") }),
 					statusMark(line),
 				),
 				// dir="auto": the text takes its direction from its own
 				// first strong letter, isolated from the page's.
-				app.P().Class("text").Dir("auto").Body(textSegments(text, cut, who)...),
-				app.If(line.Status == chat.StatusFailed, func() app.UI {
+				app.Elem("p").Class("text").Dir("auto").Body(textSegments(text, cut, who)...),
+				when(line.Status == chat.StatusFailed, func() app.UI {
 					return &FailedActions{Key: line.Key, Reason: line.Failure}
 				}),
-				app.If(line.Mine && line.Status == chat.StatusPending, func() app.UI { return cancelButton(line.Key) }),
-				app.If(cut && showAll != nil, func() app.UI {
-					return app.Button().
+				when(line.Mine && line.Status == chat.StatusPending, func() app.UI { return cancelButton(line.Key) }),
+				when(cut && showAll != nil, func() app.UI {
+					return app.Elem("button").
 						Class("show-all button small ghost").
-						Type("button").
+						Attr("type", "button").
 						Text("Show all (" + strconv.Itoa((len(line.Text)+999)/1000) + " KB)").
 						OnClick(showAll)
 				}),
 				// Reactions and actions (message-actions.go).
-				app.If(len(line.Reactions) > 0, func() app.UI { return reactionsRow(line.Key, line.Reactions) }),
-				app.If(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
+				when(len(line.Reactions) > 0, func() app.UI { return reactionsRow(line.Key, line.Reactions) }),
+				when(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
 					return messageActions(line.Key, line.Mine, picking, togglePicker)
 				}),
 				// Last: go-app diffs children by position.
-				app.If(line.Mine && line.SeenBy > 0, func() app.UI { return seenBy(line.SeenBy) }),
+				when(line.Mine && line.SeenBy > 0, func() app.UI { return seenBy(line.SeenBy) }),
 			),
 		)
 }
@@ -222,7 +221,7 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 // same on screen and aloud ("Seen by 2"). The list shows it on my last
 // message only.
 func seenBy(n int) app.UI {
-	return app.P().Class("seen-by").Text("Seen by " + strconv.Itoa(n))
+	return app.Elem("p").Class("seen-by").Text("Seen by " + strconv.Itoa(n))
 }
 
 // messageTime shows the person's local time of day; the full date and time
@@ -230,16 +229,16 @@ func seenBy(n int) app.UI {
 // time; datetime carries it for machines.
 func messageTime(t time.Time) app.UI {
 	if t.IsZero() {
-		return app.Time().Class("time")
+		return app.Elem("time").Class("time")
 	}
 	full := localTime.full(t)
-	return app.Time().
+	return app.Elem("time").
 		Class("time").
-		DateTime("%s", datetime(localTime, t)).
+		Attr("datetime", datetime(localTime, t)).
 		Title("%s", full).
 		Body(
-			app.Span().Aria("hidden", "true").Text(localTime.clock(t)),
-			app.Span().Class("visually-hidden").Text(full),
+			app.Elem("span").Aria("hidden", "true").Text(localTime.clock(t)),
+			app.Elem("span").Class("visually-hidden").Text(full),
 		)
 }
 
@@ -248,7 +247,7 @@ func messageTime(t time.Time) app.UI {
 // Other people's messages carry an empty mark so every message has the same
 // shape.
 func statusMark(line chat.Line) app.UI {
-	mark := app.Span().Class("status")
+	mark := app.Elem("span").Class("status")
 	if !line.Mine {
 		return mark
 	}
@@ -285,14 +284,14 @@ func textSegments(text string, cut bool, who mentionable) []app.UI {
 			if s.Me {
 				class = "mention mention-me"
 			}
-			nodes = append(nodes, app.Span().Class(class).Text(s.Text))
+			nodes = append(nodes, app.Elem("span").Class(class).Text(s.Text))
 			continue
 		}
 		if s.URL != "" && isWebURL(s.URL) {
-			nodes = append(nodes, app.A().
-				Href("%s", s.URL).
-				Rel(linkRel).
-				Target(linkTarget).
+			nodes = append(nodes, app.Elem("a").
+				Attr("href", s.URL).
+				Attr("rel", linkRel).
+				Attr("target", linkTarget).
 				Text(s.Text))
 			continue
 		}
@@ -316,11 +315,15 @@ func isWebURL(raw string) bool {
 }
 
 // nickHue gives every nick a stable colour (a hue in degrees) so that people
-// are easy to tell apart in the list.
+// are easy to tell apart in the list. The hash is 32-bit FNV-1a, written
+// out: hash/fnv would link a package and a hash.Hash32 for one loop.
 func nickHue(nick string) int {
-	h := fnv.New32a()
-	h.Write([]byte(nick))
-	return int(h.Sum32() % 360)
+	h := uint32(2166136261)
+	for i := 0; i < len(nick); i++ {
+		h ^= uint32(nick[i])
+		h *= 16777619
+	}
+	return int(h % 360)
 }
 
 // initial is the letter shown in a nick's avatar.

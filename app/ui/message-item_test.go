@@ -43,7 +43,7 @@ func TestMessageItem_Attributes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			line := message("hi", tc.mine, tc.status)
-			want := app.Li().
+			want := app.Elem("li").
 				Class(tc.class).
 				TabIndex(0).
 				DataSet("key", "cid1/7").
@@ -88,7 +88,7 @@ func TestMessageItem_StatusMarks(t *testing.T) {
 	}
 	// Other people's messages carry an empty mark.
 	item := lineItem(message("hi", false, chat.StatusDelivered))
-	if err := app.Match(app.Span().Class("status"), item, 1, 0, 2); err != nil {
+	if err := app.Match(app.Elem("span").Class("status"), item, 1, 0, 2); err != nil {
 		t.Errorf("others: %v", err)
 	}
 }
@@ -113,7 +113,7 @@ func TestMessageItem_Links(t *testing.T) {
 	if err := app.Match(app.Text("see "), item, path(0)...); err != nil {
 		t.Errorf("before link: %v", err)
 	}
-	link := app.A().Href("https://example.com/a?b=1").Rel(linkRel).Target(linkTarget)
+	link := app.Elem("a").Attr("href", "https://example.com/a?b=1").Attr("rel", linkRel).Attr("target", linkTarget)
 	if err := app.Match(link, item, path(1)...); err != nil {
 		t.Errorf("link: %v", err)
 	}
@@ -144,14 +144,14 @@ func TestIsWebURL(t *testing.T) {
 
 func TestLineItem_SystemAndGap(t *testing.T) {
 	sys := lineItem(chat.Line{Kind: chat.LineSystem, Key: "sys-1", Text: "brave-otter joined"})
-	if err := app.Match(app.Li().Class("sys").DataSet("key", "sys-1"), sys); err != nil {
+	if err := app.Match(app.Elem("li").Class("sys").DataSet("key", "sys-1"), sys); err != nil {
 		t.Error(err)
 	}
 	if err := app.Match(app.Text("brave-otter joined"), sys, 0, 0); err != nil {
 		t.Error(err)
 	}
 	gap := lineItem(chat.Line{Kind: chat.LineGap, Key: "gap-1"})
-	if err := app.Match(app.Li().Class("gap").DataSet("key", "gap-1").Role("separator"), gap); err != nil {
+	if err := app.Match(app.Elem("li").Class("gap").DataSet("key", "gap-1").Role("separator"), gap); err != nil {
 		t.Error(err)
 	}
 	if err := app.Match(app.Text(gapText), gap, 0, 0); err != nil {
@@ -178,10 +178,10 @@ func TestNickHue_StableAndInRange(t *testing.T) {
 // so neither can reorder the other or the page around them.
 func TestMessageItem_Isolated(t *testing.T) {
 	item := lineItem(message("\u202eevil", false, chat.StatusDelivered))
-	if err := app.Match(app.Bdi().Class("nick"), item, 1, 0, 0); err != nil {
+	if err := app.Match(app.Elem("bdi").Class("nick"), item, 1, 0, 0); err != nil {
 		t.Errorf("nick: %v", err)
 	}
-	if err := app.Match(app.P().Class("text").Dir("auto"), item, textPath...); err != nil {
+	if err := app.Match(app.Elem("p").Class("text").Dir("auto"), item, textPath...); err != nil {
 		t.Errorf("text: %v", err)
 	}
 }
@@ -215,7 +215,7 @@ func TestMessageItem_LongMessageIsCut(t *testing.T) {
 	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), full, path(0)...); err != nil {
 		t.Errorf("expanded: %v", err)
 	}
-	if err := app.Match(app.A().Href("https://example.com/a-long-path").Rel(linkRel).Target(linkTarget), full, path(1)...); err != nil {
+	if err := app.Match(app.Elem("a").Attr("href", "https://example.com/a-long-path").Attr("rel", linkRel).Attr("target", linkTarget), full, path(1)...); err != nil {
 		t.Errorf("expanded link: %v", err)
 	}
 }
@@ -229,11 +229,11 @@ func TestMessageItem_Mentions(t *testing.T) {
 	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
 	for i, want := range []app.UI{
 		app.Text("hi "),
-		app.Span().Class("mention mention-me"),
+		app.Elem("span").Class("mention mention-me"),
 		app.Text(" and "),
-		app.Span().Class("mention"),
+		app.Elem("span").Class("mention"),
 		app.Text(" <b>, see "),
-		app.A().Href("https://x.example/@Bob").Rel(linkRel).Target(linkTarget),
+		app.Elem("a").Attr("href", "https://x.example/@Bob").Attr("rel", linkRel).Attr("target", linkTarget),
 		app.Text(" @Zed"),
 	} {
 		if err := app.Match(want, item, path(i)...); err != nil {
@@ -259,7 +259,7 @@ func TestMessageItem_Mentions(t *testing.T) {
 func TestWithMentions(t *testing.T) {
 	items := withMentions([]app.UI{
 		&MessageItem{Line: message("no mention", false, chat.StatusDelivered)},
-		app.Li().Class("day"),
+		app.Elem("li").Class("day"),
 		&MessageItem{Line: message("hi @Ada", false, chat.StatusDelivered)},
 	}, []string{"Ada"}, "Bob")
 	plain, mention := items[0].(*MessageItem), items[2].(*MessageItem)

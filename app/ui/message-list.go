@@ -313,8 +313,8 @@ func (l *MessageList) OnUpdate(ctx app.Context) {
 // end-to-end tests.
 func (l *MessageList) Render() app.UI {
 	shown := shownLines(l.Lines, l.anchor, l.least)
-	return app.Div().ID("scroller").Class("scroller").Body(
-		app.Ul().
+	return app.Elem("div").ID("scroller").Class("scroller").Body(
+		app.Elem("ul").
 			ID("messages").
 			Class("messages").
 			Role("log").
@@ -324,13 +324,13 @@ func (l *MessageList) Render() app.UI {
 			Body(withMentions(withDaySeparators(shown, l.day(), l.Divider), l.Nicks, l.Me)...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
-		app.If(len(l.Lines) == 0, func() app.UI {
-			return app.Div().Class("empty").Body(
-				app.P().Class("empty-title").Text("No messages yet"),
-				app.P().Class("empty-hint").Text("Say hello — everyone in this room will see it."),
+		when(len(l.Lines) == 0, func() app.UI {
+			return app.Elem("div").Class("empty").Body(
+				app.Elem("p").Class("empty-title").Text("No messages yet"),
+				app.Elem("p").Class("empty-hint").Text("Say hello — everyone in this room will see it."),
 			)
 		}),
-		app.If(l.scrolledUp, func() app.UI { return jumpButton(l.newBelow, l.jumpToLatest) }),
+		when(l.scrolledUp, func() app.UI { return jumpButton(l.newBelow, l.jumpToLatest) }),
 	)
 }
 
@@ -342,7 +342,7 @@ func jumpButton(newBelow int, jump app.EventHandler) app.UI {
 	if newBelow > 0 {
 		label += ", " + strconv.Itoa(newBelow) + " new"
 	}
-	return app.Button().ID("jump-latest").Class("jump-latest").Type("button").OnClick(jump).Text(label)
+	return app.Elem("button").ID("jump-latest").Class("jump-latest").Attr("type", "button").OnClick(jump).Text(label)
 }
 
 // arrivedAfter counts the messages from others after the line with key
@@ -400,16 +400,16 @@ func withDaySeparators(lines []chat.Line, today civilDay, divider string) []app.
 
 // newMessagesDivider marks where the unread lines start.
 func newMessagesDivider() app.UI {
-	return app.Li().Class("new-divider").Role("separator").Text("New messages")
+	return app.Elem("li").Class("new-divider").Role("separator").Text("New messages")
 }
 
 // daySeparator is the heading of one day in the conversation.
 func daySeparator(t time.Time, today civilDay) app.UI {
 	label := dayLabel(localTime, t, today)
-	return app.Li().Class("day").Body(
-		app.Time().
+	return app.Elem("li").Class("day").Body(
+		app.Elem("time").
 			Class("day-label").
-			DateTime("%s", datetime(localTime, t)[:len("2006-01-02")]).
+			Attr("datetime", datetime(localTime, t)[:len("2006-01-02")]).
 			Text(label),
 	)
 }

@@ -170,7 +170,7 @@ func TestMessageList_Renders(t *testing.T) {
 	}
 	engine.ConsumeAll()
 
-	wantList := app.Ul().
+	wantList := app.Elem("ul").
 		ID("messages").
 		Class("messages").
 		Role("log").
@@ -182,13 +182,13 @@ func TestMessageList_Renders(t *testing.T) {
 		t.Fatal(err)
 	}
 	// ul > MessageItem > li
-	if err := app.Match(app.Li().Class("sys").DataSet("key", "s1"), list, 0, 0, 0, 0); err != nil {
+	if err := app.Match(app.Elem("li").Class("sys").DataSet("key", "s1"), list, 0, 0, 0, 0); err != nil {
 		t.Error(err)
 	}
 	if err := app.Match(app.Text("<b>hi</b>"), list, 0, 0, 1, 0, 1, 1, 0); err != nil {
 		t.Error(err)
 	}
-	if err := app.Match(app.Div(), list, 0, 1); err == nil {
+	if err := app.Match(app.Elem("div"), list, 0, 1); err == nil {
 		t.Error("the empty state is shown next to messages")
 	}
 }
@@ -200,7 +200,7 @@ func TestMessageList_EmptyState(t *testing.T) {
 		t.Fatal(err)
 	}
 	engine.ConsumeAll()
-	if err := app.Match(app.Div().Class("empty"), list, 0, 1); err != nil {
+	if err := app.Match(app.Elem("div").Class("empty"), list, 0, 1); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -18,18 +18,18 @@ type NewPrivateRoom struct {
 // Render draws the form. #private-name and #private-create are a stable
 // contract with the end-to-end tests.
 func (n *NewPrivateRoom) Render() app.UI {
-	return app.Section().Class("panel-section new-private").Body(
-		app.H2().Class("section-title").Text("New private room"),
-		app.Form().Class("room-form").OnSubmit(n.onSubmit).Body(
+	return app.Elem("section").Class("panel-section new-private").Body(
+		app.Elem("h2").Class("section-title").Text("New private room"),
+		app.Elem("form").Class("room-form").OnSubmit(n.onSubmit).Body(
 			app.Input().
 				ID("private-name").
 				Class("field").
-				Placeholder("Name, seen only by those invited").
+				Attr("placeholder", "Name, seen only by those invited").
 				Title("Private room name").
 				MaxLength(chat.MaxPrivateNameLen),
-			app.Button().ID("private-create").Class("button").Text("Create"),
+			app.Elem("button").ID("private-create").Class("button").Text("Create"),
 		),
-		app.P().Class("field-error").Role("alert").Text(n.errText),
+		app.Elem("p").Class("field-error").Role("alert").Text(n.errText),
 	)
 }
 

@@ -25,23 +25,23 @@ type PresenceList struct {
 // end-to-end tests, as are #presence and #presence-count.
 func (p *PresenceList) Render() app.UI {
 	people := max(p.People, len(p.Members))
-	return app.Section().Class("panel-section presence").Aria("labelledby", "presence-title").Body(
-		app.H2().ID("presence-title").Class("section-title").Body(
+	return app.Elem("section").Class("panel-section presence").Aria("labelledby", "presence-title").Body(
+		app.Elem("h2").ID("presence-title").Class("section-title").Body(
 			app.Text("People"),
-			app.Span().
+			app.Elem("span").
 				ID("presence-count").
 				Class("count").
 				Aria("label", countLabel(people)).
 				Text(strconv.Itoa(people)),
 		),
-		app.Ul().ID("presence").Class("presence-list").Body(
-			app.Range(p.Members).Slice(func(i int) app.UI {
+		app.Elem("ul").ID("presence").Class("presence-list").Body(
+			each(len(p.Members), func(i int) app.UI {
 				m := p.Members[i]
 				class := "member"
 				if m.Me {
 					class = "member me"
 				}
-				item := app.Li().
+				item := app.Elem("li").
 					Class(class).
 					DataSet("initial", initial(m.Nick)).
 					Style("--hue", strconv.Itoa(nickHue(m.Nick))).
@@ -55,10 +55,10 @@ func (p *PresenceList) Render() app.UI {
 					item = item.Title("%s", "Signed in as "+m.Name)
 				}
 				return item
-			}),
+			})...,
 		),
-		app.If(people > len(p.Members), func() app.UI {
-			return app.P().ID("presence-more").Class("presence-more").
+		when(people > len(p.Members), func() app.UI {
+			return app.Elem("p").ID("presence-more").Class("presence-more").
 				Text(countLabel(people) + ", " + strconv.Itoa(len(p.Members)) + " shown")
 		}),
 	)

@@ -30,7 +30,7 @@ func TestPresenceList_CountAndNicks(t *testing.T) {
 		if m.Me {
 			class = "member me"
 		}
-		want := app.Li().Class(class).DataSet("initial", initial(m.Nick)).Style("--hue", strconv.Itoa(nickHue(m.Nick))).Dir("auto")
+		want := app.Elem("li").Class(class).DataSet("initial", initial(m.Nick)).Style("--hue", strconv.Itoa(nickHue(m.Nick))).Dir("auto")
 		if err := app.Match(want, list, 0, 1, i); err != nil {
 			t.Errorf("member %d: %v", i, err)
 		}

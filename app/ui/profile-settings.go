@@ -53,14 +53,14 @@ func (p *ProfileSettings) Render() app.UI {
 	if p.Notify {
 		notifyLabel = "On"
 	}
-	return app.Section().Class("panel-section profile").Aria("labelledby", "profile-title").Body(
-		app.H2().ID("profile-title").Class("section-title").Text("You"),
-		app.Form().Class("field-group").OnSubmit(p.onNickSubmit).Body(
-			app.Label().For("nick").Class("field-label").Text("Nickname"),
+	return app.Elem("section").Class("panel-section profile").Aria("labelledby", "profile-title").Body(
+		app.Elem("h2").ID("profile-title").Class("section-title").Text("You"),
+		app.Elem("form").Class("field-group").OnSubmit(p.onNickSubmit).Body(
+			app.Elem("label").Attr("for", "nick").Class("field-label").Text("Nickname"),
 			app.Input().
 				ID("nick").
 				Class("field").
-				Type("text").
+				Attr("type", "text").
 				Value(p.Nick).
 				MaxLength(32).
 				AutoComplete(false).
@@ -68,67 +68,67 @@ func (p *ProfileSettings) Render() app.UI {
 				Attr("autocapitalize", "off").
 				Attr("enterkeyhint", "done").
 				OnChange(p.onNickChange),
-			app.P().Class("field-error").Role("alert").Text(p.NickError),
+			app.Elem("p").Class("field-error").Role("alert").Text(p.NickError),
 		),
-		app.Div().Class("field-row").Body(
-			app.Span().ID("notify-label").Class("field-label").Text("Notifications"),
-			app.Button().
+		app.Elem("div").Class("field-row").Body(
+			app.Elem("span").ID("notify-label").Class("field-label").Text("Notifications"),
+			app.Elem("button").
 				ID("notify-toggle").
 				Class("switch").
-				Type("button").
+				Attr("type", "button").
 				Role("switch").
 				Aria("checked", p.Notify).
 				Aria("labelledby", "notify-label").
 				Title("Notify me of new messages while the app is in the background").
 				OnClick(p.onNotifyClick).
 				Body(
-					app.Span().Class("switch-thumb").Aria("hidden", "true"),
-					app.Span().Class("switch-text").Text(notifyLabel),
+					app.Elem("span").Class("switch-thumb").Aria("hidden", "true"),
+					app.Elem("span").Class("switch-text").Text(notifyLabel),
 				),
 		),
-		app.Div().Class("field-row").Body(
-			app.Span().ID("hide-text-label").Class("field-label").Text("Hide message text"),
-			app.Button().
+		app.Elem("div").Class("field-row").Body(
+			app.Elem("span").ID("hide-text-label").Class("field-label").Text("Hide message text"),
+			app.Elem("button").
 				ID("hide-text-toggle").
 				Class("switch").
-				Type("button").
+				Attr("type", "button").
 				Role("switch").
 				Aria("checked", p.HideText).
 				Aria("labelledby", "hide-text-label").
 				Title("Notifications say who wrote, not what").
 				OnClick(p.onHideTextClick).
 				Body(
-					app.Span().Class("switch-thumb").Aria("hidden", "true"),
-					app.Span().Class("switch-text").Text(onOff(p.HideText)),
+					app.Elem("span").Class("switch-thumb").Aria("hidden", "true"),
+					app.Elem("span").Class("switch-text").Text(onOff(p.HideText)),
 				),
 		),
-		app.Div().Class("field-row").Body(
-			app.Label().For("read-receipts").Class("field-label").Text("Send read receipts"),
+		app.Elem("div").Class("field-row").Body(
+			app.Elem("label").Attr("for", "read-receipts").Class("field-label").Text("Send read receipts"),
 			app.Input().
 				ID("read-receipts").
 				Class("checkbox").
-				Type("checkbox").
+				Attr("type", "checkbox").
 				Checked(p.ReadReceipts).
 				Title("Others see \"seen by\" under their messages once you read them").
 				OnChange(p.onReadReceiptsChange),
 		),
-		app.Form().Class("field-group").OnSubmit(p.onRelaySubmit).Body(
-			app.Label().For("relay-url").Class("field-label").Text("Relay servers"),
+		app.Elem("form").Class("field-group").OnSubmit(p.onRelaySubmit).Body(
+			app.Elem("label").Attr("for", "relay-url").Class("field-label").Text("Relay servers"),
 			// Text, not url: a list of addresses is no URL, and the
 			// browser's URL check would block the form.
 			app.Input().
 				ID("relay-url").
 				Class("field mono").
-				Type("text").
+				Attr("type", "text").
 				Value(p.Relay).
-				Placeholder("%s", p.DefaultRelay).
+				Attr("placeholder", p.DefaultRelay).
 				AutoComplete(false).
 				Spellcheck(false).
 				Attr("autocapitalize", "off").
 				Attr("inputmode", "url").
 				OnChange(p.onRelayChange),
-			app.P().Class("field-hint").Text("Separate several with commas: when one fails, the next is used. Leave empty for the default."),
-			app.P().Class("field-error").Role("alert").Text(p.RelayError),
+			app.Elem("p").Class("field-hint").Text("Separate several with commas: when one fails, the next is used. Leave empty for the default."),
+			app.Elem("p").Class("field-error").Role("alert").Text(p.RelayError),
 		),
 	)
 }

@@ -24,7 +24,7 @@ func TestWithDaySeparators_NewMessagesDividerAndLastSeenBy(t *testing.T) {
 			seen[m.Line.Key] = m.Line.SeenBy
 			continue
 		}
-		if app.Match(app.Li().Class("new-divider").Role("separator"), item) != nil || app.Match(app.Text("New messages"), item, 0) != nil {
+		if app.Match(app.Elem("li").Class("new-divider").Role("separator"), item) != nil || app.Match(app.Text("New messages"), item, 0) != nil {
 			t.Fatalf("an item that is neither a line nor the divider: %#v", item)
 		}
 		got = append(got, "[new]")
@@ -51,21 +51,21 @@ func TestMessageItem_SeenBy(t *testing.T) {
 	line.SeenBy = 1
 	item := lineItem(line)
 	// li > div.bubble > [meta, text, actions, p.seen-by]
-	if err := app.Match(app.P().Class("seen-by"), item, 1, 3); err != nil {
+	if err := app.Match(app.Elem("p").Class("seen-by"), item, 1, 3); err != nil {
 		t.Fatal(err)
 	}
 	if err := app.Match(app.Text("Seen by 1"), item, 1, 3, 0); err != nil {
 		t.Error(err)
 	}
 	line.SeenBy = 0
-	if err := app.Match(app.P().Class("seen-by"), lineItem(line), 1, 3); err == nil {
+	if err := app.Match(app.Elem("p").Class("seen-by"), lineItem(line), 1, 3); err == nil {
 		t.Error("seen by 0 is shown")
 	}
 }
 
 func TestJumpButton_AccessibleNameCountsNewLines(t *testing.T) {
 	for n, name := range map[int]string{3: "Jump to latest, 3 new", 0: "Jump to latest"} {
-		if err := app.Match(app.Button().ID("jump-latest").Class("jump-latest").Type("button"), jumpButton(n, nil)); err != nil {
+		if err := app.Match(app.Elem("button").ID("jump-latest").Class("jump-latest").Attr("type", "button"), jumpButton(n, nil)); err != nil {
 			t.Error(err)
 		}
 		if err := app.Match(app.Text(name), jumpButton(n, nil), 0); err != nil {

@@ -62,29 +62,29 @@ func (r *RoomInfo) Render() app.UI {
 	}
 	actions := []app.UI{
 		app.Input().ID("invite-link").Class("field").ReadOnly(true).Value(r.Invite).Title("Invite link"),
-		app.Div().Class("field-row").Body(
-			app.Button().ID("copy-invite").Class("button small").Text(copyLabel).OnClick(r.copyInvite),
-			app.Button().ID("mute-room").Class("button small ghost").Aria("pressed", r.Muted).Title("A muted room notifies only when someone mentions you").Text(muteLabel).OnClick(r.mute),
-			app.Button().ID("forget-room").Class("button small ghost").Text("Leave room").Title("Leave and remove its history and unsent messages from this browser").OnClick(r.forget),
+		app.Elem("div").Class("field-row").Body(
+			app.Elem("button").ID("copy-invite").Class("button small").Text(copyLabel).OnClick(r.copyInvite),
+			app.Elem("button").ID("mute-room").Class("button small ghost").Aria("pressed", r.Muted).Title("A muted room notifies only when someone mentions you").Text(muteLabel).OnClick(r.mute),
+			app.Elem("button").ID("forget-room").Class("button small ghost").Text("Leave room").Title("Leave and remove its history and unsent messages from this browser").OnClick(r.forget),
 		),
 	}
 	if !r.Private {
-		return app.Section().ID("room-info").Class("panel-section room-info").Body(
-			append([]app.UI{app.H2().Class("section-title").Text("#" + r.Room)}, actions...)...,
+		return app.Elem("section").ID("room-info").Class("panel-section room-info").Body(
+			append([]app.UI{app.Elem("h2").Class("section-title").Text("#" + r.Room)}, actions...)...,
 		)
 	}
 	groups := keyGroups(r.Members)
-	return app.Section().ID("room-info").Class("panel-section room-info").Body(
-		app.H2().Class("section-title").Text("🔒 Private room"),
-		app.P().Class("hint").Text("End-to-end encrypted: the relay sees neither names nor messages. Whoever has the link can read and write."),
+	return app.Elem("section").ID("room-info").Class("panel-section room-info").Body(
+		app.Elem("h2").Class("section-title").Text("🔒 Private room"),
+		app.Elem("p").Class("hint").Text("End-to-end encrypted: the relay sees neither names nor messages. Whoever has the link can read and write."),
 		actions[0], actions[1],
-		app.P().Class("hint").Body(app.Text("Your safety code: "), app.Code().ID("my-safety-code").Text(r.SafetyCode)),
-		app.Ul().ID("keys").Class("key-list").Title("People by key").Body(
-			app.Range(groups).Slice(func(i int) app.UI {
-				return app.Li().DataSet("key", groups[i].key).Text(groups[i].String())
-			}),
+		app.Elem("p").Class("hint").Body(app.Text("Your safety code: "), app.Code().ID("my-safety-code").Text(r.SafetyCode)),
+		app.Elem("ul").ID("keys").Class("key-list").Title("People by key").Body(
+			each(len(groups), func(i int) app.UI {
+				return app.Elem("li").DataSet("key", groups[i].key).Text(groups[i].String())
+			})...,
 		),
-		app.P().ID("failures").Class("hint").Text("Could not decrypt: "+strconv.Itoa(r.Undecryptable)+" · Unverified: "+strconv.Itoa(r.Unverified)),
+		app.Elem("p").ID("failures").Class("hint").Text("Could not decrypt: "+strconv.Itoa(r.Undecryptable)+" · Unverified: "+strconv.Itoa(r.Unverified)),
 	)
 }
 

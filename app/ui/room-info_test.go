@@ -35,7 +35,7 @@ func TestRoomInfo_GroupsPeopleByKeyWithTheirCodes(t *testing.T) {
 		{"", "q9w8e7 · unverified"},
 	}
 	for i, w := range want {
-		if err := app.Match(app.Li().DataSet("key", w.key), info, 0, 5, i); err != nil {
+		if err := app.Match(app.Elem("li").DataSet("key", w.key), info, 0, 5, i); err != nil {
 			t.Errorf("group %d: %v", i, err)
 		}
 		if err := app.Match(app.Text(w.text), info, 0, 5, i, 0); err != nil {

@@ -33,25 +33,25 @@ type RoomSwitcher struct {
 // Render draws the switcher. #room-input, #room-go and #recent-rooms are a
 // stable contract with the end-to-end tests.
 func (r *RoomSwitcher) Render() app.UI {
-	return app.Section().Class("panel-section rooms").Aria("labelledby", "rooms-title").Body(
-		app.H2().ID("rooms-title").Class("section-title").Text("Rooms"),
-		app.Form().Class("room-form").OnSubmit(r.onSubmit).Body(
-			app.Label().For("room-input").Class("visually-hidden").Text("Room name"),
+	return app.Elem("section").Class("panel-section rooms").Aria("labelledby", "rooms-title").Body(
+		app.Elem("h2").ID("rooms-title").Class("section-title").Text("Rooms"),
+		app.Elem("form").Class("room-form").OnSubmit(r.onSubmit).Body(
+			app.Elem("label").Attr("for", "room-input").Class("visually-hidden").Text("Room name"),
 			app.Input().
 				ID("room-input").
 				Class("field").
-				Type("text").
-				Placeholder("Room name").
+				Attr("type", "text").
+				Attr("placeholder", "Room name").
 				MaxLength(wire.MaxRoomLen).
 				AutoComplete(false).
 				Spellcheck(false).
 				Attr("autocapitalize", "off").
 				Attr("enterkeyhint", "go"),
-			app.Button().ID("room-go").Class("button").Type("submit").Text("Join"),
+			app.Elem("button").ID("room-go").Class("button").Attr("type", "submit").Text("Join"),
 		),
-		app.P().Class("field-error").Role("alert").Text(r.errText),
-		app.Ul().ID("recent-rooms").Class("room-list").Aria("label", "Recent rooms").Body(
-			app.Range(r.Recent).Slice(func(i int) app.UI {
+		app.Elem("p").Class("field-error").Role("alert").Text(r.errText),
+		app.Elem("ul").ID("recent-rooms").Class("room-list").Aria("label", "Recent rooms").Body(
+			each(len(r.Recent), func(i int) app.UI {
 				room := r.Recent[i]
 				href, mark, name, class := RoomFragment(room), "#", room, "room-link"
 				if p, ok := r.Private[room]; ok {
@@ -61,15 +61,15 @@ func (r *RoomSwitcher) Render() app.UI {
 				if activity.Unread > 0 && !activity.Muted {
 					class += " unread"
 				}
-				link := app.A().Href("%s", href).Class(class).Body(append([]app.UI{
-					app.Span().Class("hash").Aria("hidden", "true").Text(mark),
-					app.Span().Class("room-name").Text(name),
+				link := app.Elem("a").Attr("href", href).Class(class).Body(append([]app.UI{
+					app.Elem("span").Class("hash").Aria("hidden", "true").Text(mark),
+					app.Elem("span").Class("room-name").Text(name),
 				}, roomBadges(activity)...)...)
 				if room == r.Room {
 					link = link.Class("active").Aria("current", "page")
 				}
-				return app.Li().DataSet("room", room).Body(link)
-			}),
+				return app.Elem("li").DataSet("room", room).Body(link)
+			})...,
 		),
 	)
 }
@@ -81,11 +81,11 @@ func (r *RoomSwitcher) Render() app.UI {
 func roomBadges(a chat.RoomActivity) []app.UI {
 	var badges []app.UI
 	if a.Muted {
-		badges = append(badges, app.Span().Class("muted-mark").Role("img").Title("Muted").Aria("label", "muted").Text("🔕"))
+		badges = append(badges, app.Elem("span").Class("muted-mark").Role("img").Title("Muted").Aria("label", "muted").Text("🔕"))
 	}
 	if a.Mentions > 0 {
 		n := strconv.Itoa(a.Mentions)
-		badges = append(badges, app.Span().Class("mention-badge").Role("img").Aria("label", n+" mentioning you").Title(n+" mentioning you").Text("@"))
+		badges = append(badges, app.Elem("span").Class("mention-badge").Role("img").Aria("label", n+" mentioning you").Title(n+" mentioning you").Text("@"))
 	}
 	if a.Unread > 0 {
 		n := strconv.Itoa(a.Unread)
@@ -95,7 +95,7 @@ func roomBadges(a chat.RoomActivity) []app.UI {
 		}
 		// role=img: the badge is one thing with one name, "3 unread",
 		// read with the room's link.
-		badges = append(badges, app.Span().Class(class).Role("img").Aria("label", n+" unread").Title(n+" unread").Text(n))
+		badges = append(badges, app.Elem("span").Class(class).Role("img").Aria("label", n+" unread").Title(n+" unread").Text(n))
 	}
 	return badges
 }

@@ -31,10 +31,10 @@ type Sidebar struct {
 // Render draws the column. #sidebar is a stable contract with the
 // end-to-end tests and the menu button's aria-controls.
 func (s *Sidebar) Render() app.UI {
-	return app.Aside().ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
-		app.Div().Class("brand").Body(
+	return app.Elem("aside").ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
+		app.Elem("div").Class("brand").Body(
 			app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
-			app.Span().Class("brand-name").Text(AppName),
+			app.Elem("span").Class("brand-name").Text(AppName),
 		),
 		&RoomSwitcher{Room: s.RoomID, Recent: s.Recent, Private: s.Private, Activity: s.Activity},
 		&NewPrivateRoom{},

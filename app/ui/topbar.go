@@ -42,44 +42,44 @@ type Topbar struct {
 // Render draws the bar. #room-name, #room-lock and #retry-now are a stable
 // contract with the end-to-end tests.
 func (b *Topbar) Render() app.UI {
-	return app.Header().Class("topbar").Body(
-		app.Button().
+	return app.Elem("header").Class("topbar").Body(
+		app.Elem("button").
 			Class("icon-button menu-button").
-			Type("button").
+			Attr("type", "button").
 			Aria("label", "Rooms and settings").
 			Aria("controls", "sidebar").
 			Aria("expanded", b.Panel == panelRooms).
 			OnClick(b.toggle(panelRooms)).
-			Body(app.Span().Class("icon icon-menu").Aria("hidden", "true")),
-		app.Div().Class("room-heading").Body(
+			Body(app.Elem("span").Class("icon icon-menu").Aria("hidden", "true")),
+		app.Elem("div").Class("room-heading").Body(
 			app.H1().Class("room-title").Body(
-				app.Span().Class("hash").Aria("hidden", "true").Text("#"),
-				app.Span().ID("room-name").Text(b.Room),
-				app.If(b.Private, func() app.UI {
-					return app.Span().ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted").Text(" 🔒")
+				app.Elem("span").Class("hash").Aria("hidden", "true").Text("#"),
+				app.Elem("span").ID("room-name").Text(b.Room),
+				when(b.Private, func() app.UI {
+					return app.Elem("span").ID("room-lock").Class("lock").Title("Private room: end-to-end encrypted").Text(" 🔒")
 				}),
 			),
 			connStatus(chat.View{State: b.State, Relay: b.Relay, Detail: b.Detail, RetryAt: b.RetryAt}, b.Now),
 		),
-		app.Div().Class("topbar-actions").Body(
+		app.Elem("div").Class("topbar-actions").Body(
 			&InstallButton{},
-			app.Button().
+			app.Elem("button").
 				Class("icon-button people-button").
-				Type("button").
+				Attr("type", "button").
 				Aria("label", "People in this room").
 				Aria("controls", "people").
 				Aria("expanded", b.Panel == panelPeople).
 				OnClick(b.toggle(panelPeople)).
 				Body(
-					app.Span().Class("icon icon-people").Aria("hidden", "true"),
-					app.Span().Class("people-count").Text(strconv.Itoa(b.Members)),
+					app.Elem("span").Class("icon icon-people").Aria("hidden", "true"),
+					app.Elem("span").Class("people-count").Text(strconv.Itoa(b.Members)),
 				),
-			app.If(b.State == chat.StateOffline, func() app.UI {
-				return app.Button().
+			when(b.State == chat.StateOffline, func() app.UI {
+				return app.Elem("button").
 					ID("retry-now").
 					Class("button small ghost").
-					Type("button").
-					Body(app.Text("Retry"), app.Span().Class("wide-only").Text(" now")).
+					Attr("type", "button").
+					Body(app.Text("Retry"), app.Elem("span").Class("wide-only").Text(" now")).
 					OnClick(func(ctx app.Context, e app.Event) { ctx.NewAction(actionRetryNow) })
 			}),
 		),

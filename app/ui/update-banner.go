@@ -25,11 +25,11 @@ func (u *UpdateBanner) OnAppUpdate(ctx app.Context) {
 // when an update is waiting.
 func (u *UpdateBanner) Render() app.UI {
 	if !u.available {
-		return app.Div().Class("update-slot")
+		return app.Elem("div").Class("update-slot")
 	}
-	return app.Div().ID("update-banner").Class("update-banner").Role("status").Body(
-		app.Span().Text("A new version is available."),
-		app.Button().Class("button small").Type("button").Text("Reload").OnClick(u.onReload),
+	return app.Elem("div").ID("update-banner").Class("update-banner").Role("status").Body(
+		app.Elem("span").Text("A new version is available."),
+		app.Elem("button").Class("button small").Attr("type", "button").Text("Reload").OnClick(u.onReload),
 	)
 }
 
