@@ -144,7 +144,7 @@ func BenchmarkWriteLoneFrame(b *testing.B) {
 	}
 	defer peer.CloseNow()
 	m := newMember("9c1e0f6a2b7d4e58", "ada-7f3", <-accepted, DefaultQueue, newMetrics())
-	pool := newWriterPool(DefaultWriteTimeout)
+	pool := newWriterPool(DefaultWriteTimeout, newMetrics())
 	m.startWriter(&output{limit: DefaultMaxMessage, timeout: DefaultWriteTimeout, pool: pool})
 	defer func() {
 		m.kill(endPeerGone, "")

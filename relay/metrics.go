@@ -68,6 +68,11 @@ type metrics struct {
 	// memoryTrims counts the times memory was returned to the OS after a
 	// burst of connections (memory_trim.go).
 	memoryTrims prometheus.Counter
+	// writers is the writer pool's goroutines (writer_pool.go), stuck ones
+	// included; writerStalls counts workers replaced because one write of
+	// theirs lasted while others waited: peers that stopped reading.
+	writers      prometheus.Gauge
+	writerStalls prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -154,6 +159,14 @@ func newMetrics() *metrics {
 			Name: "relay_memory_trims_total",
 			Help: "Times the relay returned freed memory to the OS once a burst of connections had calmed (-memory-trim-after).",
 		}),
+		writers: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "relay_writers",
+			Help: "Goroutines of the writer pool that write every member's frames, stuck ones included.",
+		}),
+		writerStalls: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "relay_writer_stalls_total",
+			Help: "Writers replaced because one write lasted 5 ms while other members waited (a peer not reading).",
+		}),
 	}
 	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "relay_dropped_total",
@@ -182,7 +195,7 @@ func newMetrics() *metrics {
 		dropped, rejected, refused,
 		m.brokerConnected, m.brokerPublished, m.brokerReceived, m.brokerReconnects, m.brokerLag,
 		m.historyBytes, m.historyEvictions, m.brokerInvalid, m.brokerStreamsRemoved, m.brokerFeedResumes,
-		m.memoryTrims,
+		m.memoryTrims, m.writers, m.writerStalls,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

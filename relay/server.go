@@ -62,7 +62,7 @@ func New(cfg Config) (*Server, error) {
 		proxies:    proxyPolicy{trusted: trusted},
 		addrLimits: newAddressLimits(cfg),
 		trimmer:    newMemoryTrimmer(cfg.MemoryTrimAfter, cfg.MemoryTrimBurst, m.memoryTrims),
-		output:     output{limit: int(cfg.MaxMessage), timeout: cfg.WriteTimeout, pool: newWriterPool(cfg.WriteTimeout)},
+		output:     output{limit: int(cfg.MaxMessage), timeout: cfg.WriteTimeout, pool: newWriterPool(cfg.WriteTimeout, m)},
 		members:    make(map[string]*member),
 		hub:        newHub(cfg, m),
 	}

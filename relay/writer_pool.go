@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // writerPool writes every member's queued frames with a few goroutines
@@ -49,6 +51,9 @@ type writerPool struct {
 	watch   *time.Timer
 	closed  bool           // close was called: workers end once the queue is empty
 	running sync.WaitGroup // one per worker goroutine
+
+	workers prometheus.Gauge   // relay_writers: len(all)
+	stalls  prometheus.Counter // relay_writer_stalls_total
 }
 
 // poolWorker is one goroutine of a writerPool.
@@ -91,13 +96,16 @@ const (
 	writerIdleTimeout = 500 * time.Millisecond
 )
 
-// newWriterPool returns a pool whose turns may last writeTimeout.
-func newWriterPool(writeTimeout time.Duration) *writerPool {
+// newWriterPool returns a pool whose turns may last writeTimeout, counted
+// in m.
+func newWriterPool(writeTimeout time.Duration, m *metrics) *writerPool {
 	p := &writerPool{
 		size:         writersPerCPU * runtime.GOMAXPROCS(0),
 		stallAfter:   writerStallAfter,
 		idleAfter:    writerIdleTimeout,
 		writeTimeout: writeTimeout,
+		workers:      m.writers,
+		stalls:       m.writerStalls,
 	}
 	p.watch = time.AfterFunc(time.Hour, p.check)
 	p.watch.Stop()
@@ -125,6 +133,7 @@ func (p *writerPool) schedule(m *member) {
 func (p *writerPool) startLocked() {
 	w := &poolWorker{wake: make(chan struct{}, 1)}
 	p.all = append(p.all, w)
+	p.workers.Inc()
 	p.active++
 	p.running.Add(1)
 	go p.work(w)
@@ -165,6 +174,7 @@ func (p *writerPool) check() {
 		if waiting && !w.stuck && took >= p.stallAfter {
 			w.stuck = true
 			p.active--
+			p.stalls.Inc()
 		}
 	}
 	for waiting && p.active < p.size && len(p.idle) == 0 {
@@ -261,6 +271,7 @@ func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
 func (p *writerPool) removeLocked(w *poolWorker) {
 	if i := indexOf(p.all, w); i >= 0 {
 		p.all = append(p.all[:i], p.all[i+1:]...)
+		p.workers.Dec()
 	}
 	p.active--
 	if len(p.queue) == 0 && cap(p.queue) > 1024 { // give back a burst's array

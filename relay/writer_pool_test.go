@@ -38,6 +38,9 @@ func TestServer_StuckPeers_MoreThanWriters_OthersKeepReceiving(t *testing.T) {
 			t.Fatalf("reader got msg %d, want %d", m.Seq, i)
 		}
 	}
+	if got := metricValue(t, tr, `relay_writer_stalls_total`); got == "0" {
+		t.Fatal("relay_writer_stalls_total = 0: no writer was replaced, the stuck peers never blocked one")
+	}
 	if got := metricValue(t, tr, `relay_dropped_total{reason="write_timeout"}`); got != "0" {
 		t.Fatalf("dropped write_timeout = %s: the stuck writes ended, the test proved nothing", got)
 	}
