@@ -115,6 +115,14 @@ func (d *dialer) dial(ctx context.Context, room, cid string) (*websocket.Conn, e
 			return nil, fmt.Errorf("first frame is not a welcome: %.80q", frame)
 		}
 	}
+	if ctx.Err() != nil {
+		// The handshake (or welcome) came as the dial timeout expired:
+		// coder/websocket closes the connection on the read's context even
+		// when the read itself got through, so the connection would die on
+		// its next read and look dropped by the server (see bigroom's dial).
+		_ = conn.CloseNow()
+		return nil, fmt.Errorf("dial finished after the dial timeout (%v): %w", d.timeout, ctx.Err())
+	}
 	return conn, nil
 }
 
