@@ -160,14 +160,7 @@ func BenchmarkWarmStart(b *testing.B) {
 	relay := startRelay(b, speedRelayFlags...)
 	url := roomURL(relay.URL(), "speed-start", "")
 	p := newPerson(b, "warm")
-	installStartProbe(p)
-	startPage(b, p, url)
-	// The worker precaches every file when it installs, then claims the page.
-	p.poll("the service worker to control the page", waitTimeout,
-		`() => navigator.serviceWorker.controller !== null`)
-	// One more start: the first one under the worker may still fill caches
-	// (the browser's compiled-code cache among them).
-	startPage(b, p, url)
+	warmUp(b, p, url)
 
 	var metrics startMetrics
 	b.ResetTimer()
@@ -202,13 +195,7 @@ func BenchmarkOpenRoom(b *testing.B) {
 	for i := range b.N {
 		b.StopTimer()
 		room := fmt.Sprintf("speed-history-%d", i)
-		sender := dialSender(b, relay, room, fmt.Sprintf("history-sender-%d", i))
-		last := ""
-		for j := 1; j <= n; j++ {
-			last = fmt.Sprintf("message %d of %d in the history of %s", j, n, room)
-			sender.pub(b, fmt.Sprintf("h%d", j), "Sender", last)
-		}
-		sender.waitEchoes(b, n)
+		sender, last := seedHistory(b, relay, room, fmt.Sprintf("history-sender-%d", i), n)
 		b.StartTimer()
 
 		relayMS, shown := openRoomTimed(b, p, room, last)
@@ -561,4 +548,30 @@ func medianOf(v []float64) float64 {
 	s := slices.Clone(v)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// warmUp makes p a returning visitor of url: the start probe installed, a
+// first start that installs the service worker, and one more start under
+// the worker, since the first one under it may still fill caches (the
+// browser's compiled-code cache among them).
+func warmUp(b *testing.B, p *person, url string) {
+	installStartProbe(p)
+	startPage(b, p, url)
+	// The worker precaches every file when it installs, then claims the page.
+	p.poll("the service worker to control the page", waitTimeout,
+		`() => navigator.serviceWorker.controller !== null`)
+	startPage(b, p, url)
+}
+
+// seedHistory publishes n messages into room as senderCID and waits for
+// their echoes: the history a room is opened with. It returns the sender,
+// for the caller to close, and the last message's text.
+func seedHistory(b *testing.B, relay *relayProcess, room, senderCID string, n int) (s *sender, last string) {
+	s = dialSender(b, relay, room, senderCID)
+	for j := 1; j <= n; j++ {
+		last = fmt.Sprintf("message %d of %d in the history of %s", j, n, room)
+		s.pub(b, fmt.Sprintf("h%d", j), "Sender", last)
+	}
+	s.waitEchoes(b, n)
+	return s, last
 }

@@ -35,13 +35,7 @@ func BenchmarkOpenRoomProfile(b *testing.B) {
 	n := *speedHistory
 	for i := range b.N {
 		room := fmt.Sprintf("speed-profile-%d", i)
-		sender := dialSender(b, relay, room, fmt.Sprintf("profile-sender-%d", i))
-		last := ""
-		for j := 1; j <= n; j++ {
-			last = fmt.Sprintf("message %d of %d in the history of %s", j, n, room)
-			sender.pub(b, fmt.Sprintf("h%d", j), "Sender", last)
-		}
-		sender.waitEchoes(b, n)
+		sender, last := seedHistory(b, relay, room, fmt.Sprintf("profile-sender-%d", i), n)
 		for _, from := range []string{"relay", "storage"} {
 			p.eval(mutationCounterJS, nil)
 			startProfile(b, p)

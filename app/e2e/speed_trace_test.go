@@ -40,11 +40,7 @@ func BenchmarkStartTrace(b *testing.B) {
 	relay := startRelay(b, speedRelayFlags...)
 	url := roomURL(relay.URL(), "speed-start", "")
 	p := newPerson(b, "trace")
-	installStartProbe(p)
-	startPage(b, p, url)
-	p.poll("the service worker to control the page", waitTimeout,
-		`() => navigator.serviceWorker.controller !== null`)
-	startPage(b, p, url)
+	warmUp(b, p, url)
 
 	for i := range b.N {
 		events := traceWhile(b, p, func() { b.Logf("traced %d: %v", i, startPage(b, p, url)) })
