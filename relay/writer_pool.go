@@ -216,7 +216,6 @@ func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
 		p.mu.Lock()
 		if w.stuck {
 			p.removeLocked(w)
-			p.active++ // removeLocked counts it as active; its replacement is
 			p.mu.Unlock()
 			return nil
 		}
@@ -273,7 +272,9 @@ func (p *writerPool) removeLocked(w *poolWorker) {
 		p.all = append(p.all[:i], p.all[i+1:]...)
 		p.workers.Dec()
 	}
-	p.active--
+	if !w.stuck { // a stuck worker stopped counting when it was replaced
+		p.active--
+	}
 	if len(p.queue) == 0 && cap(p.queue) > 1024 { // give back a burst's array
 		p.queue, p.head = nil, 0
 	}
