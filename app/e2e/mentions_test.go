@@ -34,18 +34,16 @@ var (
 	pressArrowRight = pressNamedKey("ArrowRight", 39)
 )
 
-// focusRow puts the keyboard focus on the message row with text.
+// focusRow puts the keyboard focus on the message row with text, once the
+// row is on the page: an edit of one's own message shows there only when
+// the relay echoes it, which may come after another member already saw it.
 func (p *person) focusRow(text string) {
 	p.t.Helper()
-	var ok bool
-	p.eval(fmt.Sprintf(`(() => {
-		const li = [...document.querySelectorAll('#messages li.msg')].find(li => li.querySelector('.text').textContent === %q);
+	p.poll(fmt.Sprintf("a focusable row %q", text), waitTimeout, `(text) => {
+		const li = [...document.querySelectorAll('#messages li.msg')].find(li => li.querySelector('.text').textContent === text);
 		if (li) li.focus();
 		return !!li && document.activeElement === li;
-	})()`, text), &ok)
-	if !ok {
-		p.t.Fatalf("%s: no focusable row %q\n%s", p.name, text, p.dump())
-	}
+	}`, text)
 }
 
 // tabTo presses Tab until the focused element matches sel, as someone
