@@ -2,7 +2,6 @@ package chat
 
 import (
 	"encoding/json"
-	"slices"
 	"time"
 )
 
@@ -87,7 +86,7 @@ func mergeHistory(stored, mine storedHistory) storedHistory {
 			continue
 		}
 		if !copied { // mine is the tab's own slice: never write into it
-			out.Messages = slices.Clone(out.Messages)
+			out.Messages = append([]storedMessage(nil), out.Messages...)
 			copied = true
 		}
 		i := len(out.Messages)

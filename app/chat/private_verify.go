@@ -90,7 +90,7 @@ func (c *Client) verifyLaterLocked(m storedMessage, u *unverifiedMessage) {
 // whether that message was delivered.
 func (c *Client) verifyNowIfMineLocked(cid, id string, o opened) opened {
 	u := o.unverified
-	if u == nil || !c.ownCID(cid) || !slices.ContainsFunc(c.outbox, func(e *outboxEntry) bool { return e.ID == id }) {
+	if u == nil || !c.ownCID(cid) || outboxIndex(c.outbox, id) < 0 {
 		return o
 	}
 	return verdict(u, u.check.verify())
@@ -212,8 +212,11 @@ func (c *Client) reflagLocked(changed map[string]bool) {
 	v := &c.verifying
 	if v.from != "" {
 		start := 0 // from was dropped past MaxHistory: everything kept is after it
-		if i := slices.IndexFunc(c.history, func(m storedMessage) bool { return m.key() == v.from }); i >= 0 {
-			start = i
+		for i := range c.history {
+			if c.history[i].key() == v.from {
+				start = i
+				break
+			}
 		}
 		last := maps.Clone(v.base)
 		if last == nil {

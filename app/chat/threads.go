@@ -1,7 +1,5 @@
 package chat
 
-import "slices"
-
 // threads resolves the references among a room's delivered messages
 // (refs.go): which messages are lines of their own, and for each line its
 // current text, whether it was edited or deleted, its reactions and the
@@ -117,8 +115,24 @@ func (t *threads) forget(m storedMessage) {
 	if r == nil {
 		return
 	}
-	r.edits = slices.DeleteFunc(r.edits, func(e editStatement) bool { return e.source == key })
-	r.deletes = slices.DeleteFunc(r.deletes, func(d refStatement) bool { return d.source == key })
+	// Loops, not slices.DeleteFunc: a generic instance per element type
+	// costs app.wasm more than the loop.
+	edits := r.edits[:0]
+	for _, e := range r.edits {
+		if e.source != key {
+			edits = append(edits, e)
+		}
+	}
+	clear(r.edits[len(edits):])
+	r.edits = edits
+	deletes := r.deletes[:0]
+	for _, d := range r.deletes {
+		if d.source != key {
+			deletes = append(deletes, d)
+		}
+	}
+	clear(r.deletes[len(deletes):])
+	r.deletes = deletes
 	r.reactions.forget(key)
 	if r.empty() {
 		delete(t.refs, target)
