@@ -11,6 +11,8 @@ func historyKey(room string) string { return "chat.history." + room }
 // storedMessage is one delivered message as persisted: the data is kept
 // decoded (nick, text) because that is all the view needs.
 type storedMessage struct {
+	_ noCompare
+
 	Seq  uint64 `json:"seq"`
 	TS   int64  `json:"ts"` // relay clock, Unix ms
 	CID  string `json:"cid"`

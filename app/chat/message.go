@@ -15,6 +15,8 @@ import (
 // history shows the right sender after they left. Later features add fields
 // here (omitempty, so that older clients read what they know).
 type messageData struct {
+	_ noCompare
+
 	Nick string `json:"nick"`
 	Text string `json:"text"`
 	// Ref makes the message a reply, reaction, edit or delete of an earlier

@@ -27,6 +27,8 @@ func outboxKey(room string) string { return outboxKeyPrefix + room }
 // It keeps its id across reconnects and reloads: the relay deduplicates by
 // (cid, id), which makes resending exactly-once.
 type outboxEntry struct {
+	_ noCompare
+
 	ID   string `json:"id"`
 	Text string `json:"text"`
 	Nick string `json:"nick"`

@@ -12,6 +12,8 @@ const PrivateRoomsKey = "chat.private-rooms"
 
 // storedPrivateRoom is one private room as persisted.
 type storedPrivateRoom struct {
+	_ noCompare
+
 	ID   string `json:"id"` // the derived relay room id, to find the room by
 	Name string `json:"name"`
 	Key  string `json:"key"` // unpadded base64url, as in the link

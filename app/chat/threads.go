@@ -28,6 +28,8 @@ type threads struct {
 }
 
 type threadLine struct {
+	_ noCompare
+
 	by         author
 	nick, text string
 	reply      *refData // the reply's reference; nil when not a reply
@@ -41,11 +43,15 @@ type targetRefs struct {
 }
 
 type refStatement struct {
+	_ noCompare
+
 	by     author
 	source string // the key of the publication that said it
 }
 
 type editStatement struct {
+	_ noCompare
+
 	refStatement
 	text string
 	at   order
@@ -152,6 +158,8 @@ type Resolved struct {
 
 // Quote is the message a reply answers, as shown above the reply.
 type Quote struct {
+	_ noCompare
+
 	// Key is the target's message key, for jumping to it.
 	Key  string
 	Nick string // "" when the target is not in this history
