@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -79,7 +78,7 @@ func (c *Client) verifyLaterLocked(m storedMessage, u *unverifiedMessage) {
 		v.byKey = map[string]*unverifiedMessage{}
 	}
 	if v.from == "" {
-		v.from, v.base = m.key(), maps.Clone(c.keyByNick)
+		v.from, v.base = m.key(), copyKeys(c.keyByNick)
 	}
 	v.byKey[m.key()] = u
 	c.scheduleVerifyLocked()
@@ -218,10 +217,7 @@ func (c *Client) reflagLocked(changed map[string]bool) {
 				break
 			}
 		}
-		last := maps.Clone(v.base)
-		if last == nil {
-			last = map[string]string{}
-		}
+		last := copyKeys(v.base)
 		claimed := map[string][]string{} // by nick: keys of earlier messages still verifying
 		for i := start; i < len(c.history); i++ {
 			m := &c.history[i]
@@ -307,4 +303,14 @@ func lineMessageKey(l Line) string {
 // verifyingLine is the line shown for m while it is verifying.
 func verifyingLine(m storedMessage) Line {
 	return Line{Kind: LineSystem, Key: verifyingLinePrefix + m.key(), Seq: m.Seq, Text: verifyingText, Time: time.UnixMilli(m.TS)}
+}
+
+// copyKeys copies a nick-to-key map (never nil). A loop, not maps.Clone:
+// that links the runtime's map cloning into app.wasm for these two calls.
+func copyKeys(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for nick, key := range m {
+		out[nick] = key
+	}
+	return out
 }
