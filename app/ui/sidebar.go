@@ -34,7 +34,7 @@ type sidebar struct {
 func (s sidebar) render() app.UI {
 	return app.Elem("aside").ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
 		app.Elem("div").Class("brand").Body(
-			app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
+			app.Elem("span").Class("brand-icon").Aria("hidden", "true"),
 			app.Elem("span").Class("brand-name").Text(AppName),
 		),
 		&RoomSwitcher{Room: s.RoomID, Recent: s.Recent, Private: s.Private, Activity: s.Activity},

@@ -53,7 +53,7 @@ func (b topbar) render() app.UI {
 			OnClick(toggle(panelRooms)).
 			Body(app.Elem("span").Class("icon icon-menu").Aria("hidden", "true")),
 		app.Elem("div").Class("room-heading").Body(
-			app.H1().Class("room-title").Body(
+			app.Elem("h1").Class("room-title").Body(
 				app.Elem("span").Class("hash").Aria("hidden", "true").Text("#"),
 				app.Elem("span").ID("room-name").Text(b.Room),
 				when(b.Private, func() app.UI {
