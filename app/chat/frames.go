@@ -3,7 +3,6 @@ package chat
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/chatpwa/chat/relay/wire"
@@ -131,7 +130,7 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 			delete(c.seen, old.key())
 			c.threads.forget(old)
 		}
-		c.history = slices.Clone(c.history[over:])
+		c.history = append([]storedMessage(nil), c.history[over:]...)
 	}
 	first := len(c.timeline)
 	c.appendLinesLocked(m)
@@ -145,7 +144,7 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 
 // deliveredLocked removes my message id from the outbox: its echo arrived.
 func (c *Client) deliveredLocked(id string) {
-	if !slices.ContainsFunc(c.outbox, func(e *outboxEntry) bool { return e.ID == id }) {
+	if outboxIndex(c.outbox, id) < 0 {
 		return
 	}
 	c.changeOutboxLocked(removeEntry(id))
@@ -263,7 +262,7 @@ func (c *Client) handleErrorLocked(f *wire.ServerFrame) {
 	if f.ID == "" {
 		return
 	}
-	i := slices.IndexFunc(c.outbox, func(e *outboxEntry) bool { return e.ID == f.ID })
+	i := outboxIndex(c.outbox, f.ID)
 	if i < 0 {
 		return
 	}

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"encoding/json"
-	"slices"
 	"time"
 )
 
@@ -12,6 +11,8 @@ func historyKey(room string) string { return "chat.history." + room }
 // storedMessage is one delivered message as persisted: the data is kept
 // decoded (nick, text) because that is all the view needs.
 type storedMessage struct {
+	_ noCompare
+
 	Seq  uint64 `json:"seq"`
 	TS   int64  `json:"ts"` // relay clock, Unix ms
 	CID  string `json:"cid"`
@@ -87,7 +88,7 @@ func mergeHistory(stored, mine storedHistory) storedHistory {
 			continue
 		}
 		if !copied { // mine is the tab's own slice: never write into it
-			out.Messages = slices.Clone(out.Messages)
+			out.Messages = append([]storedMessage(nil), out.Messages...)
 			copied = true
 		}
 		i := len(out.Messages)

@@ -10,6 +10,8 @@ import (
 // or a mention (Markup).
 // URL is only ever an http(s) URL, so rendering it as href is safe.
 type Segment struct {
+	_ noCompare
+
 	Text string // what to display
 	URL  string // the link target; empty for plain text
 	// Mention: Text is "@nick" of someone present (Markup); Me: that

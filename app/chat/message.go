@@ -15,6 +15,8 @@ import (
 // history shows the right sender after they left. Later features add fields
 // here (omitempty, so that older clients read what they know).
 type messageData struct {
+	_ noCompare
+
 	Nick string `json:"nick"`
 	Text string `json:"text"`
 	// Ref makes the message a reply, reaction, edit or delete of an earlier
@@ -34,16 +36,54 @@ const maxForeignText = 2000
 const maxForeignNick = 64
 
 // encodeJSON marshals v without HTML escaping: the frame is measured against
-// the relay's limit, and "<" as \u003c would waste five bytes each.
+// the relay's limit, and "<" as \u003c would waste five bytes each. It
+// undoes json.Marshal's escaping rather than use a json.Encoder with
+// SetEscapeHTML(false), which links the Encoder's own code (indentation
+// and all) into app.wasm.
 func encodeJSON(v any) []byte {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := json.Marshal(v)
+	if err != nil {
 		// Only strings and RawMessages from json.Marshal go in here.
 		panic("chat: encode frame: " + err.Error())
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n")
+	return unescapeHTML(b)
+}
+
+// unescapeHTML turns json.Marshal's \u003c, \u003e and \u0026 back into <,
+// > and &, in place. In Marshal's output every backslash starts an escape,
+// so stepping over each escape whole finds exactly those.
+func unescapeHTML(b []byte) []byte {
+	i := bytes.IndexByte(b, '\\')
+	if i < 0 {
+		return b
+	}
+	out := b[:i] // never longer than what was read: writing in place is safe
+	for i < len(b) {
+		if b[i] != '\\' || i+1 == len(b) {
+			out = append(out, b[i])
+			i++
+			continue
+		}
+		if i+5 < len(b) && b[i+1] == 'u' && b[i+2] == '0' && b[i+3] == '0' {
+			plain := byte(0)
+			switch string(b[i+4 : i+6]) {
+			case "3c":
+				plain = '<'
+			case "3e":
+				plain = '>'
+			case "26":
+				plain = '&'
+			}
+			if plain != 0 {
+				out = append(out, plain)
+				i += 6
+				continue
+			}
+		}
+		out = append(out, b[i], b[i+1])
+		i += 2
+	}
+	return out
 }
 
 var pingFrame = encodeJSON(wire.ClientFrame{Type: wire.TypePing})

@@ -2,7 +2,6 @@ package chat
 
 import (
 	"encoding/json"
-	"slices"
 	"time"
 )
 
@@ -28,6 +27,8 @@ func outboxKey(room string) string { return outboxKeyPrefix + room }
 // It keeps its id across reconnects and reloads: the relay deduplicates by
 // (cid, id), which makes resending exactly-once.
 type outboxEntry struct {
+	_ noCompare
+
 	ID   string `json:"id"`
 	Text string `json:"text"`
 	Nick string `json:"nick"`
@@ -61,7 +62,7 @@ type outboxChange func(stored []*outboxEntry) []*outboxEntry
 func addEntry(e *outboxEntry) outboxChange {
 	stored := outboxEntry{ID: e.ID, Text: e.Text, Nick: e.Nick, Time: e.Time, Ref: e.Ref, Failed: e.Failed}
 	return func(entries []*outboxEntry) []*outboxEntry {
-		if slices.ContainsFunc(entries, func(o *outboxEntry) bool { return o.ID == stored.ID }) {
+		if outboxIndex(entries, stored.ID) >= 0 {
 			return entries
 		}
 		e := stored
@@ -72,8 +73,24 @@ func addEntry(e *outboxEntry) outboxChange {
 // removeEntry removes the entry with id, if stored.
 func removeEntry(id string) outboxChange {
 	return func(entries []*outboxEntry) []*outboxEntry {
-		return slices.DeleteFunc(entries, func(o *outboxEntry) bool { return o.ID == id })
+		if i := outboxIndex(entries, id); i >= 0 {
+			return append(entries[:i], entries[i+1:]...)
+		}
+		return entries
 	}
+}
+
+// outboxIndex is where the entry with id is in entries, -1 if nowhere; nil
+// entries (from a damaged store) are skipped. A loop rather than
+// slices.IndexFunc and friends: each generic instance on a type of ours
+// adds its own code to app.wasm (BENCHMARKS.md, "app.wasm size").
+func outboxIndex(entries []*outboxEntry, id string) int {
+	for i, e := range entries {
+		if e != nil && e.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // setFailed sets (or, with "", clears) the failure of the entry with id.

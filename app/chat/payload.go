@@ -43,6 +43,8 @@ func announced(meta json.RawMessage) bool { return len(meta) != 0 && string(meta
 
 // opened is a received payload as the client uses it.
 type opened struct {
+	_ noCompare
+
 	body messageData // for a meta only Nick is set
 	// signer is the verified signer's public key; "" in a plain room.
 	signer string

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"maps"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,7 +107,7 @@ func TestPrivatePayload_TamperedEnvelopesNeverOpen(t *testing.T) {
 	}
 	for _, tc := range cases {
 		o := tc.reader.openMessage(tc.cid, tc.id, tc.data)
-		if o.failure != failUndecryptable || o.body != (messageData{}) || o.signer != "" {
+		if o.failure != failUndecryptable || !reflect.DeepEqual(o.body, messageData{}) || o.signer != "" {
 			t.Errorf("%s: opened as %+v, want only failure %q", tc.name, o, failUndecryptable)
 		}
 		if tc.wantError == nil {
@@ -180,7 +181,7 @@ func TestPrivatePayload_BadSignaturesAreUnverified(t *testing.T) {
 		"no key":                         {Body: body, Sig: enc(adaSig)},
 		"short key":                      {Body: body, PK: "IVL40Zt5", Sig: enc(adaSig)},
 	} {
-		if o := bob.openMessage("ada", "id-1", seal(p)); o.failure != failUnverified || o.body != (messageData{}) {
+		if o := bob.openMessage("ada", "id-1", seal(p)); o.failure != failUnverified || !reflect.DeepEqual(o.body, messageData{}) {
 			t.Errorf("%s: opened as %+v, want %q", name, o, failUnverified)
 		}
 	}
@@ -250,7 +251,7 @@ func TestPrivatePayload_OpenFramesMatchesOpeningOneByOne(t *testing.T) {
 		switch f.Type {
 		case wire.TypeMsg:
 			want := reader.openMessage(f.CID, f.ID, f.Data)
-			if got[i].msg != want {
+			if !reflect.DeepEqual(got[i].msg, want) {
 				t.Errorf("msg %s from %s: opened as %+v in a batch, %+v alone", f.ID, f.CID, got[i].msg, want)
 			}
 			failures[want.failure]++
@@ -264,7 +265,7 @@ func TestPrivatePayload_OpenFramesMatchesOpeningOneByOne(t *testing.T) {
 			}
 			for j, p := range peers {
 				want := reader.openMeta(p.CID, p.Meta)
-				if got[i].peers[j] != want {
+				if !reflect.DeepEqual(got[i].peers[j], want) {
 					t.Errorf("%s peer %s: opened as %+v in a batch, %+v alone", f.Type, p.Conn, got[i].peers[j], want)
 				}
 				failures[want.failure]++

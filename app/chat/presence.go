@@ -9,6 +9,8 @@ import (
 
 // member is one connection in the room as the client tracks it.
 type member struct {
+	_ noCompare
+
 	Member
 	metaNick string // the nick from its last meta, "" if none announced yet
 }

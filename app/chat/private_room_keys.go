@@ -3,7 +3,6 @@ package chat
 import (
 	"encoding/base64"
 	"encoding/json"
-	"slices"
 )
 
 // PrivateRoomsKey is the Store key of the private rooms this browser knows:
@@ -13,6 +12,8 @@ const PrivateRoomsKey = "chat.private-rooms"
 
 // storedPrivateRoom is one private room as persisted.
 type storedPrivateRoom struct {
+	_ noCompare
+
 	ID   string `json:"id"` // the derived relay room id, to find the room by
 	Name string `json:"name"`
 	Key  string `json:"key"` // unpadded base64url, as in the link
@@ -51,8 +52,13 @@ func FindPrivateRoom(s Store, id string) (PrivateRoom, bool) {
 
 // SavePrivateRoom stores p (first, replacing an entry with the same key).
 func SavePrivateRoom(s Store, p PrivateRoom) error {
-	rooms := slices.DeleteFunc(LoadPrivateRooms(s), func(r PrivateRoom) bool { return r.Key == p.Key })
-	return savePrivateRooms(s, append([]PrivateRoom{p}, rooms...))
+	rooms := []PrivateRoom{p}
+	for _, r := range LoadPrivateRooms(s) {
+		if r.Key != p.Key {
+			rooms = append(rooms, r)
+		}
+	}
+	return savePrivateRooms(s, rooms)
 }
 
 // ForgetPrivateRoom removes everything this browser keeps of the private
@@ -60,7 +66,12 @@ func SavePrivateRoom(s Store, p PrivateRoom) error {
 // caller also drops it from Prefs.Recent.
 func ForgetPrivateRoom(s Store, id string) error {
 	ForgetRoom(s, id)
-	rooms := slices.DeleteFunc(LoadPrivateRooms(s), func(r PrivateRoom) bool { return r.RoomID() == id })
+	var rooms []PrivateRoom
+	for _, r := range LoadPrivateRooms(s) {
+		if r.RoomID() != id {
+			rooms = append(rooms, r)
+		}
+	}
 	return savePrivateRooms(s, rooms)
 }
 

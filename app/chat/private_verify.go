@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -79,7 +78,7 @@ func (c *Client) verifyLaterLocked(m storedMessage, u *unverifiedMessage) {
 		v.byKey = map[string]*unverifiedMessage{}
 	}
 	if v.from == "" {
-		v.from, v.base = m.key(), maps.Clone(c.keyByNick)
+		v.from, v.base = m.key(), copyKeys(c.keyByNick)
 	}
 	v.byKey[m.key()] = u
 	c.scheduleVerifyLocked()
@@ -90,7 +89,7 @@ func (c *Client) verifyLaterLocked(m storedMessage, u *unverifiedMessage) {
 // whether that message was delivered.
 func (c *Client) verifyNowIfMineLocked(cid, id string, o opened) opened {
 	u := o.unverified
-	if u == nil || !c.ownCID(cid) || !slices.ContainsFunc(c.outbox, func(e *outboxEntry) bool { return e.ID == id }) {
+	if u == nil || !c.ownCID(cid) || outboxIndex(c.outbox, id) < 0 {
 		return o
 	}
 	return verdict(u, u.check.verify())
@@ -212,13 +211,13 @@ func (c *Client) reflagLocked(changed map[string]bool) {
 	v := &c.verifying
 	if v.from != "" {
 		start := 0 // from was dropped past MaxHistory: everything kept is after it
-		if i := slices.IndexFunc(c.history, func(m storedMessage) bool { return m.key() == v.from }); i >= 0 {
-			start = i
+		for i := range c.history {
+			if c.history[i].key() == v.from {
+				start = i
+				break
+			}
 		}
-		last := maps.Clone(v.base)
-		if last == nil {
-			last = map[string]string{}
-		}
+		last := copyKeys(v.base)
 		claimed := map[string][]string{} // by nick: keys of earlier messages still verifying
 		for i := start; i < len(c.history); i++ {
 			m := &c.history[i]
@@ -304,4 +303,14 @@ func lineMessageKey(l Line) string {
 // verifyingLine is the line shown for m while it is verifying.
 func verifyingLine(m storedMessage) Line {
 	return Line{Kind: LineSystem, Key: verifyingLinePrefix + m.key(), Seq: m.Seq, Text: verifyingText, Time: time.UnixMilli(m.TS)}
+}
+
+// copyKeys copies a nick-to-key map (never nil). A loop, not maps.Clone:
+// that links the runtime's map cloning into app.wasm for these two calls.
+func copyKeys(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for nick, key := range m {
+		out[nick] = key
+	}
+	return out
 }

@@ -53,6 +53,8 @@ type reactionKey struct {
 }
 
 type reactionState struct {
+	_ noCompare
+
 	on     bool
 	nick   string
 	at     order
@@ -114,6 +116,8 @@ func (s reactionSet) view(me author) []Reaction {
 
 // reactor is one person's reaction with one emoji, for view.
 type reactor struct {
+	_ noCompare
+
 	nick  string
 	since order
 	me    bool

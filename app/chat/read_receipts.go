@@ -25,6 +25,8 @@ const maxReaders = 1000
 
 // readData is the data of a read signal: {"read":{"seq":N,"epoch":"E"}}.
 type readData struct {
+	_ noCompare
+
 	Read readPoint `json:"read"`
 }
 

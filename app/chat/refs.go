@@ -55,6 +55,8 @@ const (
 
 // refData is a message's reference to an earlier message (see above).
 type refData struct {
+	_ noCompare
+
 	Kind string `json:"kind"`
 	CID  string `json:"cid"`
 	ID   string `json:"id"`

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -36,7 +37,7 @@ func TestRefs_DecodeKeepsOnlyUsableRefs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := decodeRef(json.RawMessage(tc.data))
-			if (got == nil) != (tc.want == nil) || (got != nil && *got != *tc.want) {
+			if (got == nil) != (tc.want == nil) || (got != nil && !reflect.DeepEqual(*got, *tc.want)) {
 				t.Errorf("decodeRef(%s) = %+v, want %+v", tc.data, got, tc.want)
 			}
 		})
@@ -64,7 +65,7 @@ func TestRefs_OlderClientsShowSensibleText(t *testing.T) {
 			if nick != "Ada" || text != tc.want {
 				t.Errorf("an older client reads %s as %q %q, want Ada %q", data, nick, text, tc.want)
 			}
-			if got := decodeRef(data); got == nil || *got != *tc.body.Ref {
+			if got := decodeRef(data); got == nil || !reflect.DeepEqual(*got, *tc.body.Ref) {
 				t.Errorf("decodeRef(%s) = %+v, want %+v", data, got, tc.body.Ref)
 			}
 		})

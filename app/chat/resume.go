@@ -15,6 +15,8 @@ package chat
 
 // resume is how one connection picks up the room.
 type resume struct {
+	_ noCompare
+
 	since uint64 // sent as since=
 	epoch string // the seq space of since, sent as epoch= when not ""
 }

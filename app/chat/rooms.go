@@ -27,6 +27,8 @@ func LiveRooms(recent []string, open string) []string {
 
 // RoomActivity is what the sidebar and the title show of one room.
 type RoomActivity struct {
+	_ noCompare
+
 	Unread   int  // messages from others not read yet
 	Mentions int  // of those, the ones that mention me
 	Muted    bool // the person muted the room

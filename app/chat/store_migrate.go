@@ -2,7 +2,6 @@ package chat
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 )
 
@@ -61,7 +60,7 @@ func mergeLegacy(key, durable, legacy string) string {
 			return durable
 		}
 		for _, e := range b {
-			if e != nil && !slices.ContainsFunc(a, func(o *outboxEntry) bool { return o != nil && o.ID == e.ID }) {
+			if e != nil && outboxIndex(a, e.ID) < 0 {
 				a = append(a, e)
 			}
 		}

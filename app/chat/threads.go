@@ -1,7 +1,5 @@
 package chat
 
-import "slices"
-
 // threads resolves the references among a room's delivered messages
 // (refs.go): which messages are lines of their own, and for each line its
 // current text, whether it was edited or deleted, its reactions and the
@@ -30,6 +28,8 @@ type threads struct {
 }
 
 type threadLine struct {
+	_ noCompare
+
 	by         author
 	nick, text string
 	reply      *refData // the reply's reference; nil when not a reply
@@ -43,11 +43,15 @@ type targetRefs struct {
 }
 
 type refStatement struct {
+	_ noCompare
+
 	by     author
 	source string // the key of the publication that said it
 }
 
 type editStatement struct {
+	_ noCompare
+
 	refStatement
 	text string
 	at   order
@@ -117,8 +121,24 @@ func (t *threads) forget(m storedMessage) {
 	if r == nil {
 		return
 	}
-	r.edits = slices.DeleteFunc(r.edits, func(e editStatement) bool { return e.source == key })
-	r.deletes = slices.DeleteFunc(r.deletes, func(d refStatement) bool { return d.source == key })
+	// Loops, not slices.DeleteFunc: a generic instance per element type
+	// costs app.wasm more than the loop.
+	edits := r.edits[:0]
+	for _, e := range r.edits {
+		if e.source != key {
+			edits = append(edits, e)
+		}
+	}
+	clear(r.edits[len(edits):])
+	r.edits = edits
+	deletes := r.deletes[:0]
+	for _, d := range r.deletes {
+		if d.source != key {
+			deletes = append(deletes, d)
+		}
+	}
+	clear(r.deletes[len(deletes):])
+	r.deletes = deletes
 	r.reactions.forget(key)
 	if r.empty() {
 		delete(t.refs, target)
@@ -138,6 +158,8 @@ type Resolved struct {
 
 // Quote is the message a reply answers, as shown above the reply.
 type Quote struct {
+	_ noCompare
+
 	// Key is the target's message key, for jumping to it.
 	Key  string
 	Nick string // "" when the target is not in this history

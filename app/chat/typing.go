@@ -29,6 +29,8 @@ type typingData struct {
 
 // typingSender decides when this client says it is typing.
 type typingSender struct {
+	_ noCompare
+
 	clock Clock
 	// saidAt is when "typing" was last said; zero when the last word was
 	// that I stopped (or a send, which readers take as stopping).
@@ -68,6 +70,8 @@ type typists struct {
 }
 
 type typist struct {
+	_ noCompare
+
 	nick  string
 	since time.Time // when they started: the first typist is named first
 	until time.Time // when they are forgotten unless heard from again

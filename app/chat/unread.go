@@ -34,8 +34,8 @@ type Unread struct {
 // ReadUpTo is the mark after reading lines: their last delivered message,
 // or mark itself when lines hold none newer.
 func ReadUpTo(mark ReadMark, lines []Line) ReadMark {
-	for _, l := range slices.Backward(lines) {
-		if l.Kind == LineMessage && l.Seq > 0 {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if l := &lines[i]; l.Kind == LineMessage && l.Seq > 0 {
 			if l.Time.Before(mark.Time) {
 				return mark
 			}
@@ -45,13 +45,25 @@ func ReadUpTo(mark ReadMark, lines []Line) ReadMark {
 	return mark
 }
 
+// lineIndex is where the line with key is in lines, -1 if nowhere. A loop,
+// not slices.IndexFunc: each generic instance on a type of ours adds its
+// own code to app.wasm.
+func lineIndex(lines []Line, key string) int {
+	for i := range lines {
+		if lines[i].Key == key {
+			return i
+		}
+	}
+	return -1
+}
+
 // CountUnread counts the lines after mark from others; myNick is who
 // mentions are of ("" counts none).
 func CountUnread(lines []Line, mark ReadMark, myNick string) Unread {
 	u := Unread{First: -1}
 	start := 0
 	if mark.Key != "" {
-		if i := slices.IndexFunc(lines, func(l Line) bool { return l.Key == mark.Key }); i >= 0 {
+		if i := lineIndex(lines, mark.Key); i >= 0 {
 			start = i + 1
 		} else {
 			// The marked line is gone: what came after its time is unread.

@@ -34,6 +34,8 @@ type Line struct {
 
 // Member is one connection present in the room.
 type Member struct {
+	_ noCompare
+
 	Conn, CID string
 	Nick      string // from meta {"nick":…}, else the token name, else a short cid
 	Name      string // the name from the member's token, if any

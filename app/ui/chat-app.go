@@ -80,12 +80,19 @@ type ChatApp struct {
 	// (actionListAtBottom).
 	divider, dividerRoom string
 	scrolledUp           bool
+
+	// What go-app reports about the PWA itself: a new version is waiting
+	// (updateBanner), the browser offers to install it (installButton).
+	updateAvailable, installable bool
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.
 func (c *ChatApp) OnMount(ctx app.Context) {
 	c.mounted = true
 	c.ctx = ctx
+	// Either may have been reported before the wasm ran.
+	c.updateAvailable = ctx.AppUpdateAvailable()
+	c.installable = ctx.IsAppInstallable()
 	// IndexedDB answers only asynchronously: it is opened off the UI
 	// goroutine, which keeps rendering meanwhile.
 	ctx.Async(func() {
@@ -524,9 +531,9 @@ func (c *ChatApp) onKeyDown(ctx app.Context, e app.Event) {
 
 func (c *ChatApp) dismissNotice(ctx app.Context, e app.Event) { c.notice = "" }
 
-// Render lays out the screen from three components that get values and send
-// actions: Topbar, Sidebar (rooms and settings) and Conversation, with the
-// people in the room on the right. On narrow screens the side panels slide
+// Render lays out the screen from three parts that get values (their
+// components send actions): topbar, sidebar (rooms and settings) and
+// conversation, with the people in the room on the right. On narrow screens the side panels slide
 // in over the conversation (web/app.css). Elements that come and go are
 // last among their siblings: go-app diffs children by position, so a
 // conditional element in front would remount everything after it.
@@ -537,30 +544,30 @@ func (c *ChatApp) Render() app.UI {
 		room = c.session.room
 	}
 	return app.Elem("div").Class("shell").DataSet("panel", c.panel).OnKeyDown(c.onKeyDown).Body(
-		&UpdateBanner{},
-		&Topbar{
+		updateBanner(c.updateAvailable),
+		topbar{
 			Room: room, Private: v.Private,
 			State: v.State, Relay: v.Relay, Detail: v.Detail, RetryAt: v.RetryAt, Now: c.now,
-			Members: len(v.Members), Panel: c.panel,
-		},
-		&Sidebar{
+			Members: len(v.Members), Panel: c.panel, Installable: c.installable,
+		}.render(),
+		sidebar{
 			RoomID: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms, Activity: c.activity(),
 			Nick: c.nick(), Notify: c.prefs.Notify, HideText: c.prefs.HideText,
 			Relay: c.prefs.Relay, DefaultRelay: strings.Join(c.defaultRelays, ", "),
 			NickError: c.nickErr, RelayError: c.relayErr, ReadReceipts: c.prefs.SendReadReceipts(),
-		},
-		&Conversation{
+		}.render(),
+		conversation{
 			Room: room, Lines: v.Lines, Divider: c.divider, Typing: v.Typing, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
 			SendsAnswered: c.sendsAnswered, SendError: c.sendErr, ComposeMode: c.compose.banner,
 			Nicks: memberNicks(v.Members), Me: v.Nick,
-		},
+		}.render(),
 		app.Elem("aside").ID("people").Class("people").Aria("label", "People in this room").Body(
 			&RoomInfo{
 				Room: room, Private: v.Private, Muted: c.prefs.IsMuted(v.RoomID), RoomID: v.RoomID, SafetyCode: v.SafetyCode, Members: v.Members,
 				Undecryptable: v.Undecryptable, Unverified: v.Unverified,
 				Invite: c.inviteLink(), Copied: c.inviteCopied,
 			},
-			&PresenceList{Members: v.Members, People: v.People},
+			presenceList{Members: v.Members, People: v.People}.render(),
 		),
 		app.Elem("div").Class("scrim").Aria("hidden", "true").OnClick(c.closePanel),
 		when(c.invite != nil, func() app.UI {

@@ -6,12 +6,16 @@ import (
 	"github.com/chatpwa/chat/app/chat"
 )
 
-// Conversation is the middle of the screen: the messages, the composer, and
+// conversation is the middle of the screen: the messages, the composer, and
 // why the room cannot be written to when it cannot. It gets values only; the
 // composer and the messages' buttons send their own actions to ChatApp.
-type Conversation struct {
-	app.Compo
-
+//
+// It is drawn by a function, not a component: it holds no state, and a
+// component links its own type, Composer itab and ~9 node-method wrappers
+// (BENCHMARKS.md, "app.wasm size"). It re-renders with ChatApp; MessageList
+// and Composer stay components, so go-app still skips them when their
+// values are unchanged.
+type conversation struct {
 	// Room is the room's name; Lines its conversation, oldest first.
 	Room  string
 	Lines []chat.Line
@@ -38,10 +42,10 @@ type Conversation struct {
 	Me    string
 }
 
-// Render draws the conversation. The blocked notice comes last and the
+// render draws the conversation. The blocked notice comes last and the
 // typing line is always there, empty when nobody types: go-app diffs
 // children by position.
-func (c *Conversation) Render() app.UI {
+func (c conversation) render() app.UI {
 	blocked := c.State == chat.StateDenied || c.State == chat.StateInvalid
 	return app.Elem("main").Class("chat").Body(
 		&MessageList{Room: c.Room, Lines: c.Lines, Divider: c.Divider, Nicks: c.Nicks, Me: c.Me},
@@ -51,7 +55,7 @@ func (c *Conversation) Render() app.UI {
 	)
 }
 
-// memberNicks are the nicks of members, for Conversation.Nicks.
+// memberNicks are the nicks of members, for conversation.Nicks.
 func memberNicks(members []chat.Member) []string {
 	nicks := make([]string, len(members))
 	for i, m := range members {

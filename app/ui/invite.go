@@ -27,6 +27,8 @@ func inviteFor(stored, offered string) inviteChoice {
 
 // pendingInvite is a token waiting for the person's answer.
 type pendingInvite struct {
+	_ noCompare
+
 	room, token string
 }
 

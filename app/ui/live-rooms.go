@@ -184,7 +184,13 @@ func (c *ChatApp) notify(ctx app.Context, s *session, news []chat.Line) {
 		ctx.Notifications().Permission() != app.NotificationGranted {
 		return
 	}
-	mentioned := slices.ContainsFunc(news, func(l chat.Line) bool { return chat.Mentions(l.Text, s.view.Nick) })
+	mentioned := false
+	for i := range news {
+		if chat.Mentions(news[i].Text, s.view.Nick) {
+			mentioned = true
+			break
+		}
+	}
 	looking := s == c.session && !c.hidden
 	if !chat.ShouldNotify(looking, c.prefs.IsMuted(s.room), mentioned) {
 		return

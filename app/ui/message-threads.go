@@ -9,6 +9,8 @@ import (
 // composeMode is what the composer's next send does other than post: reply
 // to, or edit, the message with key.
 type composeMode struct {
+	_ noCompare
+
 	edit   bool
 	key    string
 	banner string // the composer's Mode

@@ -8,10 +8,11 @@ import (
 	"github.com/chatpwa/chat/app/chat"
 )
 
-// PresenceList shows who is in the room, me included, with a count.
-type PresenceList struct {
-	app.Compo
-
+// presenceList shows who is in the room, me included, with a count. It
+// holds no state, so a function draws it rather than a component (which
+// links its own type and node methods into app.wasm); it re-renders with
+// ChatApp (in a big room, the list is the relay's bounded one).
+type presenceList struct {
 	// Members are the room's members, sorted by the client: in a big
 	// room, only the relay's bounded list of them.
 	Members []chat.Member
@@ -20,10 +21,10 @@ type PresenceList struct {
 	People int
 }
 
-// Render draws the list. Each <li>'s text is exactly the member's nick (the
+// render draws the list. Each <li>'s text is exactly the member's nick (the
 // avatar letter and the "you" marker come from CSS), a contract with the
 // end-to-end tests, as are #presence and #presence-count.
-func (p *PresenceList) Render() app.UI {
+func (p presenceList) render() app.UI {
 	people := max(p.People, len(p.Members))
 	return app.Elem("section").Class("panel-section presence").Aria("labelledby", "presence-title").Body(
 		app.Elem("h2").ID("presence-title").Class("section-title").Body(

@@ -14,15 +14,15 @@ func TestPresenceList_CountAndNicks(t *testing.T) {
 		{Conn: "1", Nick: "brave-otter", Me: true},
 		{Conn: "2", Nick: "calm-heron"},
 	}
-	list := &PresenceList{Members: members}
+	list := presenceList{Members: members}.render()
 	engine := app.NewTestEngine()
-	if err := engine.Load(list); err != nil {
+	if err := engine.Load(&holder{root: list}); err != nil {
 		t.Fatal(err)
 	}
 	engine.ConsumeAll()
 
 	// section > h2 > [text, span#presence-count]
-	if err := app.Match(app.Text("2"), list, 0, 0, 1, 0); err != nil {
+	if err := app.Match(app.Text("2"), list, 0, 1, 0); err != nil {
 		t.Errorf("count: %v", err)
 	}
 	for i, m := range members {
@@ -31,11 +31,11 @@ func TestPresenceList_CountAndNicks(t *testing.T) {
 			class = "member me"
 		}
 		want := app.Elem("li").Class(class).DataSet("initial", initial(m.Nick)).Style("--hue", strconv.Itoa(nickHue(m.Nick))).Dir("auto")
-		if err := app.Match(want, list, 0, 1, i); err != nil {
+		if err := app.Match(want, list, 1, i); err != nil {
 			t.Errorf("member %d: %v", i, err)
 		}
 		// The item's only text is the nick.
-		if err := app.Match(app.Text(m.Nick), list, 0, 1, i, 0); err != nil {
+		if err := app.Match(app.Text(m.Nick), list, 1, i, 0); err != nil {
 			t.Errorf("member %d text: %v", i, err)
 		}
 	}
@@ -44,16 +44,16 @@ func TestPresenceList_CountAndNicks(t *testing.T) {
 // TestPresenceList_BigRoom: the count is the room's, not the list's, and
 // a note says how many of them are shown.
 func TestPresenceList_BigRoom(t *testing.T) {
-	list := &PresenceList{Members: []chat.Member{{Conn: "1", Nick: "me", Me: true}, {Conn: "2", Nick: "ann"}}, People: 9000}
+	list := presenceList{Members: []chat.Member{{Conn: "1", Nick: "me", Me: true}, {Conn: "2", Nick: "ann"}}, People: 9000}.render()
 	engine := app.NewTestEngine()
-	if err := engine.Load(list); err != nil {
+	if err := engine.Load(&holder{root: list}); err != nil {
 		t.Fatal(err)
 	}
 	engine.ConsumeAll()
-	if err := app.Match(app.Text("9000"), list, 0, 0, 1, 0); err != nil {
+	if err := app.Match(app.Text("9000"), list, 0, 1, 0); err != nil {
 		t.Errorf("count: %v", err)
 	}
-	if err := app.Match(app.Text("9000 people here, 2 shown"), list, 0, 2, 0); err != nil {
+	if err := app.Match(app.Text("9000 people here, 2 shown"), list, 2, 0); err != nil {
 		t.Errorf("note: %v", err)
 	}
 }

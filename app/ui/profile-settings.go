@@ -6,11 +6,12 @@ import (
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 )
 
-// ProfileSettings edits what is personal and persisted: the nickname,
-// notifications, and the relays this PWA talks to.
-type ProfileSettings struct {
-	app.Compo
-
+// profileSettings edits what is personal and persisted: the nickname,
+// notifications, and the relays this PWA talks to. Its state is ChatApp's
+// (the fields, and the answers NickError and RelayError), so a function
+// draws it rather than a component, which would link its own type and
+// node methods into app.wasm.
+type profileSettings struct {
 	// Nick is the current nickname.
 	Nick string
 	// Notify is whether notifications are on.
@@ -46,16 +47,12 @@ const (
 	actionSetReadReceipts = "chat/set-read-receipts"
 )
 
-// Render draws the settings. #nick, #notify-toggle and #relay-url are a
+// render draws the settings. #nick, #notify-toggle and #relay-url are a
 // stable contract with the end-to-end tests.
-func (p *ProfileSettings) Render() app.UI {
-	notifyLabel := "Off"
-	if p.Notify {
-		notifyLabel = "On"
-	}
+func (p profileSettings) render() app.UI {
 	return app.Elem("section").Class("panel-section profile").Aria("labelledby", "profile-title").Body(
 		app.Elem("h2").ID("profile-title").Class("section-title").Text("You"),
-		app.Elem("form").Class("field-group").OnSubmit(p.onNickSubmit).Body(
+		app.Elem("form").Class("field-group").OnSubmit(onNickSubmit).Body(
 			app.Elem("label").Attr("for", "nick").Class("field-label").Text("Nickname"),
 			app.Input().
 				ID("nick").
@@ -67,41 +64,11 @@ func (p *ProfileSettings) Render() app.UI {
 				Spellcheck(false).
 				Attr("autocapitalize", "off").
 				Attr("enterkeyhint", "done").
-				OnChange(p.onNickChange),
+				OnChange(onNickChange),
 			app.Elem("p").Class("field-error").Role("alert").Text(p.NickError),
 		),
-		app.Elem("div").Class("field-row").Body(
-			app.Elem("span").ID("notify-label").Class("field-label").Text("Notifications"),
-			app.Elem("button").
-				ID("notify-toggle").
-				Class("switch").
-				Attr("type", "button").
-				Role("switch").
-				Aria("checked", p.Notify).
-				Aria("labelledby", "notify-label").
-				Title("Notify me of new messages while the app is in the background").
-				OnClick(p.onNotifyClick).
-				Body(
-					app.Elem("span").Class("switch-thumb").Aria("hidden", "true"),
-					app.Elem("span").Class("switch-text").Text(notifyLabel),
-				),
-		),
-		app.Elem("div").Class("field-row").Body(
-			app.Elem("span").ID("hide-text-label").Class("field-label").Text("Hide message text"),
-			app.Elem("button").
-				ID("hide-text-toggle").
-				Class("switch").
-				Attr("type", "button").
-				Role("switch").
-				Aria("checked", p.HideText).
-				Aria("labelledby", "hide-text-label").
-				Title("Notifications say who wrote, not what").
-				OnClick(p.onHideTextClick).
-				Body(
-					app.Elem("span").Class("switch-thumb").Aria("hidden", "true"),
-					app.Elem("span").Class("switch-text").Text(onOff(p.HideText)),
-				),
-		),
+		switchRow("notify", "Notifications", "Notify me of new messages while the app is in the background", p.Notify, onNotifyClick),
+		switchRow("hide-text", "Hide message text", "Notifications say who wrote, not what", p.HideText, onHideTextClick),
 		app.Elem("div").Class("field-row").Body(
 			app.Elem("label").Attr("for", "read-receipts").Class("field-label").Text("Send read receipts"),
 			app.Input().
@@ -110,9 +77,9 @@ func (p *ProfileSettings) Render() app.UI {
 				Attr("type", "checkbox").
 				Checked(p.ReadReceipts).
 				Title("Others see \"seen by\" under their messages once you read them").
-				OnChange(p.onReadReceiptsChange),
+				OnChange(onReadReceiptsChange),
 		),
-		app.Elem("form").Class("field-group").OnSubmit(p.onRelaySubmit).Body(
+		app.Elem("form").Class("field-group").OnSubmit(onRelaySubmit).Body(
 			app.Elem("label").Attr("for", "relay-url").Class("field-label").Text("Relay servers"),
 			// Text, not url: a list of addresses is no URL, and the
 			// browser's URL check would block the form.
@@ -126,56 +93,83 @@ func (p *ProfileSettings) Render() app.UI {
 				Spellcheck(false).
 				Attr("autocapitalize", "off").
 				Attr("inputmode", "url").
-				OnChange(p.onRelayChange),
+				OnChange(onRelayChange),
 			app.Elem("p").Class("field-hint").Text("Separate several with commas: when one fails, the next is used. Leave empty for the default."),
 			app.Elem("p").Class("field-error").Role("alert").Text(p.RelayError),
 		),
 	)
 }
 
-func (p *ProfileSettings) onNickSubmit(ctx app.Context, e app.Event) {
+func onNickSubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	p.setNick(ctx, app.Window().GetElementByID("nick").Get("value").String())
+	setNick(ctx, app.Window().GetElementByID("nick").Get("value").String())
 }
 
-func (p *ProfileSettings) onNickChange(ctx app.Context, e app.Event) {
-	p.setNick(ctx, ctx.JSSrc().Get("value").String())
+func onNickChange(ctx app.Context, e app.Event) {
+	setNick(ctx, ctx.JSSrc().Get("value").String())
 }
 
 // setNick asks for nick; ChatApp ignores the unchanged one.
-func (p *ProfileSettings) setNick(ctx app.Context, nick string) {
+func setNick(ctx app.Context, nick string) {
 	ctx.NewActionWithValue(actionSetNick, strings.TrimSpace(nick))
 }
 
-func (p *ProfileSettings) onNotifyClick(ctx app.Context, e app.Event) {
-	ctx.NewActionWithValue(actionSetNotify, !p.Notify)
+func onNotifyClick(ctx app.Context, e app.Event) {
+	ctx.NewActionWithValue(actionSetNotify, flipped(ctx))
 }
 
-func (p *ProfileSettings) onHideTextClick(ctx app.Context, e app.Event) {
-	ctx.NewActionWithValue(actionHideText, !p.HideText)
+func onHideTextClick(ctx app.Context, e app.Event) {
+	ctx.NewActionWithValue(actionHideText, flipped(ctx))
 }
 
-func (p *ProfileSettings) onReadReceiptsChange(ctx app.Context, e app.Event) {
+// flipped is what a click on a switch asks for: the opposite of the
+// aria-checked it shows. It reads the element rather than the settings of
+// a render: go-app keeps an element's first handler as long as the
+// handler's code is the same, so a closure over one render's values would
+// see them forever.
+func flipped(ctx app.Context) bool {
+	return ctx.JSSrc().Call("getAttribute", "aria-checked").String() != "true"
+}
+
+func onReadReceiptsChange(ctx app.Context, e app.Event) {
 	ctx.NewActionWithValue(actionSetReadReceipts, ctx.JSSrc().Get("checked").Bool())
 }
 
-func onOff(on bool) string {
+// switchRow is an on/off switch (role="switch") with its label: #NAME-toggle
+// labelled by #NAME-label.
+func switchRow(name, label, title string, on bool, onClick app.EventHandler) app.UI {
+	state := "Off"
 	if on {
-		return "On"
+		state = "On"
 	}
-	return "Off"
+	return app.Elem("div").Class("field-row").Body(
+		app.Elem("span").ID(name+"-label").Class("field-label").Text(label),
+		app.Elem("button").
+			ID(name+"-toggle").
+			Class("switch").
+			Attr("type", "button").
+			Role("switch").
+			Aria("checked", on).
+			Aria("labelledby", name+"-label").
+			Attr("title", title).
+			OnClick(onClick).
+			Body(
+				app.Elem("span").Class("switch-thumb").Aria("hidden", "true"),
+				app.Elem("span").Class("switch-text").Text(state),
+			),
+	)
 }
 
-func (p *ProfileSettings) onRelaySubmit(ctx app.Context, e app.Event) {
+func onRelaySubmit(ctx app.Context, e app.Event) {
 	e.PreventDefault()
-	p.setRelay(ctx, app.Window().GetElementByID("relay-url").Get("value").String())
+	setRelay(ctx, app.Window().GetElementByID("relay-url").Get("value").String())
 }
 
-func (p *ProfileSettings) onRelayChange(ctx app.Context, e app.Event) {
-	p.setRelay(ctx, ctx.JSSrc().Get("value").String())
+func onRelayChange(ctx app.Context, e app.Event) {
+	setRelay(ctx, ctx.JSSrc().Get("value").String())
 }
 
 // setRelay asks for the relay list; ChatApp ignores the unchanged one.
-func (p *ProfileSettings) setRelay(ctx app.Context, relay string) {
+func setRelay(ctx app.Context, relay string) {
 	ctx.NewActionWithValue(actionSetRelay, strings.TrimSpace(relay))
 }

@@ -78,7 +78,7 @@ func (r *RoomInfo) Render() app.UI {
 		app.Elem("h2").Class("section-title").Text("🔒 Private room"),
 		app.Elem("p").Class("hint").Text("End-to-end encrypted: the relay sees neither names nor messages. Whoever has the link can read and write."),
 		actions[0], actions[1],
-		app.Elem("p").Class("hint").Body(app.Text("Your safety code: "), app.Code().ID("my-safety-code").Text(r.SafetyCode)),
+		app.Elem("p").Class("hint").Body(app.Text("Your safety code: "), app.Elem("code").ID("my-safety-code").Text(r.SafetyCode)),
 		app.Elem("ul").ID("keys").Class("key-list").Title("People by key").Body(
 			each(len(groups), func(i int) app.UI {
 				return app.Elem("li").DataSet("key", groups[i].key).Text(groups[i].String())

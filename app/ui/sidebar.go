@@ -6,13 +6,14 @@ import (
 	"github.com/chatpwa/chat/app/chat"
 )
 
-// Sidebar holds the rooms and the person's settings: a column on wide
+// sidebar holds the rooms and the person's settings: a column on wide
 // screens, a panel that slides in over the conversation on narrow ones
 // (web/app.css, .shell[data-panel="rooms"]). Its children send their own
-// actions to ChatApp.
-type Sidebar struct {
-	app.Compo
-
+// actions to ChatApp. Like conversation it holds no state and is drawn by
+// a function rather than a component (one type and its node methods less
+// in app.wasm); RoomSwitcher and NewPrivateRoom, which hold state, stay
+// components.
+type sidebar struct {
 	// RoomID is the open room's relay room id; Recent the rooms opened
 	// lately; Private the private rooms known, by room id.
 	RoomID  string
@@ -21,27 +22,27 @@ type Sidebar struct {
 	// Activity is each live room's unread count, mentions and mute.
 	Activity map[string]chat.RoomActivity
 	// The person's settings and the answers to their last changes, as
-	// ProfileSettings shows them.
+	// profileSettings shows them.
 	Nick, Relay, DefaultRelay string
 	Notify, HideText          bool
 	ReadReceipts              bool
 	NickError, RelayError     string
 }
 
-// Render draws the column. #sidebar is a stable contract with the
+// render draws the column. #sidebar is a stable contract with the
 // end-to-end tests and the menu button's aria-controls.
-func (s *Sidebar) Render() app.UI {
+func (s sidebar) render() app.UI {
 	return app.Elem("aside").ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
 		app.Elem("div").Class("brand").Body(
-			app.Img().Class("brand-icon").Src("/web/icon.svg").Aria("hidden", "true"),
+			app.Elem("span").Class("brand-icon").Aria("hidden", "true"),
 			app.Elem("span").Class("brand-name").Text(AppName),
 		),
 		&RoomSwitcher{Room: s.RoomID, Recent: s.Recent, Private: s.Private, Activity: s.Activity},
 		&NewPrivateRoom{},
-		&ProfileSettings{
+		profileSettings{
 			Nick: s.Nick, Notify: s.Notify, HideText: s.HideText, ReadReceipts: s.ReadReceipts,
 			Relay: s.Relay, DefaultRelay: s.DefaultRelay,
 			NickError: s.NickError, RelayError: s.RelayError,
-		},
+		}.render(),
 	)
 }

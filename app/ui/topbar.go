@@ -15,14 +15,13 @@ const (
 	actionRetryNow    = "chat/retry-now"
 )
 
-// Topbar is the bar over the conversation: the menu button (rooms and
+// topbar is the bar over the conversation: the menu button (rooms and
 // settings on narrow screens), the room's name and connection state, and the
-// people button. It gets values and sends actions, so it re-renders only
-// when one of them changes (the countdown's Now, say), not with every
-// message.
-type Topbar struct {
-	app.Compo
-
+// people button. It gets values and sends actions. It holds no state, so a
+// function draws it rather than a component (which would link its own type
+// and node methods into app.wasm): it re-renders with ChatApp, a few dozen
+// elements whose diff is unchanged attributes.
+type topbar struct {
 	// Room is the room's name; Private marks an end-to-end encrypted room.
 	Room    string
 	Private bool
@@ -37,11 +36,13 @@ type Topbar struct {
 	Members int
 	// Panel is the side panel open on narrow screens (panelNone, ...).
 	Panel string
+	// Installable: the browser offers to install the PWA (installButton).
+	Installable bool
 }
 
-// Render draws the bar. #room-name, #room-lock and #retry-now are a stable
+// render draws the bar. #room-name, #room-lock and #retry-now are a stable
 // contract with the end-to-end tests.
-func (b *Topbar) Render() app.UI {
+func (b topbar) render() app.UI {
 	return app.Elem("header").Class("topbar").Body(
 		app.Elem("button").
 			Class("icon-button menu-button").
@@ -49,10 +50,10 @@ func (b *Topbar) Render() app.UI {
 			Aria("label", "Rooms and settings").
 			Aria("controls", "sidebar").
 			Aria("expanded", b.Panel == panelRooms).
-			OnClick(b.toggle(panelRooms)).
+			OnClick(toggle(panelRooms)).
 			Body(app.Elem("span").Class("icon icon-menu").Aria("hidden", "true")),
 		app.Elem("div").Class("room-heading").Body(
-			app.H1().Class("room-title").Body(
+			app.Elem("h1").Class("room-title").Body(
 				app.Elem("span").Class("hash").Aria("hidden", "true").Text("#"),
 				app.Elem("span").ID("room-name").Text(b.Room),
 				when(b.Private, func() app.UI {
@@ -62,14 +63,14 @@ func (b *Topbar) Render() app.UI {
 			connStatus(chat.View{State: b.State, Relay: b.Relay, Detail: b.Detail, RetryAt: b.RetryAt}, b.Now),
 		),
 		app.Elem("div").Class("topbar-actions").Body(
-			&InstallButton{},
+			installButton(b.Installable),
 			app.Elem("button").
 				Class("icon-button people-button").
 				Attr("type", "button").
 				Aria("label", "People in this room").
 				Aria("controls", "people").
 				Aria("expanded", b.Panel == panelPeople).
-				OnClick(b.toggle(panelPeople)).
+				OnClick(toggle(panelPeople)).
 				Body(
 					app.Elem("span").Class("icon icon-people").Aria("hidden", "true"),
 					app.Elem("span").Class("people-count").Text(strconv.Itoa(b.Members)),
@@ -86,6 +87,9 @@ func (b *Topbar) Render() app.UI {
 	)
 }
 
-func (b *Topbar) toggle(panel string) app.EventHandler {
+// toggle opens or closes panel. Each button keeps the handler of its first
+// render (go-app replaces a handler only when its code changes), which is
+// right: a button's panel never changes.
+func toggle(panel string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionTogglePanel, panel) }
 }

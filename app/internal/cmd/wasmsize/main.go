@@ -11,8 +11,9 @@
 //
 // Package sizes are code bytes only: the data section (strings, type
 // descriptors, pclntab) is shown as one total. The brotli size is of the
-// build without symbols (-ldflags=-s -w, and -gcflags=all=-l), exactly as
-// build.sh ships it.
+// build without symbols (-ldflags=-s -w, -gcflags=all=-l and
+// GOEXPERIMENT=nogreenteagc: see package wasmbuild), exactly as build.sh
+// ships it.
 package main
 
 import (
@@ -32,6 +33,8 @@ import (
 	"strings"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/chatpwa/chat/app/internal/wasmbuild"
 )
 
 func main() {
@@ -87,11 +90,18 @@ func main() {
 	report.print(os.Stdout, *top, *syms, *match)
 }
 
-// build builds pkg as build.sh's WASM_BUILD_FLAGS do, with ldflags for
-// them: the inlining the shipped file has decides much of its size.
+// build builds pkg as build.sh's WASM_BUILD_FLAGS and WASM_GOEXPERIMENT do
+// (wasmbuild), with ldflags for -ldflags: the inlining and the collector
+// the shipped file has decide much of its size.
 func build(pkg, out, ldflags string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-gcflags=all=-l", ldflags, "-o", out, pkg)
-	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	var flags []string
+	for _, f := range wasmbuild.Flags {
+		if !strings.HasPrefix(f, "-ldflags=") {
+			flags = append(flags, f)
+		}
+	}
+	cmd := exec.Command("go", append(append(append([]string{"build"}, flags...), ldflags, "-o", out), pkg)...)
+	cmd.Env = wasmbuild.Env(os.Environ())
 	if output, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %w\n%s", pkg, err, output)
 	}
