@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -75,4 +76,37 @@ func TestScroll_RoomOpensWithItsNewestAndScrollingUpShowsOlder(t *testing.T) {
 			document.querySelector('#scroller').scrollTop = 0;
 			return Array.from(document.querySelectorAll('#messages li.msg .text')).some(e => e.textContent.trim() === first);
 		}`, fmt.Sprintf("line 1 of %d", total))
+
+	// The row on top now shows line 1; it first showed a line of the
+	// newest few, and its Reply must answer line 1.
+	text := bob.replyOnRow(0)
+	if text != fmt.Sprintf("line 1 of %d", total) {
+		t.Fatalf("the top row shows %q, want line 1", text)
+	}
+	var mode string
+	raw = bob.poll("the composer to reply", waitTimeout, `() => {
+		const mode = document.querySelector('.composer-mode');
+		return mode && mode.textContent.includes('Replying to') ? mode.textContent : null;
+	}`)
+	if err := json.Unmarshal(raw, &mode); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(mode, "Replying to Ada: "+text) {
+		t.Errorf("Reply on the row showing %q: the composer says %q", text, mode)
+	}
+}
+
+// go-app reuses rows by position and keeps a row's first click handler
+// while the new one has the same code, so once older lines were added above
+// every early row shows another line than it did. Its actions must act on
+// the line it shows now: Reply on such a row answers that line, not the one
+// the row first showed.
+func (p *person) replyOnRow(index int) (text string) {
+	p.t.Helper()
+	p.eval(fmt.Sprintf(`(() => {
+		const li = document.querySelectorAll('#messages li.msg')[%d];
+		li.querySelector('.act-reply').click();
+		return li.querySelector('.text').textContent;
+	})()`, index), &text)
+	return text
 }

@@ -35,8 +35,8 @@ func (f *FailedActions) Render() app.UI {
 
 // cancelButton sits under one of my messages still waiting to be sent (say,
 // written offline): it takes the message back out of the outbox.
-func cancelButton(key string) app.UI {
+func cancelButton() app.UI {
 	return app.Elem("button").Class("button small ghost act-cancel").Attr("type", "button").
 		Aria("label", "Cancel sending this message").Text("Cancel").
-		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionCancelMessage, key) })
+		OnClick(sendForRow(actionCancelMessage))
 }

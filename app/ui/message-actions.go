@@ -31,10 +31,7 @@ type reactValue struct{ Key, Emoji string }
 // The picker works from the keyboard: opening it puts the focus on its
 // first emoji, the arrow keys (or Tab) move between them, Escape closes it,
 // and closing it either way gives the focus back to React.
-func messageActions(key string, mine, picking bool, togglePicker app.EventHandler) app.UI {
-	send := func(name string, value any) app.EventHandler {
-		return func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(name, value) }
-	}
+func messageActions(mine, picking bool, togglePicker app.EventHandler) app.UI {
 	react := app.Elem("button").Class("button small ghost act-react").Attr("type", "button").Text("React").
 		Aria("expanded", strconv.FormatBool(picking))
 	if togglePicker != nil {
@@ -46,22 +43,22 @@ func messageActions(key string, mine, picking bool, togglePicker app.EventHandle
 		})
 	}
 	return app.Elem("div").Class("msg-actions").Role("group").Aria("label", "Message actions").Body(
-		app.Elem("button").Class("button small ghost act-reply").Attr("type", "button").Text("Reply").OnClick(send(actionReplyTo, key)),
+		app.Elem("button").Class("button small ghost act-reply").Attr("type", "button").Text("Reply").OnClick(sendForRow(actionReplyTo)),
 		react,
 		when(mine, func() app.UI {
-			return app.Elem("button").Class("button small ghost act-edit").Attr("type", "button").Text("Edit").OnClick(send(actionEditMessage, key))
+			return app.Elem("button").Class("button small ghost act-edit").Attr("type", "button").Text("Edit").OnClick(sendForRow(actionEditMessage))
 		}),
 		when(mine, func() app.UI {
-			return app.Elem("button").Class("button small ghost act-delete").Attr("type", "button").Text("Delete").OnClick(send(actionRemoveMessage, key))
+			return app.Elem("button").Class("button small ghost act-delete").Attr("type", "button").Text("Delete").OnClick(sendForRow(actionRemoveMessage))
 		}),
 		when(picking, func() app.UI {
 			buttons := make([]app.UI, 0, len(chat.ReactionEmoji))
 			for _, emoji := range chat.ReactionEmoji {
 				buttons = append(buttons, app.Elem("button").Class("button small ghost pick").Attr("type", "button").
-					Aria("label", "React with "+emoji).Text(emoji).
+					Aria("label", "React with "+emoji).DataSet("emoji", emoji).Text(emoji).
 					OnClick(func(ctx app.Context, e app.Event) {
 						closePicker(ctx, e, togglePicker)
-						ctx.NewActionWithValue(actionReact, reactValue{Key: key, Emoji: emoji})
+						reactForRow(ctx, e)
 					}))
 			}
 			picker := app.Elem("div").Class("reaction-picker").Role("group").Aria("label", "Reactions").Body(buttons...)
@@ -129,15 +126,14 @@ func focusAfterRender(ctx app.Context, within app.Value, sel string) {
 }
 
 // reactionsRow shows a message's reactions; each is a toggle of mine.
-func reactionsRow(key string, reactions []chat.Reaction) app.UI {
+func reactionsRow(reactions []chat.Reaction) app.UI {
 	buttons := make([]app.UI, 0, len(reactions))
 	for _, r := range reactions {
 		label := r.Emoji + " " + strconv.Itoa(r.Count) + ": " + strings.Join(r.Nicks, ", ")
-		value := reactValue{Key: key, Emoji: r.Emoji}
 		buttons = append(buttons, app.Elem("button").Class("reaction").Attr("type", "button").
 			Aria("pressed", strconv.FormatBool(r.Mine)).Aria("label", label).Title(label).
-			Text(r.Emoji+" "+strconv.Itoa(r.Count)).
-			OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionReact, value) }))
+			DataSet("emoji", r.Emoji).Text(r.Emoji+" "+strconv.Itoa(r.Count)).
+			OnClick(reactForRow))
 	}
 	return app.Elem("div").Class("reactions").Body(buttons...)
 }
@@ -153,10 +149,9 @@ func replyQuote(q *chat.Quote) app.UI {
 	case q.Nick != "":
 		text = q.Nick + ": " + text
 	}
-	key := q.Key
 	return app.Elem("button").Class("reply-quote").Attr("type", "button").
-		Aria("label", "Replying to "+text+". Show the message").
-		OnClick(func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionReveal, key) }).
+		Aria("label", "Replying to "+text+". Show the message").DataSet("reveal", q.Key).
+		OnClick(reveal).
 		Body(app.Elem("bdi").Text(text))
 }
 
@@ -167,5 +162,12 @@ const deletedText = "message deleted"
 func jumpTo(key string) {
 	if row, ok := renderedRow(key); ok {
 		row.Call("scrollIntoView", map[string]any{"block": "center"})
+	}
+}
+
+// reveal shows the message the pressed quote's data-reveal names.
+func reveal(ctx app.Context, e app.Event) {
+	if key := datasetOf(ctx.JSSrc(), "reveal"); key != "" {
+		ctx.NewActionWithValue(actionReveal, key)
 	}
 }

@@ -17,7 +17,7 @@ func TestMessageActions_ButtonsSayWhatTheyDo(t *testing.T) {
 		{false, []string{"Reply", "React"}},
 		{true, []string{"Reply", "React", "Edit", "Delete"}},
 	} {
-		group := messageActions("cid1/7", tc.mine, false, nil)
+		group := messageActions(tc.mine, false, nil)
 		if err := app.Match(app.Elem("div").Class("msg-actions").Role("group").Aria("label", "Message actions"), group); err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +30,7 @@ func TestMessageActions_ButtonsSayWhatTheyDo(t *testing.T) {
 			t.Errorf("mine=%v: more buttons than %q", tc.mine, tc.want)
 		}
 	}
-	picker := app.HTMLString(messageActions("cid1/7", false, true, nil))
+	picker := app.HTMLString(messageActions(false, true, nil))
 	if !strings.Contains(picker, "aria-expanded") || strings.Contains(picker, `aria-expanded="false"`) {
 		t.Errorf("React does not say the picker is open: %s", picker)
 	}
@@ -95,7 +95,7 @@ func TestMessageItem_EditedDeletedReactionsReply(t *testing.T) {
 // which pass no togglePicker) the open picker listens to the keyboard.
 func TestMessageActions_PickerKeyboard(t *testing.T) {
 	toggle := func(app.Context, app.Event) {}
-	open := messageActions("cid1/7", false, true, toggle)
+	open := messageActions(false, true, toggle)
 	if err := app.Match(app.Elem("div").Class("reaction-picker").Role("group").Aria("label", "Reactions").OnKeyDown(toggle), open, 2); err != nil {
 		t.Error(err)
 	}

@@ -198,7 +198,7 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 				when(line.Status == chat.StatusFailed, func() app.UI {
 					return &FailedActions{Key: line.Key, Reason: line.Failure}
 				}),
-				when(line.Mine && line.Status == chat.StatusPending, func() app.UI { return cancelButton(line.Key) }),
+				when(line.Mine && line.Status == chat.StatusPending, func() app.UI { return cancelButton() }),
 				when(cut && showAll != nil, func() app.UI {
 					return app.Elem("button").
 						Class("show-all button small ghost").
@@ -207,9 +207,9 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 						OnClick(showAll)
 				}),
 				// Reactions and actions (message-actions.go).
-				when(len(line.Reactions) > 0, func() app.UI { return reactionsRow(line.Key, line.Reactions) }),
+				when(len(line.Reactions) > 0, func() app.UI { return reactionsRow(line.Reactions) }),
 				when(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
-					return messageActions(line.Key, line.Mine, picking, togglePicker)
+					return messageActions(line.Mine, picking, togglePicker)
 				}),
 				// Last: go-app diffs children by position.
 				when(line.Mine && line.SeenBy > 0, func() app.UI { return seenBy(line.SeenBy) }),
