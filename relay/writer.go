@@ -56,6 +56,7 @@ func (m *member) turn(p *writerPool) {
 	w := batchWriter{conn: m.conn, limit: m.out.limit, ctx: context.Background()}
 	if batch := m.take(); len(batch) > 0 {
 		err := w.writeAll(batch)
+		traceWritten(batch)
 		m.recycle(batch)
 		if err != nil {
 			m.kill(endPeerGone, "") // a no-op after a write timeout
