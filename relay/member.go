@@ -29,6 +29,10 @@ type member struct {
 	cid string
 
 	conn *websocket.Conn
+	// socket is the hijacked connection under conn, which turns cork
+	// (cork.go); nil in tests that build a member by hand. Set before the
+	// writer starts.
+	socket *closeNotifyingConn
 	// leave is built on first use (leaveFrame), so that an idle member
 	// does not hold it (about 100 bytes) before it leaves a room.
 	leaveOnce sync.Once
