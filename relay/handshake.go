@@ -26,6 +26,9 @@ type rejection struct {
 type admission struct {
 	join joinRequest
 	cid  string
+	// socket is the hijacked connection under conn, which a member's
+	// writes cork (cork.go).
+	socket *closeNotifyingConn
 }
 
 // handleWebSocket serves GET /ws. The checks run in the documented order:
@@ -65,7 +68,8 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	// Small hijacked buffers: coder/websocket keeps them for the
 	// connection's life (see hijack.go). The address's slot is given back
 	// when the connection is closed, however the session ends.
-	conn, err := websocket.Accept(withSmallHijackBuffers(w, releaseAddr), r, &websocket.AcceptOptions{
+	hijacker := withSmallHijackBuffers(w, releaseAddr)
+	conn, err := websocket.Accept(hijacker, r, &websocket.AcceptOptions{
 		Subprotocols: []string{wire.Subprotocol},
 		// checkHandshake has already applied the origin policy.
 		InsecureSkipVerify: true,
@@ -76,6 +80,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("websocket accept failed", "err", err, "remote", r.RemoteAddr)
 		return // Accept has answered the request
 	}
+	adm.socket = hijacker.socket
 	s.serveSession(conn, adm) // returns at once: the session goes on in its own goroutine
 }
 

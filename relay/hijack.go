@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 )
 
 // Buffer sizes of a hijacked WebSocket connection. coder/websocket keeps the
@@ -30,7 +31,8 @@ const (
 type smallBufferHijacker struct {
 	http.ResponseWriter
 	readSize, writeSize int
-	onClose             func() // called when the hijacked connection is closed
+	onClose             func()              // called when the hijacked connection is closed
+	socket              *closeNotifyingConn // set by Hijack
 }
 
 // withSmallHijackBuffers wraps w for websocket.Accept. onClose (never nil)
@@ -40,13 +42,17 @@ func withSmallHijackBuffers(w http.ResponseWriter, onClose func()) *smallBufferH
 }
 
 // closeNotifyingConn runs onClose after the connection is closed. Close may
-// be called more than once; onClose must tolerate that.
+// be called more than once; onClose must tolerate that. It is also where a
+// member's turn corks its writes (cork.go).
 type closeNotifyingConn struct {
 	net.Conn
 	onClose func()
+
+	corkMu sync.Mutex
+	corked *[]byte // while corked, what is written gathers here
 }
 
-func (c closeNotifyingConn) Close() error {
+func (c *closeNotifyingConn) Close() error {
 	err := c.Conn.Close()
 	c.onClose()
 	return err
@@ -74,7 +80,8 @@ func (w *smallBufferHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	var conn net.Conn = closeNotifyingConn{Conn: raw, onClose: w.onClose}
+	w.socket = &closeNotifyingConn{Conn: raw, onClose: w.onClose}
+	var conn net.Conn = w.socket
 	if old.Writer.Buffered() > 0 { // net/http flushes the 101 itself; be safe
 		if err := old.Writer.Flush(); err != nil {
 			conn.Close()

@@ -29,6 +29,10 @@ type member struct {
 	cid string
 
 	conn *websocket.Conn
+	// socket is the hijacked connection under conn, which turns cork
+	// (cork.go); nil in tests that build a member by hand. Set before the
+	// writer starts.
+	socket *closeNotifyingConn
 	// leave is built on first use (leaveFrame), so that an idle member
 	// does not hold it (about 100 bytes) before it leaves a room.
 	leaveOnce sync.Once
@@ -124,7 +128,12 @@ func (m *member) leaveFrame() []byte {
 
 // offer queues frame without blocking and reports whether it fit: false
 // means the member has queueLen frames pending and is too slow.
-func (m *member) offer(frame []byte) bool {
+func (m *member) offer(frame []byte) bool { return m.offerWaking(frame, nil) }
+
+// offerWaking is offer for a fan-out: a member the writer pool must now
+// write for is added to wake, which the fan-out hands to the pool at once,
+// instead of being scheduled by itself (nil wake: at once).
+func (m *member) offerWaking(frame []byte, wake *wakeList) bool {
 	m.mu.Lock()
 	if len(m.pending)-m.uncounted >= m.queueLen {
 		m.mu.Unlock()
@@ -134,7 +143,7 @@ func (m *member) offer(frame []byte) bool {
 	start := m.wakeWriterLocked()
 	m.mu.Unlock()
 	if start {
-		m.out.pool.schedule(m)
+		wake.schedule(m)
 	}
 	return true
 }
@@ -144,14 +153,17 @@ func (m *member) offer(frame []byte) bool {
 // msgs a slow consumer. What it adds is bounded by time, not by the
 // queue: a room sends one per second, and a writer stuck longer than
 // WriteTimeout ends the member.
-func (m *member) offerPresence(frame []byte) {
+func (m *member) offerPresence(frame []byte) { m.offerPresenceWaking(frame, nil) }
+
+// offerPresenceWaking is offerPresence for a fan-out (see offerWaking).
+func (m *member) offerPresenceWaking(frame []byte, wake *wakeList) {
 	m.mu.Lock()
 	m.pending = append(m.pending, frame)
 	m.uncounted++
 	start := m.wakeWriterLocked()
 	m.mu.Unlock()
 	if start {
-		m.out.pool.schedule(m)
+		wake.schedule(m)
 	}
 }
 

@@ -37,6 +37,8 @@ type room struct {
 	// crowd is the coalesced presence of a room past the presence limit
 	// (room_crowd.go); nil below it.
 	crowd *crowd
+	// wake gathers a fan-out's members for the writer pool (wake.go).
+	wake wakeList
 
 	// joining counts joins in progress outside the locks; it keeps the
 	// room registered and its log followed. Guarded by the hub's lock.
@@ -59,12 +61,13 @@ func newEpoch() string {
 // the others. It returns how many objects were queued.
 func (r *room) fanOutLocked(frame []byte, except *sub) (delivered int) {
 	out := newOutFrame(frame, r.name)
+	defer r.wake.flush()
 	var slow []*sub // allocated only when someone is too slow
 	for _, s := range r.members {
 		if s == except {
 			continue
 		}
-		if s.offer(out) {
+		if s.offer(out, &r.wake) {
 			delivered++
 		} else {
 			slow = append(slow, s)
@@ -81,7 +84,7 @@ func (r *room) fanOutLocked(frame []byte, except *sub) (delivered int) {
 		}
 		leave := newOutFrame(gone.m.leaveFrame(), r.name)
 		for _, s := range r.members {
-			if s.offer(leave) {
+			if s.offer(leave, &r.wake) {
 				delivered++
 			} else {
 				slow = append(slow, s)
@@ -95,7 +98,7 @@ func (r *room) fanOutLocked(frame []byte, except *sub) (delivered int) {
 // member is dropped like any slow member and its leave fanned out. It
 // returns how many objects were queued.
 func (r *room) offerLocked(s *sub, frame []byte) (delivered int) {
-	if s.offer(newOutFrame(frame, r.name)) {
+	if s.offer(newOutFrame(frame, r.name), nil) {
 		return 1
 	}
 	if !r.dropLocked(s, endSlowConsumer, dropSlowConsumer) {

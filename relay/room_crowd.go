@@ -90,8 +90,9 @@ func (r *room) flushCrowd() {
 	}
 	out := newOutFrame(frame, r.name)
 	for _, s := range r.members {
-		s.offerPresence(out)
+		s.offerPresence(out, &r.wake)
 	}
+	r.wake.flush()
 	delivered := len(r.members)
 	r.mu.Unlock()
 	r.hub.metrics.deliveries.Add(float64(delivered))

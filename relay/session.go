@@ -28,6 +28,7 @@ func (s *Server) serveSession(conn *websocket.Conn, adm admission) {
 		return
 	}
 	conn.SetReadLimit(s.cfg.MaxMessage)
+	m.socket = adm.socket // before the writer starts (join)
 	m.firstRoom = adm.join.room
 	if first, err := s.hub.join(m, adm.join); err != nil {
 		m.kill(joinEnding(err), "")

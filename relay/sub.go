@@ -39,8 +39,9 @@ func (s *sub) peer() wire.Peer {
 }
 
 // offer queues out for the sub's member without blocking and reports
-// whether it fit (false: the member is too slow). Called under r.mu.
-func (s *sub) offer(out *outFrame) bool {
+// whether it fit (false: the member is too slow); wake as in member.offer.
+// Called under r.mu.
+func (s *sub) offer(out *outFrame, wake *wakeList) bool {
 	frame := out.forMember(s.m)
 	if s.holding {
 		if len(s.held) >= s.m.queueLen {
@@ -49,18 +50,18 @@ func (s *sub) offer(out *outFrame) bool {
 		s.held = append(s.held, frame)
 		return true
 	}
-	return s.m.offer(frame)
+	return s.m.offerWaking(frame, wake)
 }
 
 // offerPresence queues a crowd's presence frame, which never makes a member
 // too slow (member.offerPresence). Called under r.mu.
-func (s *sub) offerPresence(out *outFrame) {
+func (s *sub) offerPresence(out *outFrame, wake *wakeList) {
 	frame := out.forMember(s.m)
 	if s.holding {
 		s.held = append(s.held, frame)
 		return
 	}
-	s.m.offerPresence(frame)
+	s.m.offerPresenceWaking(frame, wake)
 }
 
 // outFrame is one object a room sends to several members: as it is (the

@@ -53,9 +53,10 @@ func (m *member) turn(p *writerPool) {
 		go m.finish(nil)
 		return
 	}
-	w := batchWriter{conn: m.conn, limit: m.out.limit, ctx: context.Background()}
+	w := batchWriter{conn: m.conn, socket: m.socket, limit: m.out.limit, ctx: context.Background()}
 	if batch := m.take(); len(batch) > 0 {
 		err := w.writeAll(batch)
+		traceWritten(batch)
 		m.recycle(batch)
 		if err != nil {
 			m.kill(endPeerGone, "") // a no-op after a write timeout
@@ -155,8 +156,11 @@ func (m *member) awaitClosed() {
 // batchWriter writes queued frames, joining as many as fit in limit bytes
 // into one WebSocket frame separated by '\n' (chat.v1 lets the relay batch).
 type batchWriter struct {
-	conn  *websocket.Conn
-	limit int
+	conn *websocket.Conn
+	// socket, when not nil, is corked around a frame too big for the
+	// hijacked write buffer (cork.go).
+	socket *closeNotifyingConn
+	limit  int
 	// ctx bounds the writes: Background on the pool, whose watch bounds a
 	// turn instead (a context per write cost as much CPU as a small write).
 	ctx context.Context
@@ -196,6 +200,24 @@ func (w *batchWriter) writeAll(frames [][]byte) error {
 	return w.write(batch)
 }
 
+// maxFrameHeader is the longest header of a frame the relay sends (a
+// server frame is not masked).
+const maxFrameHeader = 10
+
+// write writes p as one frame, in one write syscall when it is bigger than
+// the hijacked write buffer and the socket can be corked.
 func (w *batchWriter) write(p []byte) error {
-	return w.conn.Write(w.ctx, websocket.MessageText, p)
+	if w.socket == nil || len(p)+maxFrameHeader <= DefaultHijackWriteBuffer {
+		return w.conn.Write(w.ctx, websocket.MessageText, p)
+	}
+	corkp := batchPool.Get().(*[]byte)
+	w.socket.cork(corkp)
+	err := w.conn.Write(w.ctx, websocket.MessageText, p)
+	if uerr := w.socket.uncork(); err == nil {
+		err = uerr
+	}
+	if cap(*corkp) <= 4*w.limit {
+		batchPool.Put(corkp)
+	}
+	return err
 }

@@ -19,6 +19,15 @@ import (
 // rooms). A pool of a few dozen workers per CPU writes the same frames, in
 // the same order per member, with a few hundred stacks at most.
 //
+// How many workers run at once: at most about one per CPU that is making
+// progress (wakeLocked). A write to a socket with room returns at once, so
+// more runnable workers than CPUs write no faster; they only queue up in
+// the Go scheduler, in front of the goroutines that read the publishers'
+// frames, whose messages then wait (BENCHMARKS.md, "Low load, where the
+// wait was"). A worker whose turn has lasted blockedAfter is taken to be
+// blocked in its write (or off the CPU) and no longer counts, so the pool
+// still writes for others while peers do not read.
+//
 // A member is in the pool's queue at most once (member.writing), so its
 // frames are written by one worker at a time, in order. A worker writes one
 // batch of a member (everything it had queued) and puts the member back at
@@ -37,12 +46,16 @@ import (
 // the member's lock released, turn takes them one after the other).
 type writerPool struct {
 	size         int           // workers that take work, not counting stuck ones
+	eager        int           // workers making progress that the pool wakes work for
+	blockedAfter time.Duration // a turn this long no longer counts as making progress
+	backlogAfter time.Duration // the oldest queued member waiting this long grows the pool by the backlog rule
 	stallAfter   time.Duration // a turn this long makes its worker stuck
 	idleAfter    time.Duration // a worker without work this long ends
 	writeTimeout time.Duration // a turn this long ends its member (WriteTimeout)
 
 	mu      sync.Mutex
 	queue   []*member     // members with frames to write, oldest first, from head
+	queued  []int64       // when (poolNow) each member in queue was queued, same indexes
 	head    int           // index of the oldest in queue
 	all     []*poolWorker // every running worker, stuck ones included
 	active  int           // running workers not marked stuck
@@ -88,12 +101,18 @@ func poolNow() int64 { return int64(time.Since(poolEpoch)) }
 // waited for them, they dialed again, and the storm did not end (579 of
 // 10 000 back after 120 s). So the pool also grows with its backlog, a
 // worker per writerBacklog members waiting: a share of the CPUs in
-// proportion to the work, at a 16th of the stacks of a goroutine each.
+// proportion to the work, at a 16th of the stacks of a goroutine each. It
+// applies once the oldest member queued has waited writerBacklogAfter:
+// a fan-out that queues a whole room at once is not a backlog, and
+// waking a worker per 16 of its members put dozens of runnable workers in
+// front of the publishers' readers (see eager above).
 const (
-	writersPerCPU     = 64
-	writerBacklog     = 16
-	writerStallAfter  = 5 * time.Millisecond
-	writerIdleTimeout = 500 * time.Millisecond
+	writersPerCPU      = 64
+	writerBacklog      = 16
+	writerBacklogAfter = 50 * time.Millisecond
+	writerBlockedAfter = time.Millisecond
+	writerStallAfter   = 5 * time.Millisecond
+	writerIdleTimeout  = 500 * time.Millisecond
 )
 
 // newWriterPool returns a pool whose turns may last writeTimeout, counted
@@ -101,6 +120,9 @@ const (
 func newWriterPool(writeTimeout time.Duration, m *metrics) *writerPool {
 	p := &writerPool{
 		size:         writersPerCPU * runtime.GOMAXPROCS(0),
+		eager:        runtime.GOMAXPROCS(0),
+		blockedAfter: writerBlockedAfter,
+		backlogAfter: writerBacklogAfter,
 		stallAfter:   writerStallAfter,
 		idleAfter:    writerIdleTimeout,
 		writeTimeout: writeTimeout,
@@ -117,17 +139,69 @@ func newWriterPool(writeTimeout time.Duration, m *metrics) *writerPool {
 func (p *writerPool) schedule(m *member) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	now := poolNow()
 	p.queue = append(p.queue, m)
-	switch {
-	case len(p.idle) > 0:
-		w := p.idle[len(p.idle)-1]
-		p.idle = p.idle[:len(p.idle)-1]
-		w.wake <- struct{}{}
-	case p.active < p.size || len(p.queue)-p.head > writerBacklog*p.active:
-		p.startLocked()
-	default:
-		p.armLocked()
+	p.queued = append(p.queued, now)
+	p.wakeLocked(now)
+}
+
+// scheduleAll queues the turns of members a fan-out marked as writing:
+// one lock and a few wakes for the whole room, where a schedule per
+// member took the pool's lock once each against the workers taking it
+// too, and the fan-out, holding the room's lock, waited behind them.
+func (p *writerPool) scheduleAll(ms []*member) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := poolNow()
+	p.queue = append(p.queue, ms...)
+	for range ms {
+		p.queued = append(p.queued, now)
 	}
+	p.wakeLocked(now)
+}
+
+// wakeLocked gives queued work to workers: it wakes (or starts) workers
+// until eager of them make progress, counting neither idle workers nor
+// those whose turn has lasted blockedAfter, and one more per
+// writerBacklog members waiting once the oldest has waited backlogAfter.
+// While work waits the watch stays armed, to look again.
+func (p *writerPool) wakeLocked(now int64) {
+	waiting := len(p.queue) - p.head
+	if waiting == 0 {
+		return
+	}
+	p.armLocked()
+	want := min(p.eager, waiting)
+	if now-p.queued[p.head] >= int64(p.backlogAfter) {
+		want = max(want, waiting/writerBacklog)
+	}
+	moving := p.active - len(p.idle)
+	if moving >= want {
+		moving -= p.blockedLocked(now)
+	}
+	for ; moving < want; moving++ {
+		switch {
+		case len(p.idle) > 0:
+			w := p.idle[len(p.idle)-1]
+			p.idle = p.idle[:len(p.idle)-1]
+			w.wake <- struct{}{}
+		case p.active < p.size:
+			p.startLocked()
+		default:
+			return
+		}
+	}
+}
+
+// blockedLocked counts the workers, not stuck, whose turn has lasted
+// blockedAfter.
+func (p *writerPool) blockedLocked(now int64) (n int) {
+	for _, w := range p.all {
+		if since := w.busySince.Load(); since != 0 && !w.stuck && now-since >= int64(p.blockedAfter) {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *writerPool) startLocked() {
@@ -177,8 +251,8 @@ func (p *writerPool) check() {
 			p.stalls.Inc()
 		}
 	}
-	for waiting && p.active < p.size && len(p.idle) == 0 {
-		p.startLocked()
+	if waiting {
+		p.wakeLocked(now)
 	}
 	if busy || waiting {
 		p.armLocked()
@@ -204,6 +278,12 @@ func (p *writerPool) work(w *poolWorker) {
 		m.turn(p)
 		w.turnOf.Store(nil)
 		w.busySince.Store(0)
+		// A worker that finds turn after turn without blocking keeps its
+		// CPU until the runtime preempts it (10 ms), and what became
+		// runnable meanwhile waits: the publishers' readers, whose
+		// messages are the next fan-out. Yielding between turns lets them
+		// run first, for about 0.2 µs a turn.
+		runtime.Gosched()
 	}
 }
 
@@ -228,14 +308,15 @@ func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
 			p.queue[p.head] = nil
 			p.head++
 			switch {
-			case p.head == len(p.queue): // drained: reuse the array from the start
-				p.queue, p.head = p.queue[:0], 0
+			case p.head == len(p.queue): // drained: reuse the arrays from the start
+				p.queue, p.queued, p.head = p.queue[:0], p.queued[:0], 0
 			case p.head >= 1024 && 2*p.head >= len(p.queue):
 				// Never drained under sustained load: move the waiting
-				// members down, or the array would only grow.
+				// members down, or the arrays would only grow.
 				n := copy(p.queue, p.queue[p.head:])
+				copy(p.queued, p.queued[p.head:])
 				clear(p.queue[n:])
-				p.queue, p.head = p.queue[:n], 0
+				p.queue, p.queued, p.head = p.queue[:n], p.queued[:n], 0
 			}
 			p.mu.Unlock()
 			return m
@@ -275,8 +356,8 @@ func (p *writerPool) removeLocked(w *poolWorker) {
 	if !w.stuck { // a stuck worker stopped counting when it was replaced
 		p.active--
 	}
-	if len(p.queue) == 0 && cap(p.queue) > 1024 { // give back a burst's array
-		p.queue, p.head = nil, 0
+	if len(p.queue) == 0 && cap(p.queue) > 1024 { // give back a burst's arrays
+		p.queue, p.queued, p.head = nil, nil, 0
 	}
 }
 

@@ -3,6 +3,7 @@ package relay
 import (
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,5 +44,35 @@ func TestServer_StuckPeers_MoreThanWriters_OthersKeepReceiving(t *testing.T) {
 	}
 	if got := metricValue(t, tr, `relay_dropped_total{reason="write_timeout"}`); got != "0" {
 		t.Fatalf("dropped write_timeout = %s: the stuck writes ended, the test proved nothing", got)
+	}
+}
+
+// TestServer_FanOut_WakesAFewWriters: a message to a room of a few hundred
+// members, whose sockets all have room, is written by about one worker
+// per CPU, not by a worker woken (or started) per member: more runnable
+// workers than CPUs write no faster and keep the publishers' readers from
+// running (BENCHMARKS.md, "Low load, where the wait was").
+func TestServer_FanOut_WakesAFewWriters(t *testing.T) {
+	tr := startRelay(t, Config{Queue: 100_000, Rate: 1e6, Burst: 1e6,
+		MaxConnsPerIP: Unlimited, HandshakesPerIP: Unlimited})
+	const members = 300
+	clients := make([]*testClient, members)
+	for i := range clients {
+		clients[i] = tr.dial(t, query("w", fmt.Sprint("m-", i)))
+		clients[i].expect(wire.TypeWelcome)
+	}
+	clients[0].pub("1", "hello")
+	for _, c := range clients {
+		if m := c.skipTo(wire.TypeMsg); m.Seq != 1 {
+			t.Fatalf("got msg %d, want 1", m.Seq)
+		}
+	}
+	// Workers that ran end only after writerIdleTimeout, so the gauge still
+	// counts every worker the joins and the message woke. Slow turns (a
+	// loaded machine, -race) may add a few; a worker per member would be
+	// writersPerCPU per CPU.
+	limit := writersPerCPU * runtime.GOMAXPROCS(0) / 4
+	if got, _ := strconv.Atoi(metricValue(t, tr, "relay_writers")); got > limit {
+		t.Fatalf("relay_writers = %d after a fan-out to %d members, want at most %d", got, members, limit)
 	}
 }

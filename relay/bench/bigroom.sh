@@ -7,6 +7,8 @@
 # Usage: relay/bench/bigroom.sh            (from anywhere inside the repository)
 # Knobs (environment): N=10000 RELAYS=3 SETTLE=5s DIAL_CONCURRENCY=128
 #   BASE_PORT=18400 NATS_PORT=18422 OUT=DIR (keeps the JSON results and logs)
+#   RELAY_BIN: a relay binary to measure instead of building this checkout's
+#   (to alternate a before and an after build on a shared machine)
 # Needs: go, node and nats-server (Debian package nats-server) on PATH; without
 # nats-server only the one-relay run is made.
 set -euo pipefail
@@ -41,6 +43,7 @@ ulimit -n "$(ulimit -Hn)"
 
 echo "== building relay and relay-bench" >&2
 build_tools "$work/bin"
+if [[ -n ${RELAY_BIN:-} ]]; then cp "$RELAY_BIN" "$work/bin/relay"; fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/load.txt" >&2
 
 # bigroom NAME URLS SERVERS: one fill + storm run; relay-bench starts and
