@@ -36,9 +36,14 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 	if c.verifying.from != "" {
 		c.reflagLocked(map[string]bool{}) // "key changed" while older signatures are checked (private_verify.go)
 	}
-	c.persistHistorySoonLocked()
+	held := c.replayHeldLocked(s)
+	if !held {
+		c.persistHistorySoonLocked() // a held replay is written once it is in
+	}
 	c.mu.Unlock()
-	c.signal()
+	if !held {
+		c.signal()
+	}
 }
 
 func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame, o openedFrame) {
@@ -82,6 +87,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame, metas []op
 		c.maxMessage = int(f.MaxMessage)
 	}
 	c.adoptEpochLocked(f.Epoch)
+	c.holdReplayLocked(s, f.Seq)
 	c.resetMembers()
 	for i, p := range f.Peers {
 		c.members[p.Conn] = newMember(p, metas[i])
