@@ -36,9 +36,13 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 	if c.verifying.from != "" {
 		c.reflagLocked(map[string]bool{}) // "key changed" while older signatures are checked (private_verify.go)
 	}
-	held := c.replayHeldLocked(s)
-	if !held {
-		c.persistHistorySoonLocked() // a held replay is written once it is in
+	held, ended := c.replayHeldLocked(s)
+	switch {
+	case held: // written once it is in
+	case ended:
+		c.persistHistoryAfterLocked(DefaultPersistDelay)
+	default:
+		c.persistHistorySoonLocked()
 	}
 	c.mu.Unlock()
 	if !held {

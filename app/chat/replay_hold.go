@@ -12,6 +12,10 @@ import "time"
 // the UI nothing, and signals once, when the welcome's seq is reached (or
 // after DefaultReplayHold, should the replay stop short of it).
 //
+// A replay is written to the Store DefaultPersistDelay after it is in, not
+// at once: the write (hundreds of messages encoded, read back and merged)
+// would come before the draw. Flush still writes it when the page goes.
+//
 // The hold covers everything the connection changes: the relay's frames
 // and the answers a shared connection makes up (the probe's
 // already_subscribed, shared_conn.go) alike. What the person does (Send,
@@ -34,7 +38,7 @@ func (c *Client) holdReplayLocked(s *session, seq uint64) {
 		held := !s.ended && s.replayTo != 0
 		s.replayTo = 0
 		if held {
-			c.persistHistorySoonLocked()
+			c.persistHistoryAfterLocked(DefaultPersistDelay)
 		}
 		c.mu.Unlock()
 		if held {
@@ -44,15 +48,15 @@ func (c *Client) holdReplayLocked(s *session, seq uint64) {
 }
 
 // replayHeldLocked reports whether s is still receiving its replay, and
-// ends the hold once the welcome's seq is reached.
-func (c *Client) replayHeldLocked(s *session) bool {
+// ends the hold once the welcome's seq is reached (ended: just now).
+func (c *Client) replayHeldLocked(s *session) (held, ended bool) {
 	if s.replayTo == 0 {
-		return false
+		return false, false
 	}
 	if c.lastSeq < s.replayTo {
-		return true
+		return true, false
 	}
 	s.replayTo = 0
 	s.stopHold()
-	return false
+	return false, true
 }

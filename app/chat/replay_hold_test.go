@@ -59,7 +59,7 @@ func replayMsg(seq uint64) wire.Msg {
 // connection) the made-up answer to the signals probe, then the newer half,
 // is shown once: the first signal comes with the newest message.
 func TestClient_Replay_SplitAcrossFramesSignalsOnceWithTheNewest(t *testing.T) {
-	c, s, _ := replayClient(t)
+	c, s, clock := replayClient(t)
 	welcome := wire.Welcome{Type: wire.TypeWelcome, Room: "lobby", Conn: "c-me", Epoch: testEpoch, Seq: 4}
 	c.handleFrame(s, objectsFrame(t, welcome, replayMsg(1), replayMsg(2)))
 	if signalled(c) {
@@ -77,6 +77,14 @@ func TestClient_Replay_SplitAcrossFramesSignalsOnceWithTheNewest(t *testing.T) {
 	v := c.View()
 	if v.State != StateOnline || !hasLine(v, LineMessage, "message 4") || !hasLine(v, LineMessage, "message 1") {
 		t.Fatalf("after the replay: state %v, lines %+v", v.State, v.Lines)
+	}
+	// Written after the page could draw it, not before.
+	if h := loadHistory(c.store, "lobby"); len(h.Messages) != 0 {
+		t.Fatalf("the replay was stored before the signal: %+v", h)
+	}
+	clock.Advance(DefaultPersistDelay)
+	if h := loadHistory(c.store, "lobby"); len(h.Messages) != 4 || h.Seq != 4 {
+		t.Fatalf("stored after the replay: %+v", h)
 	}
 	// Live messages after the replay are shown as they come.
 	c.handleFrame(s, objectsFrame(t, replayMsg(5)))
@@ -102,6 +110,10 @@ func TestClient_Replay_ShortReplayShowsAfterTheHold(t *testing.T) {
 	if v := c.View(); v.State != StateOnline || !hasLine(v, LineMessage, "message 2") {
 		t.Fatalf("after the hold: state %v, lines %+v", v.State, v.Lines)
 	}
+	if h := loadHistory(c.store, "lobby"); len(h.Messages) != 0 {
+		t.Fatalf("stored with the hold's end, before the page could draw it: %+v", h)
+	}
+	clock.Advance(DefaultPersistDelay)
 	if h := loadHistory(c.store, "lobby"); len(h.Messages) != 2 || h.Seq != 2 {
 		t.Fatalf("stored after the hold: %+v", h)
 	}

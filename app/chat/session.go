@@ -180,7 +180,7 @@ func (c *Client) writeLoop(s *session) {
 			if written != nil {
 				c.mu.Lock()
 				written()
-				held := c.replayHeldLocked(s)
+				held, _ := c.replayHeldLocked(s)
 				c.mu.Unlock()
 				if !held {
 					c.signal()
