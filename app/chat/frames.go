@@ -18,7 +18,7 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 	var objects []wire.ServerFrame
 	_ = wire.Split(frame, func(object []byte) error {
 		var f wire.ServerFrame
-		if json.Unmarshal(object, &f) == nil { // a frame we cannot read must not cost the connection
+		if plainMsg(object, &f) || json.Unmarshal(object, &f) == nil { // a frame we cannot read must not cost the connection
 			objects = append(objects, f)
 		}
 		return nil
