@@ -474,6 +474,39 @@ func (h *harness) connect(w wire.Welcome) (*fakeRelay, *dialRequest) {
 	return relay, req
 }
 
+// connectWithReplay is connect for a welcome whose seq is past what the
+// client has: the relay sends the replay up to it in the same frame, and
+// the client shows neither before the replay is in (replay_hold.go).
+func (h *harness) connectWithReplay(w wire.Welcome, replay ...any) (*fakeRelay, *dialRequest) {
+	h.t.Helper()
+	req := h.transport.expectDial(h.t)
+	relay := req.accept()
+	w.Type = wire.TypeWelcome
+	if w.Conn == "" {
+		w.Conn = "c-me"
+	}
+	if w.Epoch == "" {
+		w.Epoch = testEpoch
+	}
+	relay.send(h.t, append([]any{w}, replay...)...)
+	h.waitView("online", func(v View) bool { return v.State == StateOnline })
+	return relay, req
+}
+
+// connectUnreplayed is connect for a welcome whose seq is past what the
+// client has and that no replay follows (the relay's log could not give
+// it): the client shows it after DefaultReplayHold.
+func (h *harness) connectUnreplayed(w wire.Welcome) (*fakeRelay, *dialRequest) {
+	h.t.Helper()
+	req := h.transport.expectDial(h.t)
+	relay := req.accept()
+	relay.welcome(h.t, w)
+	h.clock.waitArmed(h.t, DefaultReplayHold)
+	h.clock.Advance(DefaultReplayHold)
+	h.waitView("online", func(v View) bool { return v.State == StateOnline })
+	return relay, req
+}
+
 // sessionAlive reports whether the client still runs its session on
 // relay's connection and never closed it.
 func (h *harness) sessionAlive(relay *fakeRelay) bool {

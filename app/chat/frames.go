@@ -17,7 +17,7 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 	var objects []wire.ServerFrame
 	_ = wire.Split(frame, func(object []byte) error {
 		var f wire.ServerFrame
-		if json.Unmarshal(object, &f) == nil { // a frame we cannot read must not cost the connection
+		if plainMsg(object, &f) || json.Unmarshal(object, &f) == nil { // a frame we cannot read must not cost the connection
 			objects = append(objects, f)
 		}
 		return nil
@@ -35,9 +35,18 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 	if c.verifying.from != "" {
 		c.reflagLocked(map[string]bool{}) // "key changed" while older signatures are checked (private_verify.go)
 	}
-	c.persistHistorySoonLocked()
+	held, ended := c.replayHeldLocked(s)
+	switch {
+	case held: // written once it is in
+	case ended:
+		c.persistHistoryAfterLocked(DefaultPersistDelay)
+	default:
+		c.persistHistorySoonLocked()
+	}
 	c.mu.Unlock()
-	c.signal()
+	if !held {
+		c.signal()
+	}
 }
 
 func (c *Client) handleObjectLocked(s *session, f *wire.ServerFrame, o openedFrame) {
@@ -81,6 +90,7 @@ func (c *Client) handleWelcomeLocked(s *session, f *wire.ServerFrame, metas []op
 		c.maxMessage = int(f.MaxMessage)
 	}
 	c.adoptEpochLocked(f.Epoch)
+	c.holdReplayLocked(s, f.Seq)
 	c.resetMembers()
 	for i, p := range f.Peers {
 		c.members[p.Conn] = newMember(p, metas[i])

@@ -321,8 +321,7 @@ func TestClient_Replay_MergedWithoutDuplicates(t *testing.T) {
 func TestClient_GapLine_OnlyWhenSinceWasNotRecovered(t *testing.T) {
 	h := start(t, defaultOptions())
 	// A newcomer (since=0) is not told about a gap even if the window moved.
-	relay, _ := h.connect(wire.Welcome{Seq: 900, Recovered: false})
-	relay.send(t, msg(900, "other", "x", "calm-fox", "latest"))
+	relay, _ := h.connectWithReplay(wire.Welcome{Seq: 900, Recovered: false}, msg(900, "other", "x", "calm-fox", "latest"))
 	v := h.waitView("message", func(v View) bool { return len(messageLines(v)) == 1 })
 	if hasLine(v, LineGap, "some messages may be missing") {
 		t.Fatal("gap line on the first connection")
@@ -330,7 +329,7 @@ func TestClient_GapLine_OnlyWhenSinceWasNotRecovered(t *testing.T) {
 	relay.drop()
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
-	h.connect(wire.Welcome{Seq: 2000, Recovered: false})
+	h.connectUnreplayed(wire.Welcome{Seq: 2000, Recovered: false})
 	v = h.waitView("gap", func(v View) bool { return hasLine(v, LineGap, "some messages may be missing") })
 	if last := v.Lines[len(v.Lines)-1]; last.Kind != LineGap {
 		t.Fatalf("the gap line must follow the welcome, lines %v", texts(v.Lines))

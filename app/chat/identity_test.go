@@ -85,7 +85,7 @@ func TestClient_Identity_MigrationKeepsOutboxAndHistory(t *testing.T) {
 	if l := messageLines(v); len(l) != 2 || !l[0].Mine || !l[1].Mine {
 		t.Fatalf("after the update: %+v, want the old message and the queued one, both mine", l)
 	}
-	relay, req := h.connect(wire.Welcome{Seq: 1, Recovered: true})
+	relay, req := h.connectWithReplay(wire.Welcome{Seq: 1, Recovered: true}, msg(1, "me-cid", "x1", "brave-otter", "said long ago"))
 	if q := dialParams(t, req.url); q.Get("cid") != "me-cid" || q.Has("ckey") {
 		t.Fatalf("first dial %s: want cid=me-cid while the outbox holds a message queued under it", req.url)
 	}
@@ -93,7 +93,7 @@ func TestClient_Identity_MigrationKeepsOutboxAndHistory(t *testing.T) {
 	relay.drop() // the echo is lost: the relay may have stored it under (me-cid, id)
 	h.waitView("offline", func(v View) bool { return v.State == StateOffline })
 	h.client.RetryNow()
-	relay, req = h.connect(wire.Welcome{Seq: 2, Recovered: true})
+	relay, req = h.connectUnreplayed(wire.Welcome{Seq: 2, Recovered: true})
 	if q := dialParams(t, req.url); q.Get("cid") != "me-cid" {
 		t.Fatalf("second dial %s: still queued, must stay on cid=me-cid", req.url)
 	}

@@ -96,6 +96,9 @@ func (plainPayload) metaFrame(nick string) []byte {
 }
 
 func (plainPayload) openMessage(cid, id string, data json.RawMessage) opened {
+	if nick, text, ok := plainMessageData(data); ok {
+		return opened{body: messageData{Nick: nick, Text: text}}
+	}
 	nick, text := decodeMessageData(data)
 	return opened{body: messageData{Nick: nick, Text: text, Ref: decodeRef(data)}}
 }

@@ -1,6 +1,9 @@
 package chat
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // History is written to the Store at once when it changes after a quiet
 // period, so that a single message is on disk right away, and at most once
@@ -69,6 +72,15 @@ func (c *Client) persistHistorySoonLocked() {
 	wait := c.lastPersist.Add(DefaultPersistDelay).Sub(c.clock.Now())
 	if c.lastPersist.IsZero() || wait <= 0 {
 		_ = c.persistHistoryLocked() // a failure is retried with the next change or Flush
+		return
+	}
+	c.persistHistoryAfterLocked(wait)
+}
+
+// persistHistoryAfterLocked writes dirty history in wait, unless a write is
+// already scheduled.
+func (c *Client) persistHistoryAfterLocked(wait time.Duration) {
+	if !c.historyDirty || c.stopPersist != nil {
 		return
 	}
 	c.stopPersist = c.clock.AfterFunc(wait, func() {

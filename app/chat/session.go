@@ -37,6 +37,11 @@ type session struct {
 	// releaseLock gives the outbox lock back; nil when not held.
 	releaseLock func()
 	awaiting    bool // no frame received since the last ping (or since opening)
+	// replayTo is the welcome's seq while its replay is arriving, 0 once
+	// it is in (or when none came); stopHold ends its time limit
+	// (replay_hold.go).
+	replayTo uint64
+	stopHold func() bool
 
 	stopPing, stopDeadline func() bool
 }
@@ -109,6 +114,9 @@ func (c *Client) runSession(ctx context.Context, conn Conn, r resume, wg *sync.W
 	}
 	s.stopPing()
 	s.stopDeadline()
+	if s.stopHold != nil {
+		s.stopHold()
+	}
 	c.sess = nil
 	for _, e := range c.outbox {
 		e.unsent()
@@ -172,8 +180,11 @@ func (c *Client) writeLoop(s *session) {
 			if written != nil {
 				c.mu.Lock()
 				written()
+				held, _ := c.replayHeldLocked(s)
 				c.mu.Unlock()
-				c.signal()
+				if !held {
+					c.signal()
+				}
 			}
 		}
 	}

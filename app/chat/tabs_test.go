@@ -130,8 +130,7 @@ func TestTabs_HistoryWritesMergeNotOverwrite(t *testing.T) {
 	if err := a.client.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	relayB, _ := b.connect(wire.Welcome{Seq: 3})
-	relayB.send(t, msg(3, "other", "a3", "calm-fox", "three"))
+	b.connectWithReplay(wire.Welcome{Seq: 3}, msg(3, "other", "a3", "calm-fox", "three"))
 	b.waitView("three", func(v View) bool { return hasLine(v, LineMessage, "three") })
 	if err := b.client.Flush(); err != nil {
 		t.Fatal(err)

@@ -14,14 +14,16 @@ import (
 // chat.MaxViewLines lines. A room opens showing its newest renderOpen: its
 // first frame is what a person waits for, and building 250 rows in go-app
 // took 440 ms of the 500-message room benchmark (BENCHMARKS.md), 40 rows
-// about 110. Scrolling near the top shows renderGrow more above, up to
+// about 110. 16 rows (about 70 px each) fill a laptop's list and leave more
+// than growDistance above it, so the first draw builds just those; a taller
+// list grows right after it (growIfShort). Scrolling near the top shows renderGrow more above, up to
 // renderBase. New messages are appended, renderSlack at a time at the
 // bottom (trimAtBottom), otherwise until the window holds every line the
 // client keeps; then it drops back at once instead of one line per new
 // message, so most renders only append (go-app diffs children by position,
 // and shifting every row by one would rewrite all of them).
 const (
-	renderOpen  = 40
+	renderOpen  = 16
 	renderGrow  = 60
 	renderSlack = 50
 	renderBase  = chat.MaxViewLines - renderSlack
@@ -283,7 +285,10 @@ func (l *MessageList) OnDismount() {
 // OnUpdate runs when the parent hands over new lines, before they render: the
 // moment to measure whether the person is at the bottom.
 func (l *MessageList) OnUpdate(ctx app.Context) {
-	follow := nearBottom()
+	// A new room always starts at its bottom: only within a room is the
+	// position measured, which makes the browser lay out the old rows.
+	opened := l.syncRoom()
+	follow := opened || nearBottom()
 	if newest := lastKey(l.Lines); newest != l.lastKey {
 		// My own new message always brings me to the bottom.
 		if n := len(l.Lines); n > 0 && l.Lines[n-1].Mine {
@@ -291,8 +296,7 @@ func (l *MessageList) OnUpdate(ctx app.Context) {
 		}
 		l.lastKey = newest
 	}
-	if l.syncRoom() {
-		follow = true // a new room always starts at its bottom
+	if opened {
 		l.scrolledUp, l.newBelow = false, 0
 		l.away.Store(false)
 	}
