@@ -153,7 +153,15 @@ func BenchmarkMarkup(b *testing.B) {
 // a run slowed down by other processes does not decide; the bounds are far
 // from both what it costs now (≤ 2× and ≤ 50×, -race included) and the bug.
 // Allocation is also bounded, exactly.
+//
+// In the browser (GOOS=js) the times are logged, not judged: its clock
+// moves in 0.1 ms steps, the wasm shares two CPUs with the other packages'
+// browsers under build.sh test, and one collection in a sample of a few
+// milliseconds decides the ratio (18× once, 3–4× usually). The native run
+// judges the same code; TestHostileInput_RendersAsFastAsPlain (app/e2e)
+// measures the whole render in Chromium.
 func TestMarkup_HostileLinear(t *testing.T) {
+	judgeTimes := runtime.GOOS != "js"
 	const (
 		maxNicksRatio        = 10
 		maxPlainRatio        = 200
@@ -193,10 +201,10 @@ func TestMarkup_HostileLinear(t *testing.T) {
 	for _, shape := range markupShapes[1:] {
 		got, withFew, plain := best(shape.text)
 		t.Logf("%-20s %8v with %d nicks, %8v with %d; plain words %v", shape.name, got, len(many), withFew, len(few), plain)
-		if got > maxNicksRatio*withFew+time.Millisecond {
+		if judgeTimes && got > maxNicksRatio*withFew+time.Millisecond {
 			t.Errorf("%s: %v with %d nicks, over %d× its %v with %d", shape.name, got, len(many), maxNicksRatio, withFew, len(few))
 		}
-		if got > maxPlainRatio*plain+time.Millisecond {
+		if judgeTimes && got > maxPlainRatio*plain+time.Millisecond {
 			t.Errorf("%s: %v, over %d× plain words (%v)", shape.name, got, maxPlainRatio, plain)
 		}
 		var before, after runtime.MemStats
