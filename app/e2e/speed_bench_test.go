@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/systeminfo"
 	"github.com/chromedp/chromedp"
 )
 
@@ -249,12 +250,12 @@ func switchRoom(p *person, room string) {
 // and Backspace in turn, into the composer). Reported: the slowest and the
 // 95th percentile keypress → next frame, the JS heap after a garbage
 // collection before and after the flood and the largest seen during it, the
-// Go program's linear memory at the end, and how many messages the page
-// keeps in the DOM.
+// Go program's linear memory at the end, how many messages the page
+// keeps in the DOM, and the CPU time its renderer used for the flood.
 func BenchmarkFlood(b *testing.B) {
 	requireSuite(b)
 	relay := startRelay(b, speedRelayFlags...)
-	var keyMax, keyP95, heapBefore, heapAfter, heapMax, wasmMem, domMessages []float64
+	var keyMax, keyP95, heapBefore, heapAfter, heapMax, wasmMem, domMessages, cpu []float64
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
@@ -269,7 +270,9 @@ func BenchmarkFlood(b *testing.B) {
 		sender := dialSender(b, relay, room, fmt.Sprintf("flood-sender-%d", i))
 		b.StartTimer()
 
+		cpuBefore := rendererCPU(b, p)
 		keys, peak := flood(b, p, sender, *speedMessages, *speedRate)
+		cpuFlood := rendererCPU(b, p) - cpuBefore
 
 		b.StopTimer()
 		var lat []float64
@@ -289,10 +292,11 @@ func BenchmarkFlood(b *testing.B) {
 		heapMax = append(heapMax, max(peak, after)/1e6)
 		wasmMem = append(wasmMem, mem/1e6)
 		domMessages = append(domMessages, shown)
+		cpu = append(cpu, cpuFlood)
 		b.Logf("flood %d: %d messages at %.0f/s; %d keys (%d measured): max %.1f ms, p99 %.1f ms, p95 %.1f ms, median %.1f ms; "+
-			"JS heap %.1f MB before, %.1f MB after (GC), %.1f MB peak; Go memory %.1f MB; %0.f messages in the DOM",
+			"JS heap %.1f MB before, %.1f MB after (GC), %.1f MB peak; Go memory %.1f MB; %0.f messages in the DOM; renderer CPU %.1f s",
 			i, *speedMessages, *speedRate, keys, len(lat), lat[len(lat)-1], lat[len(lat)*99/100], lat[len(lat)*95/100], lat[len(lat)/2],
-			before/1e6, after/1e6, max(peak, after)/1e6, mem/1e6, shown)
+			before/1e6, after/1e6, max(peak, after)/1e6, mem/1e6, shown, cpuFlood)
 		sender.close()
 		p.close()
 		b.StartTimer()
@@ -304,6 +308,27 @@ func BenchmarkFlood(b *testing.B) {
 	b.ReportMetric(medianOf(heapMax), "heap-peak-MB")
 	b.ReportMetric(medianOf(wasmMem), "go-memory-MB")
 	b.ReportMetric(medianOf(domMessages), "dom-messages")
+	b.ReportMetric(medianOf(cpu), "renderer-cpu-s")
+}
+
+// rendererCPU is the CPU time (s) p's renderer processes have used: the
+// page's work, what a flood costs it, whatever else the machine runs at
+// the same time (which only stretches the wall-clock times).
+func rendererCPU(b *testing.B, p *person) float64 {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	info, err := chromedp.CallBrowser(ctx, systeminfo.GetProcessInfo, cdp.Empty{})
+	if err != nil {
+		b.Fatalf("%s: SystemInfo.getProcessInfo: %v", p.name, err)
+	}
+	total := 0.0
+	for _, proc := range info.ProcessInfo {
+		if proc.Type == "renderer" {
+			total += proc.CPUTime
+		}
+	}
+	return total
 }
 
 // flood sends n messages at rate per second into p's open room through
