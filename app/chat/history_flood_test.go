@@ -110,9 +110,15 @@ func TestClient_History_OwnWriteIsNotReadBack(t *testing.T) {
 // what inserting every one of them by time, then cutting, returns.
 func TestMergeHistory_SameAsInsertingEveryStoredMessage(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for round := range 200 {
+	for round := range 400 {
 		mine := randomHistory(rng, rng.IntN(MaxHistory+1), 0)
 		stored := randomHistory(rng, rng.IntN(MaxHistory+1), len(mine.Messages)/2)
+		if round%2 == 1 {
+			// Around the cut: a few stored messages into a (nearly) full
+			// history, where the oldest kept is decided.
+			mine = randomHistory(rng, MaxHistory-rng.IntN(4), 0)
+			stored = randomHistory(rng, 1+rng.IntN(8), len(mine.Messages)-rng.IntN(4))
+		}
 		// Some of the stored messages are mine too.
 		for i := range stored.Messages {
 			if len(mine.Messages) > 0 && rng.IntN(3) == 0 {
