@@ -16,9 +16,13 @@ BIN=bin
 # -gcflags=all=-l turns inlining off: the file grows (+0.8 MB raw) but its
 # brotli shrinks by 114 KB, since every inlined call leaves an inline tree
 # and pc-value tables in the runtime's function table, and those hardly
-# compress (issue 14; BENCHMARKS.md, "app.wasm size"). -s -w drop the name
+# compress (issue 14; BENCHMARKS.md, "app.wasm size"). syscall/js alone
+# keeps inlining: its makeArgSlices puts the arguments of every call into
+# JavaScript on the stack only when inlined, and without it each call
+# allocated ~400 bytes, a quarter of all a message flood allocated
+# (BENCHMARKS.md, "The flood's slowest keypress"). -s -w drop the name
 # section and DWARF.
-WASM_BUILD_FLAGS=(-trimpath -gcflags=all=-l -ldflags="-s -w")
+WASM_BUILD_FLAGS=(-trimpath -gcflags=all=-l -gcflags=syscall/js= -ldflags="-s -w")
 # nogreenteagc: Go 1.25's collector instead of Green Tea, whose gains are
 # for many cores while a browser runs the wasm on one thread; about 15 KB
 # less brotli. Only when this Go knows the experiment (go refuses unknown

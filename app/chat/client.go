@@ -82,6 +82,10 @@ type Client struct {
 	historyDirty bool
 	stopPersist  func() bool // the pending coalesced history write, nil if none
 	lastPersist  time.Time   // when history was last written, zero before the first write
+	// historyRaw is the room's stored history as this Client last wrote
+	// or read it. While the Store holds exactly that, no other tab wrote
+	// it since: a write has nothing to merge in, and nothing to decode.
+	historyRaw string
 	// outboxChanges are this tab's outbox changes the store refused (quota),
 	// applied again with the next change and by Flush (see outbox.go).
 	outboxChanges []outboxChange
@@ -180,7 +184,8 @@ func New(o Options) *Client {
 	}
 	openedRoom(c.store, c.room)
 	c.setupPayload(o)
-	h := loadHistory(c.store, c.room)
+	h, raw := loadHistoryRaw(c.store, c.room)
+	c.historyRaw = raw
 	c.lastSeq, c.epoch, c.loadedEpoch = h.Seq, h.Epoch, h.Epoch
 	for _, m := range h.Messages {
 		if _, dup := c.seen[m.key()]; dup {

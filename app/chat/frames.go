@@ -140,7 +140,12 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 			delete(c.seen, old.key())
 			c.threads.forget(old)
 		}
-		c.history = append([]storedMessage(nil), c.history[over:]...)
+		// Resliced, not copied: a copy of the 500 messages per new one
+		// was most of what a flood allocated (65 KB a message, a GC cycle
+		// in the wasm every second at 50 messages/s). append moves the
+		// history to a new array once its capacity is used up, which
+		// also lets the messages dropped here go.
+		c.history = c.history[over:]
 	}
 	first := len(c.timeline)
 	c.appendLinesLocked(m)

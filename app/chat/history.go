@@ -37,15 +37,35 @@ type storedHistory struct {
 }
 
 func loadHistory(s Store, room string) storedHistory {
+	h, _ := loadHistoryRaw(s, room)
+	return h
+}
+
+// loadHistoryRaw is loadHistory that also returns the stored value as it
+// is ("" when there is none).
+func loadHistoryRaw(s Store, room string) (storedHistory, string) {
 	var h storedHistory
 	raw, ok := s.Get(historyKey(room))
 	if !ok || json.Unmarshal([]byte(raw), &h) != nil {
-		return storedHistory{}
+		return storedHistory{}, raw
 	}
 	if len(h.Messages) > MaxHistory {
 		h.Messages = h.Messages[len(h.Messages)-MaxHistory:]
 	}
-	return h
+	return h, raw
+}
+
+// othersHistoryLocked returns the room's stored history when another tab
+// wrote it since this Client last wrote or read it (ok), else nothing: the
+// stored value is then this Client's own, all of it in c.history already
+// or dropped from it as too old, and decoding and merging it again (once
+// a second in a busy room) would change nothing.
+func (c *Client) othersHistoryLocked() (stored storedHistory, ok bool) {
+	if raw, _ := c.store.Get(historyKey(c.room)); raw == c.historyRaw {
+		return storedHistory{}, false
+	}
+	stored, c.historyRaw = loadHistoryRaw(c.store, c.room)
+	return stored, true
 }
 
 // saveHistoryLocked writes h. While the store refuses it (quota), other
@@ -54,11 +74,13 @@ func loadHistory(s Store, room string) storedHistory {
 // seq must survive so that since= stays right.
 func (c *Client) saveHistoryLocked(h storedHistory) error {
 	for {
-		raw, err := json.Marshal(h)
+		encoded, err := json.Marshal(h)
 		if err != nil {
 			return err
 		}
-		if err = c.writeLocked(func() error { return c.store.Set(historyKey(c.room), string(raw)) }); err == nil {
+		raw := string(encoded)
+		if err = c.writeLocked(func() error { return c.store.Set(historyKey(c.room), raw) }); err == nil {
+			c.historyRaw = raw
 			return nil
 		}
 		if len(h.Messages) == 0 {
@@ -87,13 +109,21 @@ func mergeHistory(stored, mine storedHistory) storedHistory {
 		if _, ok := have[m.key()]; ok {
 			continue
 		}
+		i := len(out.Messages)
+		for i > 0 && out.Messages[i-1].TS > m.TS && len(out.Messages)-i < MaxHistory {
+			i--
+		}
+		if len(out.Messages)-i >= MaxHistory {
+			// MaxHistory newer ones follow it, and insertions only add to
+			// them: the cut below would drop it. Another tab's history
+			// holds hundreds of these, each a scan and a shift of the
+			// whole slice.
+			have[m.key()] = struct{}{}
+			continue
+		}
 		if !copied { // mine is the tab's own slice: never write into it
 			out.Messages = append([]storedMessage(nil), out.Messages...)
 			copied = true
-		}
-		i := len(out.Messages)
-		for i > 0 && out.Messages[i-1].TS > m.TS {
-			i--
 		}
 		out.Messages = append(out.Messages, storedMessage{})
 		copy(out.Messages[i+1:], out.Messages[i:])

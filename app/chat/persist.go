@@ -98,9 +98,15 @@ func (c *Client) persistHistoryLocked() error {
 	}
 	c.lastPersist = c.clock.Now()
 	// A read-modify-write: other tabs of the room write it too.
-	merged := mergeHistory(loadHistory(c.store, c.room), storedHistory{Seq: c.lastSeq, Epoch: c.epoch, Messages: c.history})
+	merged := storedHistory{Seq: c.lastSeq, Epoch: c.epoch, Messages: c.history}
+	stored, others := c.othersHistoryLocked()
+	if others {
+		merged = mergeHistory(stored, merged)
+	}
 	err := c.saveHistoryLocked(merged)
-	c.adoptHistoryLocked(merged)
+	if others {
+		c.adoptHistoryLocked(merged)
+	}
 	if err != nil {
 		// saveHistoryLocked already removed what it could; the history stays
 		// dirty so that the next change or Flush tries again.

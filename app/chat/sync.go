@@ -19,9 +19,10 @@ func (c *Client) StoreChanged(key string) {
 		changed = true
 	}
 	if key == "" || key == historyKey(c.room) {
-		stored := loadHistory(c.store, c.room)
-		c.adoptHistoryLocked(mergeHistory(stored, storedHistory{Seq: c.lastSeq, Epoch: c.epoch, Messages: c.history}))
-		changed = true
+		if stored, ok := c.othersHistoryLocked(); ok {
+			c.adoptHistoryLocked(mergeHistory(stored, storedHistory{Seq: c.lastSeq, Epoch: c.epoch, Messages: c.history}))
+			changed = true
+		}
 	}
 	if key == "" || key == readMarkKey(c.room) {
 		c.readMarkChangedLocked()

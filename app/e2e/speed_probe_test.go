@@ -102,12 +102,14 @@ const speedTimesJS = `(() => {
 // keyProbeJS records, for every keydown in the page, the time from the
 // input event (its timeStamp, taken when the browser received the input,
 // so time spent queued behind other work counts) to just after the next
-// frame: how long the person waits to see their key answered.
+// frame: how long the person waits to see their key answered. __keyAt
+// holds each measured key's input time, in the same order.
 const keyProbeJS = `(() => {
 	window.__keys = [];
+	window.__keyAt = [];
 	document.addEventListener('keydown', (e) => {
 		const t0 = e.timeStamp;
-		requestAnimationFrame(() => setTimeout(() => window.__keys.push(performance.now() - t0)));
+		requestAnimationFrame(() => setTimeout(() => { window.__keys.push(performance.now() - t0); window.__keyAt.push(t0); }));
 	}, true);
 	return true;
 })()`

@@ -340,6 +340,12 @@ func (c *ChatApp) followReading(shown bool) {
 	}
 	if c.session != nil && !c.hidden && !c.scrolledUp {
 		c.session.client.MarkRead()
+		// The lines this view counted are read now, as the client's next
+		// View will say. Without this the title and the room list would
+		// count each batch of a flood the person reads along with ("(2)",
+		// "(3)", …), and change the title at every render.
+		c.view.Unread, c.view.Mentions = 0, 0
+		c.session.view.Unread, c.session.view.Mentions = 0, 0
 	}
 }
 

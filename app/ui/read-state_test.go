@@ -117,3 +117,25 @@ func TestChatApp_FollowReading_Divider(t *testing.T) {
 		t.Error("another room starts at its bottom")
 	}
 }
+
+// TestChatApp_FollowReading_ReadLinesLeaveTheTitle: lines the person
+// reads along with (visible, at the bottom) are read at once, so neither
+// the title nor the room list counts them, and a flood does not change the
+// title at every render; scrolled up, they are counted.
+func TestChatApp_FollowReading_ReadLinesLeaveTheTitle(t *testing.T) {
+	s := &session{room: "a", client: chat.New(chat.Options{Room: "a", CID: "me", Store: chat.NewMemoryStore()})}
+	c := &ChatApp{sessions: map[string]*session{"a": s}, session: s}
+	title := func(v chat.View) string {
+		t.Helper()
+		s.view, c.view = v, v
+		c.followReading(false)
+		return pageTitle(c.view.Room, chat.TitleCount(c.activity()))
+	}
+	if got := title(chat.View{Room: "a", RoomID: "a", Unread: 2, Mentions: 1, FirstUnread: "k1"}); got != pageTitle("a", 0) {
+		t.Errorf("read along: title %q", got)
+	}
+	c.scrolledUp = true
+	if got := title(chat.View{Room: "a", RoomID: "a", Unread: 3, FirstUnread: "k1"}); got != pageTitle("a", 3) {
+		t.Errorf("scrolled up: title %q", got)
+	}
+}

@@ -11,7 +11,9 @@ import (
 
 // Flags are build.sh's WASM_BUILD_FLAGS. -gcflags=all=-l turns inlining
 // off: the file grows, its brotli shrinks (BENCHMARKS.md, "app.wasm size").
-var Flags = []string{"-trimpath", "-gcflags=all=-l", "-ldflags=-s -w"}
+// syscall/js keeps it: inlined, makeArgSlices keeps each call's arguments
+// on the stack instead of allocating them.
+var Flags = []string{"-trimpath", "-gcflags=all=-l", "-gcflags=syscall/js=", "-ldflags=-s -w"}
 
 // Experiment is build.sh's WASM_GOEXPERIMENT: Go 1.25's garbage collector
 // instead of Green Tea, whose gains are for many cores while a browser runs
