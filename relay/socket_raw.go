@@ -28,6 +28,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"unsafe"
@@ -162,7 +163,23 @@ func readRaw(rc syscall.RawConn, p []byte) (int, error) {
 // rawConnOf returns the RawConn of a TCP or Unix socket, nil for anything
 // else (a TLS connection, a net.Pipe), which keeps net.Conn's Read and
 // Write.
+//
+// Nil too with a single P. What reads a message that arrives while the
+// pool writes is the thread the pool leaves its P to, waiting in the
+// netpoller (writer_pool.go). With one P there is none, and the pool's
+// worker has it; until now the network was then polled by the thread
+// that took the P over from a write's syscall, which raw writes never
+// give up, so a message could wait for sysmon's poll, every 10 ms or more.
 func rawConnOf(c net.Conn) syscall.RawConn {
+	if runtime.GOMAXPROCS(0) < 2 {
+		return nil
+	}
+	return socketRawConn(c)
+}
+
+// socketRawConn returns the RawConn of a TCP or Unix socket, nil for
+// anything else.
+func socketRawConn(c net.Conn) syscall.RawConn {
 	if _, ok := c.(*net.TCPConn); !ok {
 		if _, ok := c.(*net.UnixConn); !ok {
 			return nil

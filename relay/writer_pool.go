@@ -19,14 +19,20 @@ import (
 // rooms). A pool of a few dozen workers per CPU writes the same frames, in
 // the same order per member, with a few hundred stacks at most.
 //
-// How many workers run at once: at most about one per CPU that is making
-// progress (wakeLocked). A write to a socket with room returns at once, so
-// more runnable workers than CPUs write no faster; they only queue up in
-// the Go scheduler, in front of the goroutines that read the publishers'
-// frames, whose messages then wait (BENCHMARKS.md, "Low load, where the
-// wait was"). A worker whose turn has lasted blockedAfter is taken to be
-// blocked in its write (or off the CPU) and no longer counts, so the pool
-// still writes for others while peers do not read.
+// How many workers run at once: at most about one per CPU but one that is
+// making progress (wakeLocked). A write to a socket with room returns at
+// once, so more runnable workers than CPUs write no faster; they only queue
+// up in the Go scheduler, in front of the goroutines that read the
+// publishers' frames, whose messages then wait (BENCHMARKS.md, "Low load,
+// where the wait was"). Even one per CPU left no P for those readers during
+// a fan-out: nothing polled the network until sysmon did (every 10 ms), so
+// messages that arrived meanwhile were read late, and every member already
+// written got them in a frame of their own. With a P left free, its thread
+// waits in the netpoller and reads them at once, while the first message's
+// frames are still queued (BENCHMARKS.md, "Low load, per-frame cost").
+// A worker whose turn has lasted blockedAfter is taken to be blocked in its
+// write (or off the CPU) and no longer counts, so the pool still writes for
+// others while peers do not read.
 //
 // A member is in the pool's queue at most once (member.writing), so its
 // frames are written by one worker at a time, in order. A worker writes one
@@ -120,7 +126,7 @@ const (
 func newWriterPool(writeTimeout time.Duration, m *metrics) *writerPool {
 	p := &writerPool{
 		size:         writersPerCPU * runtime.GOMAXPROCS(0),
-		eager:        runtime.GOMAXPROCS(0),
+		eager:        max(1, runtime.GOMAXPROCS(0)-1),
 		blockedAfter: writerBlockedAfter,
 		backlogAfter: writerBacklogAfter,
 		stallAfter:   writerStallAfter,
