@@ -11,9 +11,9 @@ package relay
 // and a woken sysmon polls every 20 µs for the next millisecond and more,
 // ready to take Ps away from long syscalls. At a low load every message
 // comes after a quiet spell, so every fan-out paid for that: at 26 msg/s
-// × 1004 members, about 370 sysmon sleeps a second, a context switch each,
-// and a quarter of the relay's CPU went with them (BENCHMARKS.md, "Low
-// load, per-frame cost").
+// × 1004 members, about 450 sysmon sleeps a second, a context switch each;
+// read and written raw, the relay made 4 a second and used a quarter less
+// CPU (BENCHMARKS.md, "Low load, per-frame cost").
 //
 // The socket is non-blocking (Go's netpoller owns it), so read(2) and
 // write(2) never wait for the peer: they copy what there is room or data

@@ -25,14 +25,17 @@ import (
 // up in the Go scheduler, in front of the goroutines that read the
 // publishers' frames, whose messages then wait (BENCHMARKS.md, "Low load,
 // where the wait was"). Even one per CPU left no P for those readers during
-// a fan-out: nothing polled the network until sysmon did (every 10 ms), so
-// messages that arrived meanwhile were read late, and every member already
-// written got them in a frame of their own. With a P left free, its thread
-// waits in the netpoller and reads them at once, while the first message's
-// frames are still queued (BENCHMARKS.md, "Low load, per-frame cost").
-// A worker whose turn has lasted blockedAfter is taken to be blocked in its
-// write (or off the CPU) and no longer counts, so the pool still writes for
-// others while peers do not read.
+// a fan-out. The Go scheduler polls the network when a P runs out of work;
+// with every P busy, only sysmon did (every 10 ms or more), and the threads
+// that took Ps over from long write syscalls, which raw socket I/O
+// (socket_raw.go) no longer makes. Messages that arrived meanwhile were
+// read late, and every member already written got them in a frame of
+// their own. With a P left free, its thread waits in the netpoller and
+// reads them at once, while the first message's frames are still queued
+// (BENCHMARKS.md, "Low load, per-frame cost"). A worker whose turn has
+// lasted blockedAfter is taken to be blocked in its write (or off the CPU)
+// and no longer counts, so the pool still writes for others while peers do
+// not read.
 //
 // A member is in the pool's queue at most once (member.writing), so its
 // frames are written by one worker at a time, in order. A worker writes one
