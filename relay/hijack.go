@@ -50,7 +50,8 @@ type closeNotifyingConn struct {
 	net.Conn
 	onClose func()
 	// raw is the socket's RawConn, nil when Conn is no plain socket (TLS,
-	// tests' pipes) or outside Linux: then Conn's Read and Write serve.
+	// tests' pipes), with one P, or outside Linux (rawConnOf): then Conn's
+	// Read and Write serve.
 	raw syscall.RawConn
 
 	corkMu sync.Mutex

@@ -26,7 +26,7 @@ import (
 // publishers' frames, whose messages then wait (BENCHMARKS.md, "Low load,
 // where the wait was"). Even one per CPU left no P for those readers during
 // a fan-out. The Go scheduler polls the network when a P runs out of work;
-// with every P busy, only sysmon did (every 10 ms or more), and the threads
+// with every P busy, only sysmon polled it (every 10 ms or more), and the threads
 // that took Ps over from long write syscalls, which raw socket I/O
 // (socket_raw.go) no longer makes. Messages that arrived meanwhile were
 // read late, and every member already written got them in a frame of
