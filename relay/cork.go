@@ -21,7 +21,7 @@ func (c *closeNotifyingConn) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	c.corkMu.Unlock()
-	return c.Conn.Write(p)
+	return c.write(p)
 }
 
 // cork makes later writes gather in buf until uncork. Only the member's
@@ -47,6 +47,6 @@ func (c *closeNotifyingConn) uncork() error {
 	if buf == nil || len(*buf) == 0 {
 		return nil
 	}
-	_, err := c.Conn.Write(*buf)
+	_, err := c.write(*buf)
 	return err
 }

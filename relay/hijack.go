@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 )
 
 // Buffer sizes of a hijacked WebSocket connection. coder/websocket keeps the
@@ -43,13 +44,35 @@ func withSmallHijackBuffers(w http.ResponseWriter, onClose func()) *smallBufferH
 
 // closeNotifyingConn runs onClose after the connection is closed. Close may
 // be called more than once; onClose must tolerate that. It is also where a
-// member's turn corks its writes (cork.go).
+// member's turn corks its writes (cork.go), and where its socket is read
+// and written without the scheduler's syscall bookkeeping (socket_raw.go).
 type closeNotifyingConn struct {
 	net.Conn
 	onClose func()
+	// raw is the socket's RawConn, nil when Conn is no plain socket (TLS,
+	// tests' pipes), with one P, or outside Linux (rawConnOf): then Conn's
+	// Read and Write serve.
+	raw syscall.RawConn
 
 	corkMu sync.Mutex
 	corked *[]byte // while corked, what is written gathers here
+}
+
+// Read reads from the socket (socket_raw.go).
+func (c *closeNotifyingConn) Read(p []byte) (int, error) {
+	if c.raw != nil {
+		return readRaw(c.raw, p)
+	}
+	return c.Conn.Read(p)
+}
+
+// write writes p to the socket (socket_raw.go); Write (cork.go) calls it
+// unless corked.
+func (c *closeNotifyingConn) write(p []byte) (int, error) {
+	if c.raw != nil {
+		return writeRaw(c.raw, p)
+	}
+	return c.Conn.Write(p)
 }
 
 func (c *closeNotifyingConn) Close() error {
@@ -80,7 +103,7 @@ func (w *smallBufferHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w.socket = &closeNotifyingConn{Conn: raw, onClose: w.onClose}
+	w.socket = &closeNotifyingConn{Conn: raw, onClose: w.onClose, raw: rawConnOf(raw)}
 	var conn net.Conn = w.socket
 	if old.Writer.Buffered() > 0 { // net/http flushes the 101 itself; be safe
 		if err := old.Writer.Flush(); err != nil {

@@ -19,14 +19,23 @@ import (
 // rooms). A pool of a few dozen workers per CPU writes the same frames, in
 // the same order per member, with a few hundred stacks at most.
 //
-// How many workers run at once: at most about one per CPU that is making
-// progress (wakeLocked). A write to a socket with room returns at once, so
-// more runnable workers than CPUs write no faster; they only queue up in
-// the Go scheduler, in front of the goroutines that read the publishers'
-// frames, whose messages then wait (BENCHMARKS.md, "Low load, where the
-// wait was"). A worker whose turn has lasted blockedAfter is taken to be
-// blocked in its write (or off the CPU) and no longer counts, so the pool
-// still writes for others while peers do not read.
+// How many workers run at once: at most about one per CPU but one that is
+// making progress (wakeLocked). A write to a socket with room returns at
+// once, so more runnable workers than CPUs write no faster; they only queue
+// up in the Go scheduler, in front of the goroutines that read the
+// publishers' frames, whose messages then wait (BENCHMARKS.md, "Low load,
+// where the wait was"). Even one per CPU left no P for those readers during
+// a fan-out. The Go scheduler polls the network when a P runs out of work;
+// with every P busy, only sysmon polled it (every 10 ms or more), and the threads
+// that took Ps over from long write syscalls, which raw socket I/O
+// (socket_raw.go) no longer makes. Messages that arrived meanwhile were
+// read late, and every member already written got them in a frame of
+// their own. With a P left free, its thread waits in the netpoller and
+// reads them at once, while the first message's frames are still queued
+// (BENCHMARKS.md, "Low load, per-frame cost"). A worker whose turn has
+// lasted blockedAfter is taken to be blocked in its write (or off the CPU)
+// and no longer counts, so the pool still writes for others while peers do
+// not read.
 //
 // A member is in the pool's queue at most once (member.writing), so its
 // frames are written by one worker at a time, in order. A worker writes one
@@ -113,6 +122,9 @@ const (
 	writerBlockedAfter = time.Millisecond
 	writerStallAfter   = 5 * time.Millisecond
 	writerIdleTimeout  = 500 * time.Millisecond
+	// writerYieldAfter is how long a worker writes turn after turn before
+	// it lets other goroutines run (work).
+	writerYieldAfter = 100 * time.Microsecond
 )
 
 // newWriterPool returns a pool whose turns may last writeTimeout, counted
@@ -120,7 +132,7 @@ const (
 func newWriterPool(writeTimeout time.Duration, m *metrics) *writerPool {
 	p := &writerPool{
 		size:         writersPerCPU * runtime.GOMAXPROCS(0),
-		eager:        runtime.GOMAXPROCS(0),
+		eager:        max(1, runtime.GOMAXPROCS(0)-1),
 		blockedAfter: writerBlockedAfter,
 		backlogAfter: writerBacklogAfter,
 		stallAfter:   writerStallAfter,
@@ -270,6 +282,7 @@ func (p *writerPool) work(w *poolWorker) {
 	defer p.running.Done()
 	idle := time.NewTimer(p.idleAfter)
 	defer idle.Stop()
+	lastYield := poolNow()
 	for {
 		m := p.next(w, idle)
 		if m == nil {
@@ -281,9 +294,14 @@ func (p *writerPool) work(w *poolWorker) {
 		// A worker that finds turn after turn without blocking keeps its
 		// CPU until the runtime preempts it (10 ms), and what became
 		// runnable meanwhile waits: the publishers' readers, whose
-		// messages are the next fan-out. Yielding between turns lets them
-		// run first, for about 0.2 µs a turn.
-		runtime.Gosched()
+		// messages are the next fan-out. Yielding lets them run first. A
+		// yield after every turn was 4 % of the relay's CPU at low load,
+		// where a turn is one small write; once writerYieldAfter of turns
+		// bounds the wait as well.
+		if now := poolNow(); now-lastYield >= int64(writerYieldAfter) {
+			runtime.Gosched()
+			lastYield = poolNow()
+		}
 	}
 }
 

@@ -76,3 +76,27 @@ func TestServer_FanOut_WakesAFewWriters(t *testing.T) {
 		t.Fatalf("relay_writers = %d after a fan-out to %d members, want at most %d", got, members, limit)
 	}
 }
+
+// TestWriterPool_FanOut_LeavesAPForReaders: a fan-out on 2 Ps wakes one
+// worker, not two, so that a P stays free for the thread that waits in the
+// netpoller: a message arriving meanwhile is read at once instead of after
+// the whole room's writes (BENCHMARKS.md, "Low load, per-frame cost").
+func TestWriterPool_FanOut_LeavesAPForReaders(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	p := newWriterPool(DefaultWriteTimeout, newMetrics())
+	defer p.close()
+	out := &output{limit: int(DefaultMaxMessage), timeout: DefaultWriteTimeout, pool: p}
+	members := make([]*member, 50)
+	for i := range members {
+		m := newMember(fmt.Sprint("m", i), "", nil, 10, nil)
+		m.out, m.writing = out, true // nothing queued: each turn is empty
+		members[i] = m
+	}
+	p.scheduleAll(members)
+	p.mu.Lock()
+	started := len(p.all)
+	p.mu.Unlock()
+	if started != 1 {
+		t.Fatalf("a fan-out to %d members on 2 Ps started %d workers, want 1", len(members), started)
+	}
+}
