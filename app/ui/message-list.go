@@ -33,11 +33,6 @@ const (
 // scroll for older lines to be shown.
 const growDistance = 400
 
-// actionReveal asks the list to show the line whose Key is the value and
-// scroll to it: a reply's quote, pressed, whose original may be above what
-// is rendered.
-const actionReveal = "chat/reveal"
-
 // actionListAtBottom tells ChatApp whether the list is scrolled to its
 // bottom (bool), each time that changes: at the bottom the newest lines
 // are in sight, and ChatApp marks them read.
@@ -64,6 +59,10 @@ type MessageList struct {
 	// messages (MessageItem).
 	Nicks []string
 	Me    string
+
+	// picking is the key of the line whose emoji picker is open, "" for
+	// none (row-clicks.go).
+	picking string
 
 	anchor  string // key of the first rendered line
 	lastKey string // key of the newest line at the previous render
@@ -141,11 +140,6 @@ func (l *MessageList) OnMount(ctx app.Context) {
 			}
 		})
 	}
-	ctx.Handle(actionReveal, func(ctx app.Context, a app.Action) {
-		if key, ok := a.Value.(string); ok {
-			l.showOlder(ctx, key)
-		}
-	})
 }
 
 // setScrolledUp follows the person leaving the bottom of the list (away)
@@ -325,7 +319,9 @@ func (l *MessageList) Render() app.UI {
 			Aria("live", "polite").
 			Aria("relevant", "additions").
 			Aria("label", "Messages in "+l.Room).
-			Body(withMentions(withDaySeparators(shown, l.day(), l.Divider), l.Nicks, l.Me)...),
+			OnClick(l.onRowClick).
+			OnKeyDown(l.onRowKeyDown).
+			Body(withPicker(withMentions(withDaySeparators(shown, l.day(), l.Divider), l.Nicks, l.Me), l.picking)...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
 		when(len(l.Lines) == 0, func() app.UI {
