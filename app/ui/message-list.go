@@ -279,10 +279,13 @@ func (l *MessageList) OnDismount() {
 // OnUpdate runs when the parent hands over new lines, before they render: the
 // moment to measure whether the person is at the bottom.
 func (l *MessageList) OnUpdate(ctx app.Context) {
-	// A new room always starts at its bottom: only within a room is the
-	// position measured, which makes the browser lay out the old rows.
+	// A new room always starts at its bottom, and so does a list that
+	// showed no line (a room opened from the relay, whose history just
+	// came): only otherwise is the position measured, which makes the
+	// browser lay out the page as this render has left it so far, before
+	// the rows are built.
 	opened := l.syncRoom()
-	follow := opened || nearBottom()
+	follow := opened || l.lastKey == "" || nearBottom()
 	if newest := lastKey(l.Lines); newest != l.lastKey {
 		// My own new message always brings me to the bottom.
 		if n := len(l.Lines); n > 0 && l.Lines[n-1].Mine {
