@@ -58,6 +58,7 @@ func (s *session) stop() {
 func (s *session) watch(runCtx context.Context, ctx app.Context, onView func(app.Context, *session, chat.View)) {
 	pause := time.NewTimer(0)
 	defer pause.Stop()
+	rendered := make(chan struct{}, 1)
 	for {
 		select {
 		case <-runCtx.Done():
@@ -71,10 +72,20 @@ func (s *session) watch(runCtx context.Context, ctx app.Context, onView func(app
 			if runCtx.Err() == nil {
 				onView(ctx, s, view)
 			}
+			ctx.Defer(func(app.Context) { rendered <- struct{}{} })
 		})
 
-		// Whatever changes during the pause is read once, after it: Changed
-		// holds at most one pending signal.
+		// The pause starts once the View is drawn: a render that outlasts
+		// it (a room's first rows) must not be followed at once by the next
+		// one, which would run before the browser paints the first (Go
+		// keeps the page's thread while it has work). Whatever changes
+		// meanwhile is read once, after the pause: Changed holds at most
+		// one pending signal.
+		select {
+		case <-runCtx.Done():
+			return
+		case <-rendered:
+		}
 		pause.Reset(DefaultRenderInterval)
 		select {
 		case <-runCtx.Done():
