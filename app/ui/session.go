@@ -14,6 +14,13 @@ import (
 // into at most 20 renders per second instead of one per message.
 const DefaultRenderInterval = 50 * time.Millisecond
 
+// paintGap is how long after a View's render the next one waits at least:
+// a frame at 60 Hz. Go keeps the page's thread while it has work, so a
+// render that outlasts DefaultRenderInterval (a room's first rows) would
+// otherwise be followed at once by the next, before the browser painted
+// the first.
+const paintGap = 16 * time.Millisecond
+
 // session is the chat.Client of one room and the goroutines around it.
 // app.Context is never cancelled when a component dismounts, so a session
 // carries its own cancel: stopping it ends the client's Run and the watcher.
@@ -58,6 +65,8 @@ func (s *session) stop() {
 func (s *session) watch(runCtx context.Context, ctx app.Context, onView func(app.Context, *session, chat.View)) {
 	pause := time.NewTimer(0)
 	defer pause.Stop()
+	gap := time.NewTimer(0)
+	defer gap.Stop()
 	rendered := make(chan struct{}, 1)
 	for {
 		select {
@@ -75,18 +84,21 @@ func (s *session) watch(runCtx context.Context, ctx app.Context, onView func(app
 			ctx.Defer(func(app.Context) { rendered <- struct{}{} })
 		})
 
-		// The pause starts once the View is drawn: a render that outlasts
-		// it (a room's first rows) must not be followed at once by the next
-		// one, which would run before the browser paints the first (Go
-		// keeps the page's thread while it has work). Whatever changes
-		// meanwhile is read once, after the pause: Changed holds at most
-		// one pending signal.
+		// Whatever changes during the pause, and at least paintGap after
+		// the View is drawn, is read once, after both: Changed holds at
+		// most one pending signal.
+		pause.Reset(DefaultRenderInterval)
 		select {
 		case <-runCtx.Done():
 			return
 		case <-rendered:
 		}
-		pause.Reset(DefaultRenderInterval)
+		gap.Reset(paintGap)
+		select {
+		case <-runCtx.Done():
+			return
+		case <-gap.C:
+		}
 		select {
 		case <-runCtx.Done():
 			return
