@@ -5,7 +5,11 @@ package e2e
 import (
 	"cmp"
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -32,6 +36,7 @@ func BenchmarkOpenRoomProfile(b *testing.B) {
 	p := newPerson(b, "profiled-reader")
 	p.open(roomURL(relay.URL(), "speed-lobby", ""))
 	p.waitOnline()
+	p.eval(hashMarkJS, nil)
 	n := *speedHistory
 	for i := range b.N {
 		room := fmt.Sprintf("speed-profile-%d", i)
@@ -41,12 +46,34 @@ func BenchmarkOpenRoomProfile(b *testing.B) {
 			startProfile(b, p)
 			ms, _ := openRoomTimed(b, p, room, last)
 			prof := stopProfile(b, p)
+			saveProfile(b, prof, fmt.Sprintf("open-%d-%s", i, from))
 			var muts map[string]any
 			p.eval(`window.__muts`, &muts)
 			fmt.Printf("open %d from %s: %.0f ms, DOM mutations %v\n%s", i, from, ms, muts, profileSummary(prof, 45))
 			switchRoom(p, "speed-lobby")
 		}
 		sender.close()
+	}
+}
+
+// speedProfileDir, when set, keeps each open's profile as NAME.cpuprofile
+// (Chrome DevTools' Performance panel loads it) for a closer look than the
+// summary.
+var speedProfileDir = flag.String("speed.profile-dir", "",
+	"BenchmarkOpenRoomProfile: a directory to write each open's V8 CPU profile into")
+
+// saveProfile writes prof into -speed.profile-dir, if set.
+func saveProfile(b *testing.B, prof *profiler.Profile, name string) {
+	b.Helper()
+	if *speedProfileDir == "" {
+		return
+	}
+	data, err := json.Marshal(prof)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*speedProfileDir, name+".cpuprofile"), data, 0o644); err != nil {
+		b.Fatal(err)
 	}
 }
 
@@ -171,6 +198,14 @@ func listTop(m map[string]int64, top int, filter string) string {
 	}
 }
 
+// hashMarkJS marks the moment the room's fragment changes in the profile:
+// a capturing listener runs before the page's own, and spins for 0.6 ms in
+// a named function, long enough for the 200 µs sampling to see it.
+const hashMarkJS = `window.addEventListener('hashchange', function __hashchangeMark() {
+	const t = performance.now();
+	while (performance.now() - t < 0.6) {}
+}, true)`
+
 // mutationCounterJS counts the page's DOM changes from now on.
 const mutationCounterJS = `(() => {
 	if (window.__mutObs) window.__mutObs.disconnect();
@@ -192,7 +227,7 @@ const mutationCounterJS = `(() => {
 // timelineFrames are the steps of an open that profileSummary's timeline
 // tells apart (function name suffixes).
 var timelineFrames = []string{
-	"(idle)", "(garbage collector)", "gcBgMarkWorker", "gcAssistAlloc",
+	"__hashchangeMark", "(idle)", "(garbage collector)", "gcBgMarkWorker", "gcAssistAlloc",
 	"__Client_.handleFrame", "__sharedLink_.readLoop", "__Client_.View", "persistHistoryLocked", "saveHistoryLocked",
 	"__ChatApp_.onView", "__ChatApp_.OnNav", "nodeManager.Mount", "nodeManager.Update", "__MessageList_.OnUpdate",
 	"scrollToBottom", "__engineX_.processFrame",

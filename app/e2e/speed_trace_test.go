@@ -43,7 +43,7 @@ func BenchmarkStartTrace(b *testing.B) {
 	warmUp(b, p, url)
 
 	for i := range b.N {
-		events := traceWhile(b, p, func() { b.Logf("traced %d: %v", i, startPage(b, p, url)) })
+		events := traceWhile(b, p, startTraceCategories, func() { b.Logf("traced %d: %v", i, startPage(b, p, url)) })
 		raw, err := json.Marshal(map[string]any{"traceEvents": events})
 		if err != nil {
 			b.Fatal(err)
@@ -55,8 +55,9 @@ func BenchmarkStartTrace(b *testing.B) {
 	}
 }
 
-// traceWhile records a trace while run runs and returns its events.
-func traceWhile(b *testing.B, p *person, run func()) []jsonv2.Value {
+// traceWhile records a trace of categories (comma-separated) while run
+// runs and returns its events.
+func traceWhile(b *testing.B, p *person, categories string, run func()) []jsonv2.Value {
 	b.Helper()
 	var (
 		mu     sync.Mutex
@@ -86,7 +87,7 @@ func traceWhile(b *testing.B, p *person, run func()) []jsonv2.Value {
 	p.do("start tracing", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, tracing.Start, tracing.StartParams{
 			TransferMode: tracing.StartTransferModeReportEvents,
-			TraceConfig:  &tracing.TraceConfig{IncludedCategories: strings.Split(startTraceCategories, ",")},
+			TraceConfig:  &tracing.TraceConfig{IncludedCategories: strings.Split(categories, ",")},
 		})
 		return err
 	}))

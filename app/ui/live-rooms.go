@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -35,6 +36,11 @@ func (c *ChatApp) openRoom(ctx app.Context, room string) {
 	}
 	if s == nil {
 		s = c.startRoom(room)
+		// Let the new client's goroutines run now, up to the sub it sends
+		// the relay: otherwise they wait for this handler and the render
+		// it causes, while the relay could already be replaying the
+		// room's history (most of opening a room from the relay).
+		runtime.Gosched()
 	}
 	if c.session != nil && c.session != s {
 		c.session.client.SetVisible(false)

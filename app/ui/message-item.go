@@ -38,15 +38,17 @@ type MessageItem struct {
 	// re-render the row. Me is my nick, whose mentions also mark the row.
 	Nicks []string
 	Me    string
+	// Picking: the emoji picker of this message is open (MessageList
+	// keeps which one, row-clicks.go).
+	Picking bool
 
 	expanded bool // the person asked to see all of a long message
-	picking  bool // the emoji picker is open (message-actions.go)
 }
 
 // Render draws the line; see lineItem.
 func (m *MessageItem) Render() app.UI {
 	if m.Line.Kind == chat.LineMessage {
-		return messageItem(m.Line, m.expanded, m.showAll, m.picking, m.togglePicker, mentionable{m.Nicks, m.Me})
+		return messageItem(m.Line, m.expanded, m.showAll, m.Picking, mentionable{m.Nicks, m.Me})
 	}
 	return lineItem(m.Line)
 }
@@ -109,8 +111,6 @@ func withMentions(items []app.UI, nicks []string, me string) []app.UI {
 
 func (m *MessageItem) showAll(ctx app.Context, e app.Event) { m.expanded = true }
 
-func (m *MessageItem) togglePicker(ctx app.Context, e app.Event) { m.picking = !m.picking }
-
 // lineItem renders one line of the conversation as an <li>. Message text is
 // always a text node (app.Text), never HTML; only http(s) links become <a>.
 func lineItem(line chat.Line) app.UI {
@@ -124,7 +124,7 @@ func lineItem(line chat.Line) app.UI {
 			app.Elem("span").Class("gap-text").Text(gapText),
 		)
 	}
-	return messageItem(line, false, nil, false, nil, mentionable{})
+	return messageItem(line, false, nil, false, mentionable{})
 }
 
 // maxShownRunes is how much of a message shows until the person asks for
@@ -151,10 +151,12 @@ func shownText(text string) (string, bool) {
 }
 
 // messageItem renders a message; a long one is cut (see maxShownRunes)
-// unless expanded, with a button that calls showAll. Rows are focusable
+// unless expanded, with a button that calls showAll; picking shows the
+// emoji picker under it. The other buttons of a row have no handler of
+// their own: the list acts for them (row-clicks.go). Rows are focusable
 // (tabindex 0): Tab reaches a message, then its actions, then the next
 // message, and a focused row shows its actions as hover does (app.css).
-func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, picking bool, togglePicker app.EventHandler, who mentionable) app.UI {
+func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, picking bool, who mentionable) app.UI {
 	text, cut := line.Text, false
 	if !expanded {
 		text, cut = shownText(line.Text)
@@ -209,7 +211,7 @@ func messageItem(line chat.Line, expanded bool, showAll app.EventHandler, pickin
 				// Reactions and actions (message-actions.go).
 				when(len(line.Reactions) > 0, func() app.UI { return reactionsRow(line.Reactions) }),
 				when(line.Status == chat.StatusDelivered && line.Seq > 0 && !line.Deleted, func() app.UI {
-					return messageActions(line.Mine, picking, togglePicker)
+					return messageActions(line.Mine, picking)
 				}),
 				// Last: go-app diffs children by position.
 				when(line.Mine && line.SeenBy > 0, func() app.UI { return seenBy(line.SeenBy) }),

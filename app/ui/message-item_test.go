@@ -197,7 +197,7 @@ func TestMessageItem_LongMessageIsCut(t *testing.T) {
 	if same, cut := shownText("short"); same != "short" || cut {
 		t.Fatalf("a short message was cut")
 	}
-	item := messageItem(message(long, false, chat.StatusDelivered), false, func(app.Context, app.Event) {}, false, nil, mentionable{})
+	item := messageItem(message(long, false, chat.StatusDelivered), false, func(app.Context, app.Event) {}, false, mentionable{})
 	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
 	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), item, path(0)...); err != nil {
 		t.Errorf("shown part: %v", err)
@@ -211,7 +211,7 @@ func TestMessageItem_LongMessageIsCut(t *testing.T) {
 	if err := app.Match(app.Text("Show all ("+strconv.Itoa((len(long)+999)/1000)+" KB)"), item, 1, 2, 0); err != nil {
 		t.Errorf("no Show all: %v", err)
 	}
-	full := messageItem(message(long, false, chat.StatusDelivered), true, nil, false, nil, mentionable{})
+	full := messageItem(message(long, false, chat.StatusDelivered), true, nil, false, mentionable{})
 	if err := app.Match(app.Text(strings.Repeat("é", maxShownRunes-20)+" "), full, path(0)...); err != nil {
 		t.Errorf("expanded: %v", err)
 	}
@@ -225,7 +225,7 @@ func TestMessageItem_LongMessageIsCut(t *testing.T) {
 // me marks its row; links keep winning over what looks like a mention.
 func TestMessageItem_Mentions(t *testing.T) {
 	line := message("hi @bob and @Ada <b>, see https://x.example/@Bob @Zed", false, chat.StatusDelivered)
-	item := messageItem(line, false, nil, false, nil, mentionable{nicks: []string{"Ada", "Bob", "Zoe"}, me: "Bob"})
+	item := messageItem(line, false, nil, false, mentionable{nicks: []string{"Ada", "Bob", "Zoe"}, me: "Bob"})
 	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
 	for i, want := range []app.UI{
 		app.Text("hi "),
@@ -248,7 +248,7 @@ func TestMessageItem_Mentions(t *testing.T) {
 	}
 	// Not a mention of me, nor my own message: no row mark.
 	for _, l := range []chat.Line{message("hi @Ada", false, chat.StatusDelivered), message("hi @Bob", true, chat.StatusDelivered)} {
-		if html := app.HTMLString(messageItem(l, false, nil, false, nil, mentionable{nicks: []string{"Ada"}, me: "Bob"})); strings.Contains(html, "mentions-me") {
+		if html := app.HTMLString(messageItem(l, false, nil, false, mentionable{nicks: []string{"Ada"}, me: "Bob"})); strings.Contains(html, "mentions-me") {
 			t.Errorf("%q (mine %v) marks the row: %s", l.Text, l.Mine, html)
 		}
 	}

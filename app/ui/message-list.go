@@ -33,11 +33,6 @@ const (
 // scroll for older lines to be shown.
 const growDistance = 400
 
-// actionReveal asks the list to show the line whose Key is the value and
-// scroll to it: a reply's quote, pressed, whose original may be above what
-// is rendered.
-const actionReveal = "chat/reveal"
-
 // actionListAtBottom tells ChatApp whether the list is scrolled to its
 // bottom (bool), each time that changes: at the bottom the newest lines
 // are in sight, and ChatApp marks them read.
@@ -64,6 +59,10 @@ type MessageList struct {
 	// messages (MessageItem).
 	Nicks []string
 	Me    string
+
+	// picking is the key of the line whose emoji picker is open, "" for
+	// none (row-clicks.go).
+	picking string
 
 	anchor  string // key of the first rendered line
 	lastKey string // key of the newest line at the previous render
@@ -141,11 +140,6 @@ func (l *MessageList) OnMount(ctx app.Context) {
 			}
 		})
 	}
-	ctx.Handle(actionReveal, func(ctx app.Context, a app.Action) {
-		if key, ok := a.Value.(string); ok {
-			l.showOlder(ctx, key)
-		}
-	})
 }
 
 // setScrolledUp follows the person leaving the bottom of the list (away)
@@ -285,10 +279,13 @@ func (l *MessageList) OnDismount() {
 // OnUpdate runs when the parent hands over new lines, before they render: the
 // moment to measure whether the person is at the bottom.
 func (l *MessageList) OnUpdate(ctx app.Context) {
-	// A new room always starts at its bottom: only within a room is the
-	// position measured, which makes the browser lay out the old rows.
+	// A new room always starts at its bottom, and so does a list that
+	// showed no line (a room opened from the relay, whose history just
+	// came): only otherwise is the position measured, which makes the
+	// browser lay out the page as this render has left it so far, before
+	// the rows are built.
 	opened := l.syncRoom()
-	follow := opened || nearBottom()
+	follow := opened || l.lastKey == "" || nearBottom()
 	if newest := lastKey(l.Lines); newest != l.lastKey {
 		// My own new message always brings me to the bottom.
 		if n := len(l.Lines); n > 0 && l.Lines[n-1].Mine {
@@ -325,7 +322,9 @@ func (l *MessageList) Render() app.UI {
 			Aria("live", "polite").
 			Aria("relevant", "additions").
 			Aria("label", "Messages in "+l.Room).
-			Body(withMentions(withDaySeparators(shown, l.day(), l.Divider), l.Nicks, l.Me)...),
+			OnClick(l.onRowClick).
+			OnKeyDown(l.onRowKeyDown).
+			Body(withPicker(withMentions(withDaySeparators(shown, l.day(), l.Divider), l.Nicks, l.Me), l.picking)...),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
 		when(len(l.Lines) == 0, func() app.UI {

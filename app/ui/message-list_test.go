@@ -176,7 +176,9 @@ func TestMessageList_Renders(t *testing.T) {
 		Role("log").
 		Aria("live", "polite").
 		Aria("relevant", "additions").
-		Aria("label", "Messages in lobby")
+		Aria("label", "Messages in lobby").
+		OnClick(list.onRowClick).
+		OnKeyDown(list.onRowKeyDown)
 	// MessageList > div#scroller > ul#messages (the empty state is gone).
 	if err := app.Match(wantList, list, 0, 0); err != nil {
 		t.Fatal(err)

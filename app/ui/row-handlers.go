@@ -17,16 +17,21 @@ import "github.com/maxence-charriere/go-app/v10/pkg/app"
 // the message row (li.msg, its data-key) the pressed element is in.
 func sendForRow(name string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) {
-		if key := rowKeyOf(ctx.JSSrc()); key != "" {
-			ctx.NewActionWithValue(name, key)
-		}
+		sendRowAction(ctx, ctx.JSSrc(), name)
 	}
 }
 
-// reactForRow toggles my reaction with the emoji in the pressed button's
+// sendRowAction sends the action name with the key of the message row the
+// element el is in.
+func sendRowAction(ctx app.Context, el app.Value, name string) {
+	if key := rowKeyOf(el); key != "" {
+		ctx.NewActionWithValue(name, key)
+	}
+}
+
+// reactWith toggles my reaction with the emoji in the pressed button's
 // data-emoji on the message of its row.
-func reactForRow(ctx app.Context, e app.Event) {
-	button := ctx.JSSrc()
+func reactWith(ctx app.Context, button app.Value) {
 	key, emoji := rowKeyOf(button), datasetOf(button, "emoji")
 	if key != "" && emoji != "" {
 		ctx.NewActionWithValue(actionReact, reactValue{Key: key, Emoji: emoji})
