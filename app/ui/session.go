@@ -14,13 +14,6 @@ import (
 // into at most 20 renders per second instead of one per message.
 const DefaultRenderInterval = 50 * time.Millisecond
 
-// paintGap is how long after a View's render the next one waits at least:
-// a frame at 60 Hz. Go keeps the page's thread while it has work, so a
-// render that outlasts DefaultRenderInterval (a room's first rows) would
-// otherwise be followed at once by the next, before the browser painted
-// the first.
-const paintGap = 16 * time.Millisecond
-
 // session is the chat.Client of one room and the goroutines around it.
 // app.Context is never cancelled when a component dismounts, so a session
 // carries its own cancel: stopping it ends the client's Run and the watcher.
@@ -65,9 +58,6 @@ func (s *session) stop() {
 func (s *session) watch(runCtx context.Context, ctx app.Context, onView func(app.Context, *session, chat.View)) {
 	pause := time.NewTimer(0)
 	defer pause.Stop()
-	gap := time.NewTimer(0)
-	defer gap.Stop()
-	rendered := make(chan struct{}, 1)
 	for {
 		select {
 		case <-runCtx.Done():
@@ -81,24 +71,11 @@ func (s *session) watch(runCtx context.Context, ctx app.Context, onView func(app
 			if runCtx.Err() == nil {
 				onView(ctx, s, view)
 			}
-			ctx.Defer(func(app.Context) { rendered <- struct{}{} })
 		})
 
-		// Whatever changes during the pause, and at least paintGap after
-		// the View is drawn, is read once, after both: Changed holds at
-		// most one pending signal.
+		// Whatever changes during the pause is read once, after it: Changed
+		// holds at most one pending signal.
 		pause.Reset(DefaultRenderInterval)
-		select {
-		case <-runCtx.Done():
-			return
-		case <-rendered:
-		}
-		gap.Reset(paintGap)
-		select {
-		case <-runCtx.Done():
-			return
-		case <-gap.C:
-		}
 		select {
 		case <-runCtx.Done():
 			return
