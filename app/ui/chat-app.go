@@ -71,6 +71,9 @@ type ChatApp struct {
 	sendsAnswered     int
 	sendErr           string
 	nickErr, relayErr string
+	// heldSend is a send pressed before the store was open (onSend); start
+	// sends it once the room's client exists (sendHeld).
+	heldSend *string
 
 	compose composeMode // replying or editing (message-threads.go)
 
@@ -90,6 +93,10 @@ type ChatApp struct {
 func (c *ChatApp) OnMount(ctx app.Context) {
 	c.mounted = true
 	c.ctx = ctx
+	// The composer is usable from the first render, before the store is
+	// open: a send meanwhile is held (onSend), not dropped as an action
+	// nobody handles, which left the text in the box with no answer.
+	ctx.Handle(actionSend, c.onSend)
 	// Either may have been reported before the wasm ran.
 	c.updateAvailable = ctx.AppUpdateAvailable()
 	c.installable = ctx.IsAppInstallable()
@@ -144,7 +151,6 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	ctx.Handle(actionDeleteMessage, c.onFailedMessage)
 	ctx.Handle(actionCancelMessage, c.onFailedMessage)
 	ctx.Handle(actionHideText, c.onHideText)
-	ctx.Handle(actionSend, c.onSend)
 	ctx.Handle(actionDraft, c.onDraft)
 	ctx.Handle(actionTogglePanel, c.onTogglePanel)
 	ctx.Handle(actionRetryNow, func(ctx app.Context, a app.Action) { c.retryNow() })
@@ -154,6 +160,7 @@ func (c *ChatApp) start(ctx app.Context, store chat.Store) {
 	ctx.Handle(actionListAtBottom, c.onListAtBottom)
 	ctx.Handle(actionSetReadReceipts, c.onSetReadReceipts)
 	c.followURL(ctx)
+	c.sendHeld()
 }
 
 // onFailedMessage retries or deletes a message the relay refused for good,
@@ -398,8 +405,32 @@ func (c *ChatApp) updatePrefs(change func(*chat.Prefs)) {
 }
 
 // onSend sends the composer's text and answers with the refusal, if any.
+// Before the store is open there is no room's client to take it: the text
+// is held, unanswered, so that it stays in the box until start sends it
+// (sendHeld); the box keeps it if the page closes meanwhile.
 func (c *ChatApp) onSend(ctx app.Context, a app.Action) {
 	text, _ := a.Value.(string)
+	if c.store == nil {
+		c.heldSend = &text
+		return
+	}
+	c.answerSend(text)
+}
+
+// sendHeld sends what was held by onSend before the store was open, and
+// answers the composer.
+func (c *ChatApp) sendHeld() {
+	if c.heldSend == nil {
+		return
+	}
+	text := *c.heldSend
+	c.heldSend = nil
+	c.answerSend(text)
+}
+
+// answerSend sends text from the composer and answers it: Error is why it
+// was refused, "" when the room's client took it.
+func (c *ChatApp) answerSend(text string) {
 	c.sendErr = ""
 	c.divider = "" // what I answer to is read
 	if err := c.send(text); err != nil && !errors.Is(err, chat.ErrEmpty) {
