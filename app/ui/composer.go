@@ -45,6 +45,7 @@ type Composer struct {
 	answered int        // the answers already applied to the box
 	errText  string     // shown under the box until the text is short enough
 	used     int        // bytes in the box, for the counter
+	sent     string     // the text of the last send, until it is answered
 }
 
 // actionSend carries the text to send (a string) to ChatApp, which answers
@@ -90,8 +91,9 @@ func (c *Composer) OnUpdate(ctx app.Context) {
 		return
 	}
 	if c.Error == "" {
-		c.used = 0
-		box.Set("value", "")
+		rest := leftAfterSend(box.Get("value").String(), c.sent)
+		c.used = len(rest)
+		box.Set("value", rest)
 	}
 	box.Call("focus")
 }
@@ -209,7 +211,21 @@ func (c *Composer) send(ctx app.Context) {
 	if !box.Truthy() || c.Disabled {
 		return
 	}
-	ctx.NewActionWithValue(actionSend, box.Get("value").String())
+	c.sent = box.Get("value").String()
+	ctx.NewActionWithValue(actionSend, c.sent)
+}
+
+// leftAfterSend is what stays in the box once the send of sent is taken:
+// what was typed after it. A send pressed before the store is open is
+// answered later (ChatApp.onSend), and the person may go on typing
+// meanwhile; those words must not go with the box's clearing. A box that
+// no longer starts with sent was edited in between: it stays as it is,
+// since clearing it would lose the edit (the sent line shows in the list).
+func leftAfterSend(value, sent string) string {
+	if rest, ok := strings.CutPrefix(value, sent); ok {
+		return rest
+	}
+	return value
 }
 
 // complete opens, changes or closes the list for the mention being typed

@@ -72,3 +72,20 @@ func openingTag(html, attr string) string {
 	end := strings.Index(html[i:], ">")
 	return html[start : i+end+1]
 }
+
+// TestLeftAfterSend_KeepsWhatWasTypedMeanwhile: a send answered later (held
+// until the store opens) clears only the sent text; words typed after it,
+// or an edit of it, stay in the box.
+func TestLeftAfterSend_KeepsWhatWasTypedMeanwhile(t *testing.T) {
+	cases := []struct{ value, sent, want string }{
+		{"hello", "hello", ""},                   // answered at once: cleared
+		{"hello and more", "hello", " and more"}, // typed after pressing Send
+		{"help", "hello", "help"},                // edited meanwhile: kept
+		{"", "hello", ""},
+	}
+	for _, tc := range cases {
+		if got := leftAfterSend(tc.value, tc.sent); got != tc.want {
+			t.Errorf("leftAfterSend(%q, %q) = %q, want %q", tc.value, tc.sent, got, tc.want)
+		}
+	}
+}
