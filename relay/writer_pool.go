@@ -61,8 +61,6 @@ type writerPool struct {
 	stallAfter   time.Duration // a turn this long makes its worker stuck
 	idleAfter    time.Duration // a worker without work this long ends
 	writeTimeout time.Duration // a turn this long ends its member (WriteTimeout)
-	holdFrom     int           // a fan-out to this many members into an idle pool is held (writer_pool_hold.go)
-	holdFor      time.Duration // for this long
 
 	mu      sync.Mutex
 	queue   []*member     // members with frames to write, oldest first, from head
@@ -74,8 +72,6 @@ type writerPool struct {
 	watched bool          // the watch is armed
 	watch   *time.Timer
 	closed  bool           // close was called: workers end once the queue is empty
-	holding bool           // a big fan-out is held: no turn starts until release
-	hold    *time.Timer    // ends the hold (release)
 	running sync.WaitGroup // one per worker goroutine
 
 	workers prometheus.Gauge   // relay_writers: len(all)
@@ -142,15 +138,11 @@ func newWriterPool(writeTimeout time.Duration, m *metrics) *writerPool {
 		stallAfter:   writerStallAfter,
 		idleAfter:    writerIdleTimeout,
 		writeTimeout: writeTimeout,
-		holdFrom:     writerHoldFrom,
-		holdFor:      writerHoldFor,
 		workers:      m.writers,
 		stalls:       m.writerStalls,
 	}
 	p.watch = time.AfterFunc(time.Hour, p.check)
 	p.watch.Stop()
-	p.hold = time.AfterFunc(time.Hour, p.release)
-	p.hold.Stop()
 	return p
 }
 
@@ -173,7 +165,6 @@ func (p *writerPool) scheduleAll(ms []*member) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := poolNow()
-	p.holdLocked(len(ms))
 	p.queue = append(p.queue, ms...)
 	for range ms {
 		p.queued = append(p.queued, now)
@@ -185,11 +176,10 @@ func (p *writerPool) scheduleAll(ms []*member) {
 // until eager of them make progress, counting neither idle workers nor
 // those whose turn has lasted blockedAfter, and one more per
 // writerBacklog members waiting once the oldest has waited backlogAfter.
-// While work waits the watch stays armed, to look again. During a hold it
-// wakes no one: release does.
+// While work waits the watch stays armed, to look again.
 func (p *writerPool) wakeLocked(now int64) {
 	waiting := len(p.queue) - p.head
-	if waiting == 0 || p.holding {
+	if waiting == 0 {
 		return
 	}
 	p.armLocked()
@@ -316,9 +306,9 @@ func (p *writerPool) work(w *poolWorker) {
 }
 
 // next returns the oldest member waiting, and marks the worker as in its
-// turn; it waits for one as long as idleAfter, and while a hold lasts. nil
-// means the worker ends: no work came, the pool is closed, or the watch
-// started another worker in place of this one, which was stuck.
+// turn; it waits for one as long as idleAfter. nil means the worker ends:
+// no work came, the pool is closed, or the watch started another worker in
+// place of this one, which was stuck.
 func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
 	for {
 		p.mu.Lock()
@@ -328,7 +318,7 @@ func (p *writerPool) next(w *poolWorker, idle *time.Timer) *member {
 			return nil
 		}
 		w.timedOut = false
-		if p.head < len(p.queue) && !p.holding {
+		if p.head < len(p.queue) {
 			m := p.queue[p.head]
 			w.turnOf.Store(m)
 			w.busySince.Store(poolNow())
@@ -391,15 +381,10 @@ func (p *writerPool) removeLocked(w *poolWorker) {
 
 // close ends the pool's workers once the queue is empty and waits for
 // them (Shutdown, after every member has ended): a stopped relay leaves no
-// goroutine behind. A hold ends at once, so that what it held is written.
+// goroutine behind.
 func (p *writerPool) close() {
 	p.mu.Lock()
 	p.closed = true
-	if p.holding {
-		p.holding = false
-		p.hold.Stop()
-		p.wakeLocked(poolNow())
-	}
 	for _, w := range p.idle {
 		w.wake <- struct{}{}
 	}
