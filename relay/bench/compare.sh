@@ -22,6 +22,8 @@
 #   ROOMS=500 MEMBERS=10 STORM_N=15000 (0 skips storm) DEFAULT_RATE=32
 #   RELAY_PORT=18080 NODE_PORT=18090 SIO_PORT=18100 OUT=DIR (keeps the JSON there)
 #   RELAY_IDLE_FLAGS, RELAY_FANOUT_FLAGS: the relay's flags for each measurement
+#   RELAY_BIN: a relay binary to measure instead of building this checkout's
+#   (to alternate a before and an after build on a shared machine)
 # idle runs the relay with its default queue: the queue channel is allocated
 # when a member joins (24 bytes a slot), so -queue 4096 alone costs ~96 KB per
 # connection. fanout raises the rate limit (the default 10/s per connection
@@ -68,6 +70,7 @@ ulimit -n "$(ulimit -Hn)"
 
 echo "== building relay and relay-bench, installing ws and socket.io" >&2
 build_tools "$work/bin"
+if [[ -n ${RELAY_BIN:-} ]]; then cp "$RELAY_BIN" "$work/bin/relay"; fi
 npm install --silent --no-audit --no-fund --prefix "$work/node" ws socket.io >&2
 ws_version=$(node -p "require('$work/node/node_modules/ws/package.json').version")
 sio_version=$(node -p "require('$work/node/node_modules/socket.io/package.json').version")
