@@ -1,7 +1,6 @@
 package chat
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -18,7 +17,13 @@ func (c *Client) handleFrame(s *session, frame []byte) {
 	// Read in place, into a slice as long as the frame's lines: a replay's
 	// frame holds hundreds of objects, and growing the slice copied them
 	// (large structs) over and over.
-	objects := make([]wire.ServerFrame, 0, bytes.Count(frame, []byte{'\n'})+1)
+	lines := 1
+	for _, b := range frame {
+		if b == '\n' {
+			lines++
+		}
+	}
+	objects := make([]wire.ServerFrame, 0, lines)
 	var plain plainReader
 	_ = wire.Split(frame, func(object []byte) error {
 		objects = append(objects, wire.ServerFrame{})

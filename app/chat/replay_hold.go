@@ -69,7 +69,9 @@ const replaySystemLines = 8
 // room with nothing stored grew the history, the timeline and the three
 // sets of message keys (c.seen and the threads') step by step, copying
 // and rehashing each of them about ten times over (a seventh of taking in
-// a replay in the browser).
+// a replay in the browser). The sets are made anew only while empty: a
+// copy of a set that holds keys costs app.wasm more code than it saves
+// in the rarer replays into a room with a stored history.
 func (c *Client) reserveLocked(n int) {
 	if cap(c.history)-len(c.history) < n {
 		c.history = append(make([]storedMessage, 0, len(c.history)+n), c.history...)
@@ -80,12 +82,8 @@ func (c *Client) reserveLocked(n int) {
 	if lines := n + replaySystemLines; cap(c.timeline)-len(c.timeline) < lines {
 		c.timeline = append(make([]Line, 0, len(c.timeline)+lines), c.timeline...)
 	}
-	if len(c.seen) < n {
-		seen := make(map[string]struct{}, min(len(c.seen)+n, MaxHistory))
-		for key := range c.seen {
-			seen[key] = struct{}{}
-		}
-		c.seen = seen
+	if len(c.seen) == 0 {
+		c.seen = make(map[string]struct{}, n)
 	}
 	c.threads.reserve(n)
 }

@@ -65,21 +65,12 @@ func newThreads() *threads {
 	return &threads{added: map[string]order{}, lines: map[string]*threadLine{}, refs: map[string]*targetRefs{}}
 }
 
-// reserve makes room for n more messages in the maps at once (see
-// Client.reserveLocked); a map already that large is left as it is.
+// reserve makes room for n messages in the maps at once while they are
+// empty (see Client.reserveLocked).
 func (t *threads) reserve(n int) {
-	if len(t.added) >= n {
-		return
+	if len(t.added) == 0 {
+		t.added, t.lines = make(map[string]order, n), make(map[string]*threadLine, n)
 	}
-	size := min(len(t.added)+n, MaxHistory)
-	added, lines := make(map[string]order, size), make(map[string]*threadLine, size)
-	for key, at := range t.added {
-		added[key] = at
-	}
-	for key, line := range t.lines {
-		lines[key] = line
-	}
-	t.added, t.lines = added, lines
 }
 
 // isLine reports whether m is shown as a line of its own: a message or a
