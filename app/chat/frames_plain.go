@@ -8,25 +8,21 @@ import (
 	"github.com/chatpwa/chat/relay/wire"
 )
 
-// plainMsg reads a msg object of the exact shape the relay writes, into f:
-// wire.Msg's fields in their order, with "room" after "type" on a shared
-// connection, strings that need no unescaping and plain numbers. It reads
-// what json.Unmarshal would, without reflection; anything else is !ok and
-// goes to json.Unmarshal. In the browser the decoder was most of handling a
-// 500-message replay.
-func plainMsg(object []byte, f *wire.ServerFrame) bool {
-	var r plainReader
-	return r.msg(object, f)
-}
-
-// plainReader is plainMsg for the objects of one frame. A replay's
-// messages name the same room, conn and cid over and over: it keeps the
-// last string read for each and hands out that one again while the bytes
-// match, one allocation where there were hundreds.
+// plainReader reads the msg objects of one frame that have the exact
+// shape the relay writes (msg): it keeps the last room, conn and cid read
+// and hands out those strings again while the bytes match, as a replay's
+// messages name the same ones over and over. The zero plainReader is
+// ready.
 type plainReader struct {
 	room, conn, cid string
 }
 
+// msg reads object into f when it is a msg of the exact shape the relay
+// writes: wire.Msg's fields in their order, with "room" after "type" on a
+// shared connection, strings that need no unescaping and plain numbers.
+// It reads what json.Unmarshal would, without reflection; anything else
+// is !ok and goes to json.Unmarshal. In the browser the decoder was most
+// of handling a 500-message replay.
 func (r *plainReader) msg(object []byte, f *wire.ServerFrame) bool {
 	rest, ok := bytes.CutPrefix(object, []byte(`{"type":"msg",`))
 	if !ok {

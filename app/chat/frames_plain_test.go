@@ -9,7 +9,7 @@ import (
 	"github.com/chatpwa/chat/relay/wire"
 )
 
-// plainMsg is a shortcut: wherever it answers, it must answer what
+// plainReader.msg is a shortcut: wherever it answers, it must answer what
 // json.Unmarshal does, and it must answer for what the relay writes; also
 // when one plainReader reads all of them, as the objects of a frame (the
 // same room, conn and cid again, then others).
