@@ -188,6 +188,7 @@ func New(o Options) *Client {
 	c.historyRaw = raw
 	c.lastSeq, c.epoch, c.loadedEpoch = h.Seq, h.Epoch, h.Epoch
 	for _, m := range h.Messages {
+		m = m.withKey()
 		if _, dup := c.seen[m.key()]; dup {
 			continue
 		}

@@ -14,11 +14,21 @@ import (
 // room that is decrypting up to a whole history and verifying its newest
 // messages (private_verify.go).
 func (c *Client) handleFrame(s *session, frame []byte) {
-	var objects []wire.ServerFrame
+	// Read in place, into a slice as long as the frame's lines: a replay's
+	// frame holds hundreds of objects, and growing the slice copied them
+	// (large structs) over and over.
+	lines := 1
+	for _, b := range frame {
+		if b == '\n' {
+			lines++
+		}
+	}
+	objects := make([]wire.ServerFrame, 0, lines)
+	var plain plainReader
 	_ = wire.Split(frame, func(object []byte) error {
-		var f wire.ServerFrame
-		if plainMsg(object, &f) || json.Unmarshal(object, &f) == nil { // a frame we cannot read must not cost the connection
-			objects = append(objects, f)
+		objects = append(objects, wire.ServerFrame{})
+		if f := &objects[len(objects)-1]; !plain.msg(object, f) && json.Unmarshal(object, f) != nil {
+			objects = objects[:len(objects)-1] // a frame we cannot read must not cost the connection
 		}
 		return nil
 	})
@@ -127,7 +137,7 @@ func (c *Client) handleMsgLocked(f *wire.ServerFrame, o opened) {
 	if nick == "" && o.failure == "" {
 		nick = c.senderNickLocked(f.Conn, f.CID)
 	}
-	m := storedMessage{Seq: f.Seq, TS: f.TS, CID: f.CID, ID: f.ID, Nick: nick, Text: o.body.Text, Signer: o.signer, Flag: o.failure, Ref: o.body.Ref}
+	m := storedMessage{Seq: f.Seq, TS: f.TS, CID: f.CID, ID: f.ID, Nick: nick, Text: o.body.Text, Signer: o.signer, Flag: o.failure, Ref: o.body.Ref, keyed: key}
 	c.checkSignerLocked(&m)
 	c.seen[key] = struct{}{}
 	c.history = append(c.history, m)

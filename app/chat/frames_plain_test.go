@@ -9,9 +9,12 @@ import (
 	"github.com/chatpwa/chat/relay/wire"
 )
 
-// plainMsg is a shortcut: wherever it answers, it must answer what
-// json.Unmarshal does, and it must answer for what the relay writes.
+// plainReader.msg is a shortcut: wherever it answers, it must answer what
+// json.Unmarshal does, and it must answer for what the relay writes; also
+// when one plainReader reads all of them, as the objects of a frame (the
+// same room, conn and cid again, then others).
 func TestPlainMsg_AgreesWithTheDecoder(t *testing.T) {
+	var r plainReader
 	relayWrites, err := json.Marshal(wire.Msg{Type: wire.TypeMsg, Seq: 42, TS: 1_740_000_000_123, Conn: "c1", CID: "cid-1", ID: "m-1", Data: json.RawMessage(`{"nick":"Ada","text":"hi"}`)})
 	if err != nil {
 		t.Fatal(err)
@@ -23,6 +26,13 @@ func TestPlainMsg_AgreesWithTheDecoder(t *testing.T) {
 	}{
 		{string(relayWrites), true},
 		{tagged, true},
+		{strings.Replace(tagged, `"lobby"`, `"kitchen"`, 1), true},
+		{strings.Replace(strings.Replace(tagged, `"c1"`, `"c2"`, 1), `"cid-1"`, `"cid-2"`, 1), true},
+		{tagged, true},
+		{`{"type":"msg","room":"lobby","seq":3,"ts":4,"conn":"c1","cid":"cid-1","id":"m-3","data":{"nick":"Ada","text":"x"},"more":1}`, false},
+		{`{"type":"msg","seq":1,"ts":2,"conn":"c","cid":"x","id":"i","data":{"nick":"Ada","text":"x"}}`, true},
+		{`{"type":"msg","seq":1,"ts":2,"conn":"c","cid":"x","id":"i","data":{"nick":"Ada","text":"x"}`, false},
+		{`{"type":"msg","seq":1,"ts":2,"conn":"c","cid":"x","id":"i","data":{"nick":"Ada","text":"x"}}}`, false},
 		{`{"type":"msg","seq":0,"ts":0,"conn":"","cid":"","id":"","data":null}`, true},
 		{`{"type":"msg","seq":1,"ts":2,"conn":"c","cid":"x","id":"i","data":"a string"}`, true},
 		{`{"type":"msg","seq":1,"ts":2,"conn":"c","cid":"x","id":"i","data":[1,{"a":"}"}]}`, true},
@@ -44,7 +54,7 @@ func TestPlainMsg_AgreesWithTheDecoder(t *testing.T) {
 		{`{"type":"msg","seq":1,"ts":2,"conn":"c","cid":"x","id":"i","data": 1}`, false},
 	} {
 		var plain wire.ServerFrame
-		ok := plainMsg([]byte(tc.object), &plain)
+		ok := r.msg([]byte(tc.object), &plain)
 		if ok != tc.plain {
 			t.Errorf("%s: plain %v, want %v", tc.object, ok, tc.plain)
 		}

@@ -27,6 +27,11 @@ type storedMessage struct {
 	// Ref is the message's reference to an earlier one, kept so that a
 	// reload resolves replies, reactions, edits and deletes again (refs.go).
 	Ref *refData `json:"ref,omitempty"`
+
+	// keyed is key() once withKey set it, "" before: the key is asked for
+	// by the dedup set, the threads and the line, and made anew (a string
+	// concatenation) each time it was a good part of taking in a message.
+	keyed string
 }
 
 // storedHistory is the persisted form of a room's history.
@@ -136,7 +141,19 @@ func mergeHistory(stored, mine storedHistory) storedHistory {
 	return out
 }
 
-func (m storedMessage) key() string { return messageKey(m.CID, m.ID) }
+func (m storedMessage) key() string {
+	if m.keyed != "" {
+		return m.keyed
+	}
+	return messageKey(m.CID, m.ID)
+}
+
+// withKey is m with its key made once, for every later key(). CID and ID
+// never change once a message is stored.
+func (m storedMessage) withKey() storedMessage {
+	m.keyed = messageKey(m.CID, m.ID)
+	return m
+}
 
 // line is m as shown; mine when my cid sent it with my key (mySigner is ""
 // in a plain room, where Signer is "" too).

@@ -116,40 +116,69 @@ func decodeMessageData(raw json.RawMessage) (nick, text string) {
 // It reads what decodeMessageData and decodeRef would (no ref in that
 // shape) without a JSON decoder; anything else is !ok. In the browser the
 // decoder's four passes over each message were about a third of handling a
-// 500-message replay.
-func plainMessageData(raw []byte) (nick, text string, ok bool) {
-	rest, ok := bytes.CutPrefix(raw, []byte(`{"nick":"`))
+// 500-message replay. nicks cleans the nick.
+func plainMessageData(raw []byte, nicks *nickCache) (nick, text string, ok bool) {
+	n, t, ok := plainMessageShape(raw)
 	if !ok {
 		return "", "", false
 	}
-	if nick, rest, ok = plainJSONString(rest); !ok {
-		return "", "", false
-	}
-	if rest, ok = bytes.CutPrefix(rest, []byte(`,"text":"`)); !ok {
-		return "", "", false
-	}
-	if text, rest, ok = plainJSONString(rest); !ok || string(rest) != "}" {
-		return "", "", false
-	}
-	return cleanNick(nick), text, true
+	return nicks.clean(n), string(t), true
 }
 
-// plainJSONString reads the rest of a JSON string up to its closing quote
+// plainMessageShape is plainMessageData's reading without a copy: the
+// bytes of the nick and the text (both valid JSON strings with no escapes
+// and valid UTF-8, so that raw is valid JSON).
+func plainMessageShape(raw []byte) (nick, text []byte, ok bool) {
+	rest, ok := bytes.CutPrefix(raw, []byte(`{"nick":"`))
+	if !ok {
+		return nil, nil, false
+	}
+	if nick, rest, ok = plainJSONBytes(rest); !ok {
+		return nil, nil, false
+	}
+	if rest, ok = bytes.CutPrefix(rest, []byte(`,"text":"`)); !ok {
+		return nil, nil, false
+	}
+	if text, rest, ok = plainJSONBytes(rest); !ok || string(rest) != "}" {
+		return nil, nil, false
+	}
+	return nick, text, true
+}
+
+// nickCache is cleanNick for the nicks of many messages: a replay's come
+// from a few people, each many times, and it keeps the last one cleaned.
+// The zero nickCache is ready.
+type nickCache struct {
+	raw, cleaned string
+}
+
+func (c *nickCache) clean(raw []byte) string {
+	if string(raw) != c.raw { // compared without a copy; cleanNick("") is ""
+		c.raw = string(raw)
+		c.cleaned = cleanNick(c.raw)
+	}
+	return c.cleaned
+}
+
+// plainJSONBytes reads the rest of a JSON string up to its closing quote
 // when it has no escapes and is valid UTF-8 (which json.Unmarshal would
-// have to replace), returning what follows the quote.
-func plainJSONString(b []byte) (s string, rest []byte, ok bool) {
+// have to replace), returning its bytes and what follows the quote.
+func plainJSONBytes(b []byte) (s, rest []byte, ok bool) {
+	ascii := true
 	for i, c := range b {
 		switch {
 		case c == '"':
-			if !utf8.Valid(b[:i]) {
-				return "", nil, false
+			if !ascii && !utf8.Valid(b[:i]) {
+				return nil, nil, false
 			}
-			return string(b[:i]), b[i+1:], true
+			return b[:i], b[i+1:], true
 		case c == '\\' || c < 0x20:
-			return "", nil, false
+			return nil, nil, false
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
-	return "", nil, false
+	return nil, nil, false
 }
 
 // isJSONString reports whether raw holds a JSON string (json.Unmarshal

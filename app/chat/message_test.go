@@ -42,8 +42,11 @@ func TestEncodeJSON_NoHTMLEscaping(t *testing.T) {
 }
 
 // plainMessageData is a shortcut: wherever it answers, it must answer what
-// the decoder does.
+// the decoder does, also when one nickCache cleans the nicks of all of
+// them, as for the messages of a frame (the same nick again, another, one
+// that cleaning changes).
 func TestPlainMessageData_AgreesWithTheDecoder(t *testing.T) {
+	var nicks nickCache
 	mine := encodeJSON(messageData{Nick: "Ada", Text: "hello, wörld 👋 <b>"}) // as this client writes it
 	for _, tc := range []struct {
 		data  string
@@ -52,6 +55,11 @@ func TestPlainMessageData_AgreesWithTheDecoder(t *testing.T) {
 		{string(mine), true},
 		{`{"nick":"Ada","text":""}`, true},
 		{`{"nick":"","text":"no nick"}`, true},
+		{`{"nick":"Ada","text":"again"}`, true},
+		{`{"nick":"Bob   Stone ","text":"spaces"}`, true},
+		{"{\"nick\":\"\u200bEve\",\"text\":\"an invisible rune\"}", true},
+		{`{"nick":"Ada","text":"Ada again"}`, true},
+		{`{"nick":"","text":"no nick again"}`, true},
 		{`{"nick":"  Ada\u00a0 ","text":"x"}`, false},
 		{`{"nick":"Ada","text":"a \"quote\""}`, false},
 		{`{"nick":"Ada","text":"line\nbreak"}`, false},
@@ -65,7 +73,7 @@ func TestPlainMessageData_AgreesWithTheDecoder(t *testing.T) {
 		{`{"nick":"Ada","text":"unterminated}`, false},
 		{`{"nick":"` + string(make([]byte, 100)) + `","text":"x"}`, false},
 	} {
-		nick, text, ok := plainMessageData([]byte(tc.data))
+		nick, text, ok := plainMessageData([]byte(tc.data), &nicks)
 		if ok != tc.plain {
 			t.Errorf("%q: plain %v, want %v", tc.data, ok, tc.plain)
 		}

@@ -96,7 +96,12 @@ func (plainPayload) metaFrame(nick string) []byte {
 }
 
 func (plainPayload) openMessage(cid, id string, data json.RawMessage) opened {
-	if nick, text, ok := plainMessageData(data); ok {
+	return openPlainMessage(data, &nickCache{})
+}
+
+// openPlainMessage is openMessage with the nicks cleaned by nicks.
+func openPlainMessage(data json.RawMessage, nicks *nickCache) opened {
+	if nick, text, ok := plainMessageData(data, nicks); ok {
 		return opened{body: messageData{Nick: nick, Text: text}}
 	}
 	nick, text := decodeMessageData(data)
@@ -109,10 +114,12 @@ func (plainPayload) openMeta(cid string, data json.RawMessage) opened {
 
 func (p plainPayload) openFrames(frames []wire.ServerFrame) []openedFrame {
 	out := make([]openedFrame, len(frames))
-	for i, f := range frames {
+	var nicks nickCache
+	for i := range frames {
+		f := &frames[i]
 		switch f.Type {
 		case wire.TypeMsg:
-			out[i].msg = p.openMessage(f.CID, f.ID, f.Data)
+			out[i].msg = openPlainMessage(f.Data, &nicks)
 		case wire.TypeWelcome, wire.TypePresence:
 			for _, peer := range f.Peers {
 				out[i].peers = append(out[i].peers, p.openMeta(peer.CID, peer.Meta))

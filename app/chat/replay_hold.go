@@ -33,6 +33,7 @@ func (c *Client) holdReplayLocked(s *session, seq uint64) {
 		return
 	}
 	s.replayTo = seq
+	c.reserveLocked(int(min(seq-c.lastSeq, MaxHistory)))
 	s.stopHold = c.clock.AfterFunc(DefaultReplayHold, func() {
 		c.mu.Lock()
 		held := !s.ended && s.replayTo != 0
@@ -59,4 +60,30 @@ func (c *Client) replayHeldLocked(s *session) (held, ended bool) {
 	s.replayTo = 0
 	s.stopHold()
 	return false, true
+}
+
+// replaySystemLines is room for the system lines that arrive with a replay.
+const replaySystemLines = 8
+
+// reserveLocked makes room for n more messages at once: a replay into a
+// room with nothing stored grew the history, the timeline and the three
+// sets of message keys (c.seen and the threads') step by step, copying
+// and rehashing each of them about ten times over (a seventh of taking in
+// a replay in the browser). The sets are made anew only while empty: a
+// copy of a set that holds keys costs app.wasm more code than it saves
+// in the rarer replays into a room with a stored history.
+func (c *Client) reserveLocked(n int) {
+	if cap(c.history)-len(c.history) < n {
+		c.history = append(make([]storedMessage, 0, len(c.history)+n), c.history...)
+	}
+	// The timeline also takes the few system lines that come with a
+	// replay ("You joined", a gap, someone joining): one past the
+	// capacity would copy the whole of it.
+	if lines := n + replaySystemLines; cap(c.timeline)-len(c.timeline) < lines {
+		c.timeline = append(make([]Line, 0, len(c.timeline)+lines), c.timeline...)
+	}
+	if len(c.seen) == 0 {
+		c.seen = make(map[string]struct{}, n)
+	}
+	c.threads.reserve(n)
 }

@@ -308,7 +308,8 @@ func (l *sharedLink) readLoop() {
 }
 
 // route hands each object of frame to its room's Conn, keeping the relay's
-// batches together per room.
+// batches together per room. A frame whose objects all go to one room (a
+// room's replay: hundreds of them) is handed on as it is, not copied.
 func (l *sharedLink) route(frame []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -326,6 +327,7 @@ func (l *sharedLink) route(frame []byte) {
 	}
 	var to *sharedConn
 	var batch [][]byte
+	whole := true // every object so far is in batch, for to
 	flush := func() {
 		if to != nil && len(batch) > 0 {
 			to.push(bytes.Join(batch, []byte{'\n'}))
@@ -333,42 +335,50 @@ func (l *sharedLink) route(frame []byte) {
 		batch = batch[:0]
 	}
 	_ = wire.Split(frame, func(object []byte) error {
-		typ, room := objectHeader(object)
+		typ, room := objectHeaderBytes(object)
 		var dest *sharedConn
 		switch {
-		case typ == wire.TypePong:
+		case string(typ) == wire.TypePong:
 			// The keepalive is the connection's: every room's Client
 			// learns the link is alive.
 			l.pingOutstanding = false
 			flush()
-			to = nil
+			to, whole = nil, false
 			for _, vc := range l.rooms {
 				if !vc.awaiting {
 					vc.push(bytes.Clone(object))
 				}
 			}
 			return nil
-		case room == "":
-			if typ == wire.TypeError && l.subRefusedAsUnknownLocked(object) {
+		case len(room) == 0:
+			if string(typ) == wire.TypeError && l.subRefusedAsUnknownLocked(object) {
+				whole = false
 				return nil
 			}
 			dest = l.first
 		default:
-			dest = l.rooms[room]
+			dest = l.rooms[string(room)]
 		}
 		if dest == nil {
+			whole = false
 			return nil // a room left meanwhile
 		}
-		if dest.awaiting && !l.answerLocked(dest, typ, object) {
+		if dest.awaiting && !l.answerLocked(dest, string(typ), object) {
+			whole = false
 			return nil
 		}
 		if dest != to {
 			flush()
+			whole = whole && to == nil
 			to = dest
 		}
 		batch = append(batch, object)
 		return nil
 	})
+	if whole && to != nil {
+		to.push(frame)
+		return
+	}
 	flush()
 }
 
@@ -450,21 +460,29 @@ func (l *sharedLink) subRefusedAsUnknownLocked(object []byte) bool {
 // first and "room" right after it (PROTOCOL.md), so this is a prefix scan;
 // anything else is decoded.
 func objectHeader(object []byte) (typ, room string) {
+	t, r := objectHeaderBytes(object)
+	return string(t), string(r)
+}
+
+// objectHeaderBytes is objectHeader without a copy of either, when the
+// object starts as the relay writes it: route reads the header of every
+// object of every frame.
+func objectHeaderBytes(object []byte) (typ, room []byte) {
 	if rest, ok := bytes.CutPrefix(object, []byte(`{"type":"`)); ok {
 		if i := bytes.IndexByte(rest, '"'); i >= 0 {
-			typ, rest = string(rest[:i]), rest[i+1:]
+			typ, rest = rest[:i], rest[i+1:]
 			if rest, ok := bytes.CutPrefix(rest, []byte(`,"room":"`)); ok {
 				if j := bytes.IndexByte(rest, '"'); j >= 0 {
-					return typ, string(rest[:j])
+					return typ, rest[:j]
 				}
 			} else if !bytes.Contains(rest, []byte(`"room"`)) {
-				return typ, ""
+				return typ, nil
 			}
 		}
 	}
 	var h struct{ Type, Room string }
 	_ = json.Unmarshal(object, &h)
-	return h.Type, h.Room
+	return []byte(h.Type), []byte(h.Room)
 }
 
 // enqueueLocked hands w to the writer.

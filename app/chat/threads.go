@@ -65,6 +65,14 @@ func newThreads() *threads {
 	return &threads{added: map[string]order{}, lines: map[string]*threadLine{}, refs: map[string]*targetRefs{}}
 }
 
+// reserve makes room for n messages in the maps at once while they are
+// empty (see Client.reserveLocked).
+func (t *threads) reserve(n int) {
+	if len(t.added) == 0 {
+		t.added, t.lines = make(map[string]order, n), make(map[string]*threadLine, n)
+	}
+}
+
 // isLine reports whether m is shown as a line of its own: a message or a
 // reply, not an edit, delete or reaction (they change their target's line).
 func isLine(m storedMessage) bool { return m.Ref == nil || m.Ref.Kind == refReply }
