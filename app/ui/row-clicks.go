@@ -48,8 +48,7 @@ func (l *MessageList) onRowClick(ctx app.Context, e app.Event) {
 // togglePicker opens the emoji picker of the row of the React button
 // pressed, closing any other, or closes it. Opening puts the focus on its
 // first emoji. The row is searched after the render, not the actions'
-// group: without a picker that is markup go-app replaces as a whole
-// (messageActions).
+// group: that is markup go-app replaces as a whole (messageActions).
 func (l *MessageList) togglePicker(ctx app.Context, react app.Value) {
 	key := rowKeyOf(react)
 	if key == "" || key == l.picking {
