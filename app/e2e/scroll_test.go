@@ -54,7 +54,7 @@ func TestScroll_RoomOpensWithItsNewestAndScrollingUpShowsOlder(t *testing.T) {
 				// (After them, this node may show another line: go-app
 				// reuses rows by position.)
 				window.__scrollFirst = first.dataset.key;
-				scroller.scrollTop = 0;
+				scroller.scrollTop = -scroller.scrollHeight; // the top: the list is a reversed column
 				window.__scrollTop = first.getBoundingClientRect().top;
 			}
 			const n = document.querySelectorAll('#messages li.msg').length;
@@ -73,7 +73,8 @@ func TestScroll_RoomOpensWithItsNewestAndScrollingUpShowsOlder(t *testing.T) {
 	// Going on up reaches the first message.
 	bob.poll("the first message after scrolling up", waitTimeout,
 		`(first) => {
-			document.querySelector('#scroller').scrollTop = 0;
+			const scroller = document.querySelector('#scroller');
+			scroller.scrollTop = -scroller.scrollHeight;
 			return Array.from(document.querySelectorAll('#messages li.msg .text')).some(e => e.textContent.trim() === first);
 		}`, fmt.Sprintf("line 1 of %d", total))
 
@@ -109,4 +110,64 @@ func (p *person) replyOnRow(index int) (text string) {
 		return li.querySelector('.text').textContent;
 	})()`, index), &text)
 	return text
+}
+
+// At its bottom the list follows new messages by itself, without asking the
+// browser where the scroller is: reading scrollHeight or scrollTop inside
+// Go's render makes the browser lay the page out in the middle of it, the
+// largest part of each render in a flood (BENCHMARKS.md, "The flood's
+// slowest keypress"). A person a little above the bottom (less than
+// stickDistance, 96 px) is brought back to it by the next message.
+func TestScroll_FollowsTheNewestWithoutAskingForLayout(t *testing.T) {
+	requireSuite(t)
+	relay := startRelay(t, "-rate", "100000", "-burst", "100000")
+	room := "e2e-follow"
+	sender := dialRelay(t, relay, room, "follow-sender")
+	const before = 40
+	for i := 1; i <= before; i++ {
+		sender.pub(t, fmt.Sprintf("b%d", i), "Ada", fmt.Sprintf("line %d", i))
+	}
+	bob := newPerson(t, "Bob")
+	bob.open(roomURL(relay.URL(), room, ""))
+	bob.waitOnline()
+	bob.waitText(waitTimeout, "#messages li.msg:last-of-type .text", fmt.Sprintf("line %d", before))
+
+	// Count what asks the scroller for its layout from now on.
+	bob.eval(`(() => {
+		window.__scrollerReads = [];
+		for (const name of ['scrollTop', 'scrollHeight', 'clientHeight']) {
+			const d = Object.getOwnPropertyDescriptor(Element.prototype, name);
+			Object.defineProperty(Element.prototype, name, {
+				configurable: true,
+				get() { if (this.id === 'scroller') window.__scrollerReads.push(name); return d.get.call(this); },
+				set: d.set,
+			});
+		}
+		return true;
+	})()`, nil)
+	newestInSight := `(last) => {
+		const rows = document.querySelectorAll('#messages li.msg');
+		const row = rows[rows.length - 1];
+		if (!row || row.querySelector('.text').textContent.trim() !== last) return false;
+		const s = document.querySelector('#scroller').getBoundingClientRect();
+		const r = row.getBoundingClientRect();
+		return r.top >= s.top && r.bottom <= s.bottom + 1;
+	}`
+	const more = 20
+	for i := 1; i <= more; i++ {
+		sender.pub(t, fmt.Sprintf("m%d", i), "Ada", fmt.Sprintf("more %d", i))
+	}
+	bob.poll("the newest message in sight", waitTimeout, newestInSight, fmt.Sprintf("more %d", more))
+	var reads []string
+	bob.eval(`window.__scrollerReads`, &reads)
+	if len(reads) > 0 {
+		t.Errorf("following %d new messages read the scroller's layout %d times: %v", more, len(reads), reads)
+	}
+
+	// A little above the bottom: the next message brings Bob back to it.
+	bob.eval(`document.querySelector('#scroller').scrollTop = -40`, nil)
+	// After a frame, whose scroll event the list has seen.
+	bob.eval(`new Promise((done) => requestAnimationFrame(() => setTimeout(() => done(true))))`, nil)
+	sender.pub(t, "n1", "Ada", "next")
+	bob.poll("the next message in sight", waitTimeout, newestInSight, "next")
 }

@@ -16,6 +16,27 @@ type intlTimeFormat struct {
 	// offset on a quarter-hour boundary, and rendering a list asks for the
 	// same few quarters hundreds of times.
 	offsets map[int64]time.Duration
+
+	// lastClock and lastFull are the last text of the clock (per minute:
+	// zones are offset by whole minutes) and of the full date and time
+	// (per second): messages that arrive together share them, and each is
+	// otherwise a call into the browser per message.
+	lastClock, lastFull lastFormatted
+}
+
+// lastFormatted is a format's last text and the minute or second it is
+// the text of.
+type lastFormatted struct {
+	at   int64
+	text string
+}
+
+// format returns the text of dtf for t, whose minute or second is at.
+func (l *lastFormatted) format(dtf js.Value, t time.Time, at int64) string {
+	if l.text == "" || l.at != at {
+		l.at, l.text = at, intlFormat(dtf, t)
+	}
+	return l.text
 }
 
 // maxCachedOffsets bounds intlTimeFormat.offsets (a few days of history).
@@ -53,9 +74,13 @@ func (f *intlTimeFormat) offset(t time.Time) time.Duration {
 	return d
 }
 
-func (f *intlTimeFormat) clock(t time.Time) string { return intlFormat(f.clockFormat, t) }
-func (f *intlTimeFormat) date(t time.Time) string  { return intlFormat(f.dateFormat, t) }
-func (f *intlTimeFormat) full(t time.Time) string  { return intlFormat(f.fullFormat, t) }
+func (f *intlTimeFormat) clock(t time.Time) string {
+	return f.lastClock.format(f.clockFormat, t, t.Unix()/60)
+}
+func (f *intlTimeFormat) date(t time.Time) string { return intlFormat(f.dateFormat, t) }
+func (f *intlTimeFormat) full(t time.Time) string {
+	return f.lastFull.format(f.fullFormat, t, t.Unix())
+}
 
 // intlFormat takes the instant as milliseconds: Intl accepts a time value, no
 // Date object needed.

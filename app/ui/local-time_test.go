@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // Europe/Berlin whatever the machine's zoneinfo
@@ -43,21 +44,40 @@ func TestMessageTime_AcrossDST(t *testing.T) {
 		{"2026-10-25T00:30:00Z", "02:30", "2026-10-25T02:30:00+02:00", "Sunday 25 October 2026, 02:30:00"},
 		{"2026-10-25T01:30:00Z", "02:30", "2026-10-25T02:30:00+01:00", "Sunday 25 October 2026, 02:30:00"},
 	} {
-		item := messageTime(utc(tc.at))
-		want := app.Elem("time").Class("time").Attr("datetime", tc.datetime).Title(tc.full)
-		if err := app.Match(want, item); err != nil {
-			t.Errorf("%s: %v", tc.at, err)
+		// One piece of markup (messageTime): the browser parses it.
+		html := app.HTMLString(messageTime(utc(tc.at)))
+		for _, want := range []string{
+			`<time class="time" datetime="` + tc.datetime + `" title="` + tc.full + `">`,
+			`<span aria-hidden="true">` + tc.clock + `</span>`, // screen readers get the full date and time, not "01:30"
+			`<span class="visually-hidden">` + tc.full + `</span></time>`,
+		} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s: no %s in %s", tc.at, want, html)
+			}
 		}
-		if err := app.Match(app.Text(tc.clock), item, 0, 0); err != nil {
-			t.Errorf("%s shown: %v", tc.at, err)
+	}
+}
+
+// hostileFormat writes every time as markup, as no browser's Intl does.
+type hostileFormat struct{ goTimeFormat }
+
+func (hostileFormat) clock(time.Time) string { return `<b onclick="x">&` }
+func (hostileFormat) full(time.Time) string  { return `"><img src=x>` }
+
+// TestMessageTime_Escaped: the time is markup the browser parses
+// (messageTime), and what the formats write stays text in it.
+func TestMessageTime_Escaped(t *testing.T) {
+	old := localTime
+	localTime = hostileFormat{goTimeFormat{loc: time.UTC}}
+	t.Cleanup(func() { localTime = old })
+	html := app.HTMLString(messageTime(utc("2026-03-29T00:30:05Z")))
+	for _, bad := range []string{"<b", "<img", `title=""`} {
+		if strings.Contains(html, bad) {
+			t.Errorf("%s got into the markup: %s", bad, html)
 		}
-		// Screen readers get the full date and time, not "01:30".
-		if err := app.Match(app.Elem("span").Aria("hidden", "true"), item, 0); err != nil {
-			t.Errorf("%s: the short time is not hidden from screen readers: %v", tc.at, err)
-		}
-		if err := app.Match(app.Text(tc.full), item, 1, 0); err != nil {
-			t.Errorf("%s for screen readers: %v", tc.at, err)
-		}
+	}
+	if !strings.Contains(html, "&lt;b onclick=&#34;x&#34;&gt;&amp;") || !strings.Contains(html, `title="&#34;&gt;&lt;img src=x&gt;"`) {
+		t.Errorf("the times are not escaped: %s", html)
 	}
 }
 

@@ -26,26 +26,44 @@ type reactValue struct{ Key, Emoji string }
 // (which opens the emoji picker, shown while picking), and for my own
 // (mine) Edit and Delete. The list handles their clicks and the picker's
 // keys (row-clicks.go) and sends the actions ChatApp handles.
+//
+// The group is one of four fixed pieces of markup, which go-app mounts as
+// one node (app.Raw: the browser parses it) instead of five to sixteen,
+// each created and given its attributes one call into the browser at a
+// time: the actions were about 40 % of what mounting a row cost in a flood
+// (BENCHMARKS.md). They are the same buttons, in the same tab order.
 func messageActions(mine, picking bool) app.UI {
-	return app.Elem("div").Class("msg-actions").Role("group").Aria("label", "Message actions").Body(
-		app.Elem("button").Class("button small ghost act-reply").Attr("type", "button").Text("Reply"),
-		app.Elem("button").Class("button small ghost act-react").Attr("type", "button").Text("React").
-			Aria("expanded", strconv.FormatBool(picking)),
-		when(mine, func() app.UI {
-			return app.Elem("button").Class("button small ghost act-edit").Attr("type", "button").Text("Edit")
-		}),
-		when(mine, func() app.UI {
-			return app.Elem("button").Class("button small ghost act-delete").Attr("type", "button").Text("Delete")
-		}),
-		when(picking, func() app.UI {
-			buttons := make([]app.UI, 0, len(chat.ReactionEmoji))
-			for _, emoji := range chat.ReactionEmoji {
-				buttons = append(buttons, app.Elem("button").Class("button small ghost pick").Attr("type", "button").
-					Aria("label", "React with "+emoji).DataSet("emoji", emoji).Text(emoji))
-			}
-			return app.Elem("div").Class("reaction-picker").Role("group").Aria("label", "Reactions").Body(buttons...)
-		}),
-	)
+	html := othersActionsHTML
+	if mine {
+		html = myActionsHTML
+	}
+	if picking {
+		html = strings.Replace(html, `aria-expanded="false"`, `aria-expanded="true"`, 1)
+		html = html[:len(html)-len("</div>")] + reactionPickerHTML() + "</div>"
+	}
+	return app.Raw(html)
+}
+
+// The actions of a message without its picker open (messageActions).
+const (
+	actionsStart      = `<div class="msg-actions" role="group" aria-label="Message actions">`
+	replyReactHTML    = `<button class="button small ghost act-reply" type="button">Reply</button>` + `<button class="button small ghost act-react" type="button" aria-expanded="false">React</button>`
+	othersActionsHTML = actionsStart + replyReactHTML + `</div>`
+	myActionsHTML     = actionsStart + replyReactHTML +
+		`<button class="button small ghost act-edit" type="button">Edit</button>` +
+		`<button class="button small ghost act-delete" type="button">Delete</button></div>`
+)
+
+// reactionPickerHTML is the open emoji picker of a message. The emoji are
+// the app's own (chat.ReactionEmoji), escaped all the same.
+func reactionPickerHTML() string {
+	html := `<div class="reaction-picker" role="group" aria-label="Reactions">`
+	for _, emoji := range chat.ReactionEmoji {
+		emoji = escapeHTML(emoji)
+		html += `<button class="button small ghost pick" type="button" aria-label="React with ` + emoji +
+			`" data-emoji="` + emoji + `">` + emoji + `</button>`
+	}
+	return html + `</div>`
 }
 
 // reactionsRow shows a message's reactions; each is a toggle of mine.

@@ -16,8 +16,8 @@ import (
 // took 440 ms of the 500-message room benchmark (BENCHMARKS.md), 40 rows
 // about 110. 16 rows (about 70 px each) fill a laptop's list and leave more
 // than growDistance above it, so the first draw builds just those; a taller
-// list grows right after it (growIfShort). Scrolling near the top shows renderGrow more above, up to
-// renderBase. New messages are appended, renderSlack at a time at the
+// list grows right after it (watchOlderEdge). Scrolling near the top shows
+// renderGrow more above, up to renderBase. New messages are appended, renderSlack at a time at the
 // bottom (trimAtBottom), otherwise until the window holds every line the
 // client keeps; then it drops back at once instead of one line per new
 // message, so most renders only append (go-app diffs children by position,
@@ -32,6 +32,16 @@ const (
 // growDistance is how close (in CSS pixels) to the top the person must
 // scroll for older lines to be shown.
 const growDistance = 400
+
+// The list's scroller is a reversed column (web/app.css): its scroll
+// position counts from the bottom, 0 there and negative above. A list at
+// its bottom therefore stays there as lines are added below, with no
+// script, and the render of a new line never asks the browser where
+// anything is: asking (scrollHeight, scrollTop) inside Go's render made the
+// browser lay the page out in the middle of it, the largest part of each
+// render of a flood (BENCHMARKS.md, "The flood's slowest keypress"). A
+// person reading older lines keeps them in sight through the browser's own
+// scroll anchoring, which does not apply at position 0.
 
 // actionListAtBottom tells ChatApp whether the list is scrolled to its
 // bottom (bool), each time that changes: at the bottom the newest lines
@@ -71,14 +81,21 @@ type MessageList struct {
 	least int
 	// shownRoom is the room least belongs to.
 	shownRoom string
-	// stopScroll removes the scroll listener that shows older lines.
+	// stopScroll removes the scroll listener.
 	stopScroll func()
-	// growing is set from the scroll listener until the older lines are
-	// rendered, so that a burst of scroll events grows the window once.
+	// olderEdge watches the top of the list (watchOlderEdge); nil before
+	// the mount and in browsers without IntersectionObserver.
+	olderEdge *edgeWatch
+	// growing is set when the top of the list comes near until the older
+	// lines are rendered, so that the window grows once per approach.
 	growing atomic.Bool
 	// away is what the scroll listener last saw: not at the bottom. It is
 	// compared there so that only a change costs a dispatch and a render.
 	away atomic.Bool
+	// offBottom is what the scroll listener last saw: not at the very
+	// bottom (away, or less than stickDistance above it), where following
+	// new lines takes a scroll.
+	offBottom atomic.Bool
 
 	// scrolledUp shows "Jump to latest": the person left the bottom.
 	scrolledUp bool
@@ -116,30 +133,33 @@ func (l *MessageList) syncRoom() bool {
 	return true
 }
 
-// OnMount starts at the newest message, shows older lines as the person
-// scrolls up and relabels the day separators at every local midnight.
+// OnMount follows whether the person leaves the bottom, shows older lines
+// as the top of the list comes near and relabels the day separators at
+// every local midnight. A new scroller starts at its bottom (a reversed
+// column), so the newest lines are in sight without a scroll.
 func (l *MessageList) OnMount(ctx app.Context) {
-	ctx.Defer(scrollToBottom)
-	ctx.Defer(l.growIfShort)
+	l.away.Store(false)
+	l.offBottom.Store(false)
 	l.relabelAtMidnight(ctx)
-	if scroller := app.Window().GetElementByID("scroller"); scroller.Truthy() {
-		l.stopScroll = listen(scroller, "scroll", func() {
-			grow := scroller.Get("scrollTop").Int() < growDistance && !l.growing.Swap(true)
-			away := !nearBottom()
-			if moved := l.away.Swap(away) != away; grow || moved {
-				// One dispatch for both: each closure passed to Dispatch
-				// costs the wasm more than the branch.
-				ctx.Dispatch(func(ctx app.Context) {
-					if grow {
-						l.showOlder(ctx, "")
-					}
-					if moved {
-						l.setScrolledUp(ctx, away)
-					}
-				})
-			}
-		})
+	scroller := app.Window().GetElementByID("scroller")
+	if !scroller.Truthy() {
+		return
 	}
+	l.stopScroll = listen(scroller, "scroll", func() {
+		// Read in a scroll event, which the browser sends after it has
+		// laid out the frame: no layout is forced.
+		above := -scroller.Get("scrollTop").Float()
+		l.offBottom.Store(above >= 1)
+		away := above >= stickDistance
+		if l.away.Swap(away) != away {
+			ctx.Dispatch(func(ctx app.Context) { l.setScrolledUp(ctx, away) })
+		}
+	})
+	l.olderEdge = watchEdge(scroller, "#older-edge", growDistance, func() {
+		if !l.growing.Swap(true) {
+			ctx.Dispatch(func(ctx app.Context) { l.showOlder(ctx, "") })
+		}
+	})
 }
 
 // setScrolledUp follows the person leaving the bottom of the list (away)
@@ -162,10 +182,10 @@ func (l *MessageList) jumpToLatest(ctx app.Context, e app.Event) {
 // showOlder shows renderGrow more lines above the first rendered one, or,
 // with a key, every line from that one on and then scrolls to it. What the
 // person sees stays where it is: go-app reuses rows by position, which
-// would defeat the browser's own scroll anchoring, so the line that was
-// first is put back where it was on screen by hand (by its key: after the
-// render another row node shows it). Lines appended below meanwhile do not
-// move it.
+// would mislead the browser's own scroll anchoring (it keeps the row node,
+// which then shows another line), so the line that was first is put back
+// where it was on screen by hand (by its key). Once rendered, the top of
+// the list is looked at again: while it is still near, more is shown.
 func (l *MessageList) showOlder(ctx app.Context, key string) {
 	to, ok := olderStart(l.Lines, l.anchor, key)
 	if !ok {
@@ -189,7 +209,7 @@ func (l *MessageList) showOlder(ctx app.Context, key string) {
 			jumpTo(key)
 		}
 		l.growing.Store(false)
-		l.growIfShort(ctx)
+		l.olderEdge.recheck()
 	})
 }
 
@@ -214,16 +234,6 @@ func renderedRow(key string) (app.Value, bool) {
 		}
 	}
 	return nil, false
-}
-
-// growIfShort shows older lines while the rendered ones leave the top of
-// the list within growDistance: short messages may not fill a tall screen,
-// and a list that cannot scroll would never show what is above.
-func (l *MessageList) growIfShort(ctx app.Context) {
-	scroller := app.Window().GetElementByID("scroller")
-	if scroller.Truthy() && scroller.Get("scrollTop").Int() < growDistance && !l.growing.Swap(true) {
-		l.showOlder(ctx, "")
-	}
 }
 
 // olderStart returns the index of the first line to render when the
@@ -265,7 +275,8 @@ func (l *MessageList) relabelAtMidnight(ctx app.Context) {
 	})
 }
 
-// OnDismount stops the midnight timer and the scroll listener.
+// OnDismount stops the midnight timer, the scroll listener and the
+// watch on the top of the list.
 func (l *MessageList) OnDismount() {
 	if l.midnight != nil {
 		l.midnight.Stop()
@@ -274,18 +285,20 @@ func (l *MessageList) OnDismount() {
 		l.stopScroll()
 		l.stopScroll = nil
 	}
+	l.olderEdge.stop()
+	l.olderEdge = nil
 }
 
-// OnUpdate runs when the parent hands over new lines, before they render: the
-// moment to measure whether the person is at the bottom.
+// OnUpdate runs when the parent hands over new lines, before they render.
+// Whether the person is at the bottom is what the scroll listener last saw:
+// measuring it here would make the browser lay out the page as this render
+// has left it so far (BENCHMARKS.md).
 func (l *MessageList) OnUpdate(ctx app.Context) {
 	// A new room always starts at its bottom, and so does a list that
 	// showed no line (a room opened from the relay, whose history just
-	// came): only otherwise is the position measured, which makes the
-	// browser lay out the page as this render has left it so far, before
-	// the rows are built.
+	// came).
 	opened := l.syncRoom()
-	follow := opened || l.lastKey == "" || nearBottom()
+	follow := opened || l.lastKey == "" || !l.away.Load()
 	if newest := lastKey(l.Lines); newest != l.lastKey {
 		// My own new message always brings me to the bottom.
 		if n := len(l.Lines); n > 0 && l.Lines[n-1].Mine {
@@ -304,9 +317,18 @@ func (l *MessageList) OnUpdate(ctx app.Context) {
 	}
 	l.anchor = firstShownKey(l.Lines, l.anchor, l.least)
 	if follow {
+		first := l.anchor
 		l.anchor, l.least = trimAtBottom(l.Lines, l.anchor, l.least)
-		ctx.Defer(scrollToBottom)
-		ctx.Defer(l.growIfShort)
+		if l.offBottom.Load() {
+			// Near the bottom, or brought there: only at its very bottom
+			// does the list follow by itself.
+			ctx.Defer(scrollToBottom)
+		}
+		if opened || l.anchor != first {
+			// Fewer lines than before may leave the top of the list in
+			// sight, which the watch only reports when it changes.
+			ctx.Defer(func(app.Context) { l.olderEdge.recheck() })
+		}
 	}
 }
 
@@ -325,6 +347,12 @@ func (l *MessageList) Render() app.UI {
 			OnClick(l.onRowClick).
 			OnKeyDown(l.onRowKeyDown).
 			Body(withPicker(withMentions(withDaySeparators(shown, l.day(), l.Divider), l.Nicks, l.Me), l.picking)...),
+		// The top of the list, watched to show older lines; on screen above
+		// the lines (web/app.css). Always there, right after the list: go-app
+		// diffs children by position, and an element in front would remount
+		// the whole list, one after the elements that come and go would be
+		// replaced by them, and the watch with it.
+		app.Elem("div").ID("older-edge").Class("older-edge").Aria("hidden", "true"),
 		// After the list: go-app diffs children by position, and a
 		// placeholder in front would remount the whole list.
 		when(len(l.Lines) == 0, func() app.UI {
@@ -478,21 +506,10 @@ func lastKey(lines []chat.Line) string {
 	return lines[len(lines)-1].Key
 }
 
-// nearBottom reports whether the list is scrolled (almost) to its end.
-func nearBottom() bool {
-	if app.IsServer {
-		return true
-	}
-	el := app.Window().GetElementByID("scroller")
-	if !el.Truthy() {
-		return true
-	}
-	return el.Get("scrollHeight").Int()-el.Get("scrollTop").Int()-el.Get("clientHeight").Int() < stickDistance
-}
-
+// scrollToBottom brings the list to its bottom, where it then follows new
+// lines by itself (a reversed column: the bottom is 0).
 func scrollToBottom(ctx app.Context) {
-	el := app.Window().GetElementByID("scroller")
-	if el.Truthy() {
-		el.Set("scrollTop", el.Get("scrollHeight").Int())
+	if el := app.Window().GetElementByID("scroller"); el.Truthy() {
+		el.Set("scrollTop", 0)
 	}
 }

@@ -190,7 +190,11 @@ func TestMessageList_Renders(t *testing.T) {
 	if err := app.Match(app.Text("<b>hi</b>"), list, 0, 0, 1, 0, 1, 1, 0); err != nil {
 		t.Error(err)
 	}
-	if err := app.Match(app.Elem("div"), list, 0, 1); err == nil {
+	// div#scroller > [ul#messages, div#older-edge, …]
+	if err := app.Match(app.Elem("div").ID("older-edge").Class("older-edge").Aria("hidden", "true"), list, 0, 1); err != nil {
+		t.Error(err)
+	}
+	if err := app.Match(app.Elem("div").Class("empty"), list, 0, 2); err == nil {
 		t.Error("the empty state is shown next to messages")
 	}
 }
@@ -202,7 +206,7 @@ func TestMessageList_EmptyState(t *testing.T) {
 		t.Fatal(err)
 	}
 	engine.ConsumeAll()
-	if err := app.Match(app.Elem("div").Class("empty"), list, 0, 1); err != nil {
+	if err := app.Match(app.Elem("div").Class("empty"), list, 0, 2); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -47,7 +47,8 @@ func (l *MessageList) onRowClick(ctx app.Context, e app.Event) {
 
 // togglePicker opens the emoji picker of the row of the React button
 // pressed, closing any other, or closes it. Opening puts the focus on its
-// first emoji.
+// first emoji. The row is searched after the render, not the actions'
+// group: that is markup go-app replaces as a whole (messageActions).
 func (l *MessageList) togglePicker(ctx app.Context, react app.Value) {
 	key := rowKeyOf(react)
 	if key == "" || key == l.picking {
@@ -55,7 +56,7 @@ func (l *MessageList) togglePicker(ctx app.Context, react app.Value) {
 		return
 	}
 	l.picking = key
-	focusAfterRender(ctx, react.Get("parentElement"), ".pick")
+	focusAfterRender(ctx, react.Call("closest", "li.msg"), ".pick")
 }
 
 // closePicker closes the picker that the emoji pick is in and gives the
