@@ -17,7 +17,9 @@ import (
 // the worker's cache through its static routes (app/worker.go), which the
 // browser follows itself, not through a fetch event that waits for the
 // worker's thread (go-app's handler). DevTools says which: a response
-// with serviceWorkerRouterInfo.matchedSourceType "cache".
+// with serviceWorkerRouterInfo.matchedSourceType "cache". (The wasm is
+// fetched by web/wasm-compile.js's worker, whose requests the page's
+// DevTools session does not see; that script stands in for it.)
 func TestStart_CachedFilesSkipTheWorkersFetchHandler(t *testing.T) {
 	requireSuite(t)
 	relay := startRelay(t)
@@ -54,7 +56,7 @@ func TestStart_CachedFilesSkipTheWorkersFetchHandler(t *testing.T) {
 
 	mu.Lock()
 	defer mu.Unlock()
-	for _, path := range []string{"/", "/app.js", "/wasm_exec.js", "/app.css", "/web/app.css", "/web/app.wasm"} {
+	for _, path := range []string{"/", "/app.js", "/wasm_exec.js", "/app.css", "/web/app.css", "/web/wasm-compile.js"} {
 		if source, seen := routed[path]; !seen || source != string(network.ServiceWorkerRouterSourceCache) {
 			paths := make([]string, 0, len(routed))
 			for p := range routed {
