@@ -21,11 +21,12 @@ type appJSEdit struct {
 // appJSEdits are what this app changes in go-app's app.js (v10.1.11 has no
 // template for it), for a faster start:
 //
-//   - The wasm comes compiled from a worker (web/wasm-compile.js, started by
-//     the page's <head>, newHandler): compiling in the page took ~200 ms of
-//     its main thread while the 10 MB streamed in, and only began once the
-//     deferred scripts ran. app.js instantiates the posted module. Without
-//     that worker it streams the wasm from fetch's own Response as before:
+//   - From the service worker's cache the wasm comes compiled from a worker
+//     (web/wasm-compile.js, started by the page's <head>, newHandler):
+//     compiling in the page took ~200 ms of its main thread while the 10 MB
+//     streamed in, and only began once the deferred scripts ran. app.js
+//     instantiates the posted module. On a first visit it streams the
+//     Response that script fetched (else its own fetch's) as before:
 //     go-app wraps that Response in new Response(new ReadableStream(…)) to
 //     count the bytes for its progress label, a JavaScript call per chunk
 //     on the main thread, and Chrome keeps compiled WebAssembly in its code
@@ -46,7 +47,7 @@ var appJSEdits = []appJSEdit{
 			"        .then((module) => WebAssembly.instantiate(module, go.importObject))\n" +
 			"        .then((instance) => ({ instance }))\n" +
 			"        .catch(() => instantiateStreaming(fetch(\"" + wasmURL + "\"), go.importObject))\n" +
-			"      : ((self.chatWasmModule = false), instantiateStreaming(fetch(\"" + wasmURL + "\"), go.importObject)))",
+			"      : ((self.chatWasmModule = false), instantiateStreaming(self.chatWasmResponse || fetch(\"" + wasmURL + "\"), go.importObject)))",
 	},
 	{
 		why: "register the service worker once the app runs",

@@ -23,7 +23,7 @@ func TestBuildSite_AppJSStartsFast(t *testing.T) {
 
 	for _, want := range []string{
 		"self.chatWasmModule\n        .then((module) => WebAssembly.instantiate(module, go.importObject))",
-		"((self.chatWasmModule = false), instantiateStreaming(fetch(\"/web/app.wasm\"), go.importObject))",
+		"((self.chatWasmModule = false), instantiateStreaming(self.chatWasmResponse || fetch(\"/web/app.wasm\"), go.importObject))",
 	} {
 		if !strings.Contains(script, want) {
 			t.Errorf("app.js lacks %s:\n%s", want, wasmLoading(script))

@@ -17,14 +17,15 @@ const (
 	backgroundColor = "#111318"
 )
 
-// compileWasm starts web/wasm-compile.js, which compiles the wasm in a
-// worker (see appJSEdits), from the top of the page's <head> (addCompile):
-// the download begins with the HTML, not once go-app's deferred app.js
-// runs. A plain script before the stylesheets runs as soon as it arrives;
-// as an async script, Chromium 148 ran it after app.js. The parser waits
-// for its 2 KB (from the service worker's cache once installed).
-// It replaces a <link rel=preload> of the wasm: a worker's fetch cannot
-// take a response the page preloaded, and would download it twice.
+// compileWasm starts web/wasm-compile.js from the top of the page's <head>
+// (addCompile): it starts the wasm's download with the HTML, not once
+// go-app's deferred app.js runs, and from the service worker's cache it
+// compiles the wasm in a worker (see appJSEdits). A plain script before the
+// stylesheets runs as soon as it arrives; as an async script, Chromium 148
+// ran it after app.js. The parser waits for its 3 KB (from the service
+// worker's cache once installed). It replaces a <link rel=preload> of the
+// wasm: a worker's fetch cannot take a response the page preloaded, and
+// would download it twice.
 const compileWasm = `<script src="/web/wasm-compile.js"></script>`
 
 // newHandler describes the PWA to go-app: manifest, icons, styles and the

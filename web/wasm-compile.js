@@ -1,20 +1,27 @@
-// Compiles app.wasm in a dedicated worker, off the page's main thread, from
-// the moment the page's <head> is read (app/appjs.go, app/handler.go).
+// Starts app.wasm's download from the top of the page's <head>, and, once
+// the service worker serves the site from its cache, compiles it in a
+// dedicated worker, off the page's main thread (app/appjs.go,
+// app/handler.go).
 //
 // Streaming compilation reads the 10 MB body on the thread that asked for
 // it: in the page that was ~200 ms of the main thread (V8 taking in the
 // bytes, Blink hashing them for the code cache, the final checks), queued
 // behind the page's own parsing, styles and scripts, and app.js only asked
 // once the deferred scripts ran. In a worker the page lays itself out
-// meanwhile, and app.js instantiates the finished module (a WebAssembly.Module
-// posted to the page shares its compiled code).
+// meanwhile, and app.js instantiates the finished module (a
+// WebAssembly.Module posted to the page shares its compiled code).
+//
+// On a first visit (no service worker in control) the page fetches the wasm
+// here, as a preload would, and app.js streams that Response itself: a
+// worker took ~150 ms more to start and ask for the file than the page
+// did, which the download over the network then waited for.
 //
 // The page loads this file as the first script of its <head>, before the
 // stylesheets, so that it runs as soon as it arrives (as an async script it
-// ran after app.js in Chromium 148); the file then starts itself as that
-// worker. self.chatWasmModule is the module's promise; app.js takes it, and
-// when it finds none (no worker here) it sets false, so that this file
-// starts no worker, and fetches the wasm itself.
+// ran after app.js in Chromium 148). self.chatWasmModule is the worker's
+// module promise, self.chatWasmResponse the page's fetch; app.js takes
+// either, and when it finds neither it sets chatWasmModule false, so that
+// this file starts nothing, and fetches the wasm itself.
 "use strict";
 (() => {
   const url = "/web/app.wasm";
@@ -44,10 +51,14 @@
     return;
   }
 
-  if (self.chatWasmModule !== undefined || !self.Worker || !WebAssembly.compileStreaming ||
+  if (self.chatWasmModule !== undefined ||
     /bot|googlebot|crawler|spider|robot|crawling/i.test(navigator.userAgent) ||
     new URLSearchParams(location.search).get("wasm") === "false") {
-    return; // app.js loads the wasm itself, as go-app does
+    return; // app.js decides, as go-app does
+  }
+  if (!(navigator.serviceWorker && navigator.serviceWorker.controller) || !self.Worker || !WebAssembly.compileStreaming) {
+    self.chatWasmResponse = fetch(url);
+    return;
   }
   self.chatWasmModule = new Promise((resolve, reject) => {
     const worker = new Worker(document.currentScript.src);

@@ -9,11 +9,17 @@ import (
 )
 
 // wasmLoad is how the page got app.wasm: whether the page itself streamed
-// it into instantiateStreaming (speedProbeJS) or fetched it, and what the
+// it into instantiateStreaming (speedProbeJS: the Response) and fetched it,
+// and what the
 // worker of web/wasm-compile.js says of the Response it compiled from
 // (self.chatWasmFetch) and of its requests for the file.
 type wasmLoad struct {
 	PageStreamed bool `json:"pageStreamed"`
+	Page         struct {
+		Type        string `json:"type"`
+		ContentType string `json:"contentType"`
+		Encoding    string `json:"encoding"`
+	} `json:"page"`
 	PageRequests int  `json:"pageRequests"`
 	FromWorker   bool `json:"fromWorker"`
 	Worker       struct {
@@ -27,19 +33,20 @@ type wasmLoad struct {
 
 const wasmLoadJS = `(async () => ({
 	pageStreamed: window.__speed.wasmResponse !== undefined,
+	page: window.__speed.wasmResponse || {},
 	pageRequests: performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/web/app.wasm').length,
 	fromWorker: !!self.chatWasmModule && (await self.chatWasmModule) instanceof WebAssembly.Module,
 	worker: self.chatWasmFetch || {},
 	controlled: !!navigator.serviceWorker.controller,
 }))()`
 
-// TestStart_WasmCompilesInAWorkerFromTheServedResponse: the page's main
-// thread does not compile the wasm. The worker that web/wasm-compile.js
-// starts from the page's <head> streams it from fetch's own Response (type
-// "basic": Chrome's code cache applies only to such), the page
-// instantiates that module, and the file comes once, as application/wasm
-// compressed with brotli, on a first visit and from the service worker's
-// cache.
+// TestStart_WasmCompilesInAWorkerFromTheServedResponse: from the service
+// worker's cache the page's main thread does not compile the wasm: the
+// worker that web/wasm-compile.js starts from the page's <head> streams it
+// from fetch's own Response (type "basic": Chrome's code cache applies only
+// to such) and the page instantiates that module. On a first visit the
+// page streams the Response that script fetched. Either way the file comes
+// once, as application/wasm compressed with brotli.
 func TestStart_WasmCompilesInAWorkerFromTheServedResponse(t *testing.T) {
 	requireSuite(t)
 	relay := startRelay(t)
@@ -47,23 +54,32 @@ func TestStart_WasmCompilesInAWorkerFromTheServedResponse(t *testing.T) {
 	p := newPerson(t, "streamer")
 	installStartProbe(p)
 
-	check := func(visit string, fromWorker bool) {
+	open := func() wasmLoad {
 		t.Helper()
 		p.do("open "+room, chromedp.Navigate("about:blank"), chromedp.Navigate(room))
 		p.poll("the app to run", waitTimeout, `() => window.__speed && window.__speed.running !== undefined`)
 		var load wasmLoad
 		p.eval(wasmLoadJS, &load)
-		if load.PageStreamed || load.PageRequests != 0 || !load.FromWorker || (fromWorker && !load.Controlled) {
-			t.Errorf("%s: the page streamed the wasm itself: %v, requested it %d times, instantiated the worker's module: %v, "+
-				"service worker in control: %v; want the worker's module only", visit, load.PageStreamed, load.PageRequests, load.FromWorker, load.Controlled)
-		}
-		w := load.Worker
-		if w.Type != "basic" || w.ContentType != "application/wasm" || w.Encoding != "br" || w.Requests != 1 {
-			t.Errorf("%s: the worker compiled the wasm from a %q Response, Content-Type %q, Content-Encoding %q, in %d requests; "+
-				"want a \"basic\" one (from fetch), application/wasm, br, 1 request", visit, w.Type, w.ContentType, w.Encoding, w.Requests)
-		}
+		return load
 	}
-	check("first visit", false)
+
+	load := open()
+	r := load.Page
+	if !load.PageStreamed || load.FromWorker || r.Type != "basic" || r.ContentType != "application/wasm" || r.Encoding != "br" || load.PageRequests != 1 {
+		t.Errorf("first visit: the page streamed the wasm: %v (a %q Response, Content-Type %q, Content-Encoding %q, in %d requests), "+
+			"instantiated a worker's module: %v; want the page to stream a \"basic\" one (from fetch), application/wasm, br, 1 request",
+			load.PageStreamed, r.Type, r.ContentType, r.Encoding, load.PageRequests, load.FromWorker)
+	}
+
 	p.poll("the service worker to control the page", waitTimeout, `() => navigator.serviceWorker.controller !== null`)
-	check("from the service worker", true)
+	load = open()
+	if load.PageStreamed || load.PageRequests != 0 || !load.FromWorker || !load.Controlled {
+		t.Errorf("from the service worker: the page streamed the wasm itself: %v, requested it %d times, instantiated the worker's module: %v, "+
+			"service worker in control: %v; want the worker's module only", load.PageStreamed, load.PageRequests, load.FromWorker, load.Controlled)
+	}
+	w := load.Worker
+	if w.Type != "basic" || w.ContentType != "application/wasm" || w.Encoding != "br" || w.Requests != 1 {
+		t.Errorf("from the service worker: the worker compiled the wasm from a %q Response, Content-Type %q, Content-Encoding %q, in %d requests; "+
+			"want a \"basic\" one (from fetch), application/wasm, br, 1 request", w.Type, w.ContentType, w.Encoding, w.Requests)
+	}
 }
