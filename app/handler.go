@@ -22,7 +22,7 @@ const (
 // go-app's deferred app.js runs, and from the service worker's cache it
 // compiles the wasm in a worker (see appJSEdits). A plain script before the
 // stylesheets runs as soon as it arrives; as an async script, Chromium 148
-// ran it after app.js. The parser waits for its 3 KB (from the service
+// ran it after app.js. The parser waits for its 4 KB (from the service
 // worker's cache once installed). It replaces a <link rel=preload> of the
 // wasm: a worker's fetch cannot take a response the page preloaded, and
 // would download it twice.
