@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// wasmURL is where the page loads the app from: go-app's app.js fetches it,
-// the page preloads it (newHandler) and the service worker precaches it.
+// wasmURL is where the page loads the app from: web/wasm-compile.js compiles
+// it (else go-app's app.js) and the service worker precaches it.
 const wasmURL = "/web/app.wasm"
 
 // appJSEdit replaces one piece of go-app's generated app.js.
@@ -21,14 +21,17 @@ type appJSEdit struct {
 // appJSEdits are what this app changes in go-app's app.js (v10.1.11 has no
 // template for it), for a faster start:
 //
-//   - The wasm streams into the compiler from fetch's own Response. go-app
-//     wraps that Response in new Response(new ReadableStream(…)) to count
-//     the bytes for its progress label: the copy costs the page's main
-//     thread a JavaScript call per chunk of the 10 MB, and Chrome keeps
-//     compiled WebAssembly in its code cache only for a Response that comes
-//     from fetch (with Content-Type application/wasm) or the service
-//     worker's cache, never for one built in JavaScript. The loader shows
-//     no percentage (newHandler's LoadingLabel has none).
+//   - From the service worker's cache the wasm comes compiled from a worker
+//     (web/wasm-compile.js, started by the page's <head>, newHandler):
+//     compiling in the page took ~200 ms of its main thread while the 10 MB
+//     streamed in, and only began once the deferred scripts ran. app.js
+//     instantiates the posted module. On a first visit it streams the
+//     Response that script fetched (else its own fetch's) as before:
+//     go-app wraps that Response in new Response(new ReadableStream(…)) to
+//     count the bytes for its progress label, a JavaScript call per chunk
+//     on the main thread, and Chrome keeps compiled WebAssembly in its code
+//     cache only for a Response from fetch or the service worker's cache.
+//     The loader shows no percentage (newHandler's LoadingLabel has none).
 //   - The service worker is registered once the app runs, not before the
 //     wasm is fetched: on a first visit its installation downloads and
 //     stores every file of the site (the wasm included) while the page
@@ -37,9 +40,14 @@ type appJSEdit struct {
 //     cache. A page that fails to load the wasm still registers it.
 var appJSEdits = []appJSEdit{
 	{
-		why: "stream the wasm from fetch's Response",
-		old: "fetchWithProgress(\"" + wasmURL + "\", showProgress)",
-		new: "fetch(\"" + wasmURL + "\")",
+		why: "take the wasm compiled by the worker, else stream it from fetch's Response",
+		old: "instantiateStreaming(\n      fetchWithProgress(\"" + wasmURL + "\", showProgress),\n      go.importObject\n    )",
+		new: "(self.chatWasmModule\n" +
+			"      ? self.chatWasmModule\n" +
+			"        .then((module) => WebAssembly.instantiate(module, go.importObject))\n" +
+			"        .then((instance) => ({ instance }))\n" +
+			"        .catch(() => instantiateStreaming(fetch(\"" + wasmURL + "\"), go.importObject))\n" +
+			"      : ((self.chatWasmModule = false), instantiateStreaming(self.chatWasmResponse || fetch(\"" + wasmURL + "\"), go.importObject)))",
 	},
 	{
 		why: "register the service worker once the app runs",

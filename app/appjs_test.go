@@ -9,9 +9,10 @@ import (
 	"testing"
 )
 
-// TestBuildSite_AppJSStartsFast: the generated app.js hands fetch's own
-// Response to instantiateStreaming, registers the service worker after the
-// wasm has started, and the page preloads the wasm as app.js fetches it.
+// TestBuildSite_AppJSStartsFast: the page starts web/wasm-compile.js from
+// its <head>; the generated app.js instantiates the module that worker
+// compiled, else hands fetch's own Response to instantiateStreaming, and
+// registers the service worker after the wasm has started.
 func TestBuildSite_AppJSStartsFast(t *testing.T) {
 	registerRoutes()
 	out := t.TempDir()
@@ -20,8 +21,13 @@ func TestBuildSite_AppJSStartsFast(t *testing.T) {
 	}
 	script := read(t, filepath.Join(out, "app.js"))
 
-	if want := "instantiateStreaming(\n      fetch(\"/web/app.wasm\"),\n      go.importObject\n    )"; !strings.Contains(script, want) {
-		t.Errorf("app.js does not stream the wasm from fetch's Response:\n%s", wasmLoading(script))
+	for _, want := range []string{
+		"self.chatWasmModule\n        .then((module) => WebAssembly.instantiate(module, go.importObject))",
+		"((self.chatWasmModule = false), instantiateStreaming(self.chatWasmResponse || fetch(\"/web/app.wasm\"), go.importObject))",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("app.js lacks %s:\n%s", want, wasmLoading(script))
+		}
 	}
 	// Its definition stays, unused.
 	if n := strings.Count(script, "fetchWithProgress("); n != 1 {
@@ -36,8 +42,11 @@ func TestBuildSite_AppJSStartsFast(t *testing.T) {
 	}
 
 	index := read(t, filepath.Join(out, "index.html"))
-	if !strings.Contains(index, preloadWasm) {
-		t.Errorf("index.html does not preload the wasm with %s", preloadWasm)
+	if !strings.Contains(index, compileWasm) {
+		t.Errorf("index.html does not start the wasm's compile with %s", compileWasm)
+	}
+	if strings.Contains(index, `rel="preload"`) {
+		t.Error("index.html preloads something: the worker's fetch of the wasm would not take it and download it again")
 	}
 	// go-app writes an element's attributes in map order: find the label
 	// by its id, whatever comes before or after it.

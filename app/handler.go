@@ -17,13 +17,16 @@ const (
 	backgroundColor = "#111318"
 )
 
-// preloadWasm starts the download of the wasm as soon as the page's <head>
-// is read: go-app's app.js only fetches it once it runs, after the deferred
-// scripts and the stylesheets have arrived, a few hundred milliseconds
-// later on a first visit. as="fetch" with crossorigin (credentials
-// same-origin) is what app.js's fetch asks for, so that fetch takes the
-// preloaded response instead of downloading the wasm a second time.
-const preloadWasm = `<link rel="preload" href="` + wasmURL + `" as="fetch" type="application/wasm" crossorigin>`
+// compileWasm starts web/wasm-compile.js from the top of the page's <head>
+// (addCompile): it starts the wasm's download with the HTML, not once
+// go-app's deferred app.js runs, and from the service worker's cache it
+// compiles the wasm in a worker (see appJSEdits). A plain script before the
+// stylesheets runs as soon as it arrives; as an async script, Chromium 148
+// ran it after app.js. The parser waits for its 4 KB (from the service
+// worker's cache once installed). It replaces a <link rel=preload> of the
+// wasm: a worker's fetch cannot take a response the page preloaded, and
+// would download it twice.
+const compileWasm = `<script src="/web/wasm-compile.js"></script>`
 
 // newHandler describes the PWA to go-app: manifest, icons, styles and the
 // resources the service worker precaches so that the app opens offline.
@@ -50,7 +53,6 @@ func newHandler(version string, assets []string, relays []string) *app.Handler {
 		Styles:             []string{"/web/app.css"},
 		CacheableResources: assets,
 		RawHeaders: []string{
-			preloadWasm,
 			`<meta name="color-scheme" content="light dark">`,
 		},
 		Version: version,

@@ -13,6 +13,7 @@ import (
 	"path"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
 
@@ -94,6 +95,9 @@ func buildSite(out, webDir, version, relays string) (WasmSizes, error) {
 	if err := addPolicy(filepath.Join(out, "index.html"), policy); err != nil {
 		return WasmSizes{}, err
 	}
+	if err := addCompile(filepath.Join(out, "index.html")); err != nil {
+		return WasmSizes{}, err
+	}
 
 	if !hasWasm {
 		return WasmSizes{}, nil
@@ -147,4 +151,23 @@ func copyFile(src, dst string) error {
 
 func formatBytes(n int64) string {
 	return strconv.FormatFloat(float64(n)/1e6, 'f', 3, 64) + " MB"
+}
+
+// addCompile puts compileWasm into the generated page at path, before its
+// <title> and so before the stylesheets (the policy, addPolicy, is above).
+func addCompile(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("site: compile script: %w", err)
+	}
+	page := string(raw)
+	const title = "<title>"
+	if strings.Count(page, title) != 1 {
+		return errors.New("site: compile script: " + path + " does not have exactly one " + title)
+	}
+	page = strings.Replace(page, title, compileWasm+"\n    "+title, 1)
+	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+		return fmt.Errorf("site: compile script: %w", err)
+	}
+	return nil
 }

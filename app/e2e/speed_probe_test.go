@@ -8,7 +8,9 @@ package e2e
 // happens, into window.__speed:
 //
 //   - compileStart, compiled: WebAssembly.instantiateStreaming called and
-//     resolved (download overlaps compiling: the wasm streams in);
+//     resolved (download overlaps compiling: the wasm streams in), or
+//     WebAssembly.instantiate, for the module web/wasm-compile.js compiled
+//     in a worker;
 //   - wasmResponse: the Response given to instantiateStreaming, its type
 //     ("basic" from fetch, "default" when built in JavaScript), Content-Type
 //     and Content-Encoding;
@@ -37,6 +39,16 @@ const speedProbeJS = `(() => {
 		const result = await instantiateStreaming.call(this, source, imports);
 		if (s.compiled === undefined) s.compiled = now();
 		s.instance = result.instance;
+		return result;
+	};
+	// The module web/wasm-compile.js compiled in a worker: the page only
+	// instantiates it.
+	const instantiate = WebAssembly.instantiate;
+	WebAssembly.instantiate = async function (source, imports) {
+		if (s.compileStart === undefined) s.compileStart = now();
+		const result = await instantiate.call(this, source, imports);
+		if (s.compiled === undefined) s.compiled = now();
+		s.instance = result.instance || result;
 		return result;
 	};
 	window.__speedWasmMemory = () => s.instance ? s.instance.exports.mem.buffer.byteLength : 0;
@@ -83,15 +95,16 @@ const speedProbeJS = `(() => {
 })()`
 
 // speedTimesJS reads window.__speed once the page is online, plus the
-// resource timing of the HTML and of app.wasm.
+// resource timing of the HTML and of app.wasm (the compile worker's, which
+// web/wasm-compile.js passes on, when the page did not fetch it).
 const speedTimesJS = `(() => {
 	const s = window.__speed || {};
 	const nav = performance.getEntriesByType('navigation')[0];
 	const wasm = performance.getEntriesByType('resource').find(e => new URL(e.name).pathname === '/web/app.wasm');
 	return {
 		html: nav ? nav.responseEnd : -1,
-		wasmStart: wasm ? wasm.startTime : -1,
-		wasmFetched: wasm ? wasm.responseEnd : -1,
+		wasmStart: wasm ? wasm.startTime : window.chatWasmFetch ? window.chatWasmFetch.requested : -1,
+		wasmFetched: wasm ? wasm.responseEnd : window.chatWasmFetch ? window.chatWasmFetch.fetched : -1,
 		compileStart: s.compileStart ?? -1, compiled: s.compiled ?? -1,
 		runStart: s.runStart ?? -1, firstJSCall: s.firstJSCall ?? -1, runReturned: s.runReturned ?? -1,
 		running: s.running ?? -1, online: s.online ?? -1,

@@ -8,52 +8,78 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// wasmLoad is how the page got app.wasm: the Response app.js handed to
-// WebAssembly.instantiateStreaming (speedProbeJS) and how many times the
-// page requested the file (resource timing).
+// wasmLoad is how the page got app.wasm: whether the page itself streamed
+// it into instantiateStreaming (speedProbeJS: the Response) and fetched it,
+// and what the
+// worker of web/wasm-compile.js says of the Response it compiled from
+// (self.chatWasmFetch) and of its requests for the file.
 type wasmLoad struct {
-	Response struct {
+	PageStreamed bool `json:"pageStreamed"`
+	Page         struct {
 		Type        string `json:"type"`
 		ContentType string `json:"contentType"`
 		Encoding    string `json:"encoding"`
-	} `json:"response"`
-	Requests   int  `json:"requests"`
+	} `json:"page"`
+	PageRequests int  `json:"pageRequests"`
+	FromWorker   bool `json:"fromWorker"`
+	Worker       struct {
+		Type        string `json:"type"`
+		ContentType string `json:"contentType"`
+		Encoding    string `json:"encoding"`
+		Requests    int    `json:"requests"`
+	} `json:"worker"`
 	Controlled bool `json:"controlled"` // by the service worker
 }
 
-const wasmLoadJS = `(() => ({
-	response: window.__speed.wasmResponse,
-	requests: performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/web/app.wasm').length,
+const wasmLoadJS = `(async () => ({
+	pageStreamed: window.__speed.wasmResponse !== undefined,
+	page: window.__speed.wasmResponse || {},
+	pageRequests: performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/web/app.wasm').length,
+	fromWorker: !!self.chatWasmModule && (await self.chatWasmModule) instanceof WebAssembly.Module,
+	worker: self.chatWasmFetch || {},
 	controlled: !!navigator.serviceWorker.controller,
 }))()`
 
-// TestStart_WasmStreamsFromTheServedResponse: the wasm compiles from the
-// Response fetch returns (type "basic"), not from one app.js builds (type
-// "default"), since only that one streams without a JavaScript copy and
-// can use Chrome's code cache; it arrives as application/wasm compressed
-// with brotli, on a first visit (the preload and app.js's fetch make one
-// request) and from the service worker's cache.
-func TestStart_WasmStreamsFromTheServedResponse(t *testing.T) {
+// TestStart_WasmCompilesInAWorkerFromTheServedResponse: from the service
+// worker's cache the page's main thread does not compile the wasm: the
+// worker that web/wasm-compile.js starts from the page's <head> streams it
+// from fetch's own Response (type "basic": Chrome's code cache applies only
+// to such) and the page instantiates that module. On a first visit the
+// page streams the Response that script fetched. Either way the file comes
+// once, as application/wasm compressed with brotli.
+func TestStart_WasmCompilesInAWorkerFromTheServedResponse(t *testing.T) {
 	requireSuite(t)
 	relay := startRelay(t)
-	url := roomURL(relay.URL(), "stream", "")
+	room := roomURL(relay.URL(), "stream", "")
 	p := newPerson(t, "streamer")
 	installStartProbe(p)
 
-	check := func(visit string, fromWorker bool) {
+	open := func() wasmLoad {
 		t.Helper()
-		p.do("open "+url, chromedp.Navigate("about:blank"), chromedp.Navigate(url))
-		p.poll("the app to run", waitTimeout, `() => window.__speed && window.__speed.wasmResponse !== undefined && window.__speed.running !== undefined`)
+		p.do("open "+room, chromedp.Navigate("about:blank"), chromedp.Navigate(room))
+		p.poll("the app to run", waitTimeout, `() => window.__speed && window.__speed.running !== undefined`)
 		var load wasmLoad
 		p.eval(wasmLoadJS, &load)
-		r := load.Response
-		if r.Type != "basic" || r.ContentType != "application/wasm" || r.Encoding != "br" || load.Requests != 1 || (fromWorker && !load.Controlled) {
-			t.Errorf("%s: the wasm came as a %q Response, Content-Type %q, Content-Encoding %q, in %d requests, service worker in control: %v; "+
-				"want a \"basic\" one (from fetch), application/wasm, br, 1 request",
-				visit, r.Type, r.ContentType, r.Encoding, load.Requests, load.Controlled)
-		}
+		return load
 	}
-	check("first visit", false)
+
+	load := open()
+	r := load.Page
+	if !load.PageStreamed || load.FromWorker || r.Type != "basic" || r.ContentType != "application/wasm" || r.Encoding != "br" || load.PageRequests != 1 {
+		t.Errorf("first visit: the page streamed the wasm: %v (a %q Response, Content-Type %q, Content-Encoding %q, in %d requests), "+
+			"instantiated a worker's module: %v; want the page to stream a \"basic\" one (from fetch), application/wasm, br, 1 request",
+			load.PageStreamed, r.Type, r.ContentType, r.Encoding, load.PageRequests, load.FromWorker)
+	}
+
 	p.poll("the service worker to control the page", waitTimeout, `() => navigator.serviceWorker.controller !== null`)
-	check("from the service worker", true)
+	load = open()
+	if load.PageStreamed || load.PageRequests != 0 || !load.FromWorker || !load.Controlled {
+		t.Errorf("from the service worker: the page streamed the wasm itself: %v, requested it %d times, instantiated the worker's module: %v, "+
+			"service worker in control: %v; want the worker's module only", load.PageStreamed, load.PageRequests, load.FromWorker, load.Controlled)
+	}
+	w := load.Worker
+	if w.Type != "basic" || w.ContentType != "application/wasm" || w.Encoding != "br" || w.Requests != 1 {
+		t.Errorf("from the service worker: the worker compiled the wasm from a %q Response, Content-Type %q, Content-Encoding %q, in %d requests; "+
+			"want a \"basic\" one (from fetch), application/wasm, br, 1 request", w.Type, w.ContentType, w.Encoding, w.Requests)
+	}
 }
