@@ -3,10 +3,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"strings"
 )
 
@@ -49,18 +47,6 @@ func contentSecurityPolicy(relays []string) (string, error) {
 // addPolicy puts the policy into the generated page at path, right after
 // its charset.
 func addPolicy(path, policy string) error {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("site: csp: %w", err)
-	}
-	page := string(raw)
-	if strings.Count(page, charsetMeta) != 1 {
-		return errors.New("site: csp: " + path + " does not have exactly one " + charsetMeta)
-	}
 	meta := `<meta http-equiv="Content-Security-Policy" content="` + policy + `">`
-	page = strings.Replace(page, charsetMeta, charsetMeta+"\n    "+meta, 1)
-	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
-		return fmt.Errorf("site: csp: %w", err)
-	}
-	return nil
+	return replaceInPage(path, "csp", charsetMeta, charsetMeta+"\n    "+meta)
 }

@@ -156,18 +156,24 @@ func formatBytes(n int64) string {
 // addCompile puts compileWasm into the generated page at path, before its
 // <title> and so before the stylesheets (the policy, addPolicy, is above).
 func addCompile(path string) error {
+	const title = "<title>"
+	return replaceInPage(path, "compile script", title, compileWasm+"\n    "+title)
+}
+
+// replaceInPage replaces mark, which the generated page at path must hold
+// exactly once, by with; what names the edit in its errors.
+func replaceInPage(path, what, mark, with string) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("site: compile script: %w", err)
+		return fmt.Errorf("site: %s: %w", what, err)
 	}
 	page := string(raw)
-	const title = "<title>"
-	if strings.Count(page, title) != 1 {
-		return errors.New("site: compile script: " + path + " does not have exactly one " + title)
+	if strings.Count(page, mark) != 1 {
+		return errors.New("site: " + what + ": " + path + " does not have exactly one " + mark)
 	}
-	page = strings.Replace(page, title, compileWasm+"\n    "+title, 1)
+	page = strings.Replace(page, mark, with, 1)
 	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
-		return fmt.Errorf("site: compile script: %w", err)
+		return fmt.Errorf("site: %s: %w", what, err)
 	}
 	return nil
 }
