@@ -170,6 +170,8 @@ func readRaw(rc syscall.RawConn, p []byte) (int, error) {
 // worker has it; until now the network was then polled by the thread
 // that took the P over from a write's syscall, which raw writes never
 // give up, so a message could wait for sysmon's poll, every 10 ms or more.
+// The relay binary avoids the case: it runs at least 2 Ps by default, on
+// one CPU too (-min-procs, relay/cmd/relay/procs.go).
 func rawConnOf(c net.Conn) syscall.RawConn {
 	if runtime.GOMAXPROCS(0) < 2 {
 		return nil

@@ -24,6 +24,23 @@
 #   RELAY_IDLE_FLAGS, RELAY_FANOUT_FLAGS: the relay's flags for each measurement
 #   RELAY_BIN: a relay binary to measure instead of building this checkout's
 #   (to alternate a before and an after build on a shared machine)
+#   SAME_PIN=1: in the same-offered-load row, every server runs on CPU
+#   SERVER_CPU=0 and relay-bench on TOOL_CPU=1 (taskset; 0 or one CPU: no
+#   pinning). The other rows are not pinned.
+#   SAME_WARMUP=3s: before the same-offered-load row, a run of this long at
+#   the same rate on the same server process (0 skips): every server is
+#   measured warm. Node's first bunches after a start run before V8 has
+#   optimized its code and arrive about twice as late as the rest; one such
+#   bunch is about 1 % of a 10 s run's deliveries, so it decided whether
+#   Node ws's p99 came out near 50 or near 90 ms.
+#   ONLY=same: run only the same-offered-load row (Node ws, Socket.IO, the
+#   relay); with SAME_RATE=N at N msg/s, without it after measuring Node ws's
+#   maximum. SERVERS="node socketio relay" picks the servers of that row.
+# Why pin: on a 2-core machine relay-bench's 1000 readers and the server take
+# the same CPUs, so a burst's deliveries are spread by the tool's own work as
+# much as by the server's. With the server on one core and the tool on the
+# other, each server gets the same single core and the tool's reading runs
+# beside it, not in front of it.
 # idle runs the relay with its default queue: the queue channel is allocated
 # when a member joins (24 bytes a slot), so -queue 4096 alone costs ~96 KB per
 # connection. fanout raises the rate limit (the default 10/s per connection
@@ -45,6 +62,17 @@ RELAY_PORT=${RELAY_PORT:-18080}
 NODE_PORT=${NODE_PORT:-18090}
 SIO_PORT=${SIO_PORT:-18100}
 DEFAULT_RATE=${DEFAULT_RATE:-32}
+SAME_PIN=${SAME_PIN:-1}
+SAME_WARMUP=${SAME_WARMUP:-3s}
+SERVER_CPU=${SERVER_CPU:-0}
+TOOL_CPU=${TOOL_CPU:-1}
+ONLY=${ONLY:-}
+SERVERS=${SERVERS:-node socketio relay}
+if [[ -n $ONLY && $ONLY != same ]]; then echo "ONLY=$ONLY: only ONLY=same is known" >&2; exit 2; fi
+if [[ $(nproc) -lt 2 ]]; then SAME_PIN=0; fi
+# server_pin and tool_pin prefix a command: empty, or taskset for the pinned row.
+server_pin=()
+tool_pin=()
 # Every connection of relay-bench comes from 127.0.0.1: the relay's
 # per-address limits (256 connections, 20 handshakes/s) are lifted so that
 # the load measures the relay, not its defence.
@@ -79,13 +107,13 @@ export NODE_PATH="$work/node/node_modules"
 
 
 start_node() {
-	PORT=$NODE_PORT node "$root/relay/bench/ws-broadcast.js" 2>>"$OUT/node.log" &
+	PORT=$NODE_PORT "${server_pin[@]}" node "$root/relay/bench/ws-broadcast.js" 2>>"$OUT/node.log" &
 	server_pid=$!
 	wait_port "$NODE_PORT"
 }
 
 start_sio() {
-	PORT=$SIO_PORT node "$root/relay/bench/socketio-chat.js" 2>>"$OUT/socketio.log" &
+	PORT=$SIO_PORT "${server_pin[@]}" node "$root/relay/bench/socketio-chat.js" 2>>"$OUT/socketio.log" &
 	server_pid=$!
 	wait_port "$SIO_PORT"
 }
@@ -93,7 +121,7 @@ start_sio() {
 # start_relay FLAGS: FLAGS is one word-split string.
 start_relay() {
 	# shellcheck disable=SC2086
-	"$work/bin/relay" -addr "127.0.0.1:$RELAY_PORT" $1 -log-level warn 2>>"$OUT/relay.log" &
+	"${server_pin[@]}" "$work/bin/relay" -addr "127.0.0.1:$RELAY_PORT" $1 -log-level warn 2>>"$OUT/relay.log" &
 	server_pid=$!
 	wait_port "$RELAY_PORT"
 }
@@ -105,15 +133,31 @@ stop_server() {
 }
 
 # fanout NAME START URL PROTO FLAGS OUTNAME ARGS...: one fanout run on a
-# fresh server.
+# fresh server; with WARMUP set, after a run of that long with the same
+# ARGS on the same server (its report kept as OUTNAME-warmup).
 fanout() {
 	local name=$1 start=$2 url=$3 proto=$4 flags=$5 out=$6
 	shift 6
 	echo "== $name: fanout $* ($out)" >&2
 	$start "$flags"
-	"$work/bin/relay-bench" fanout -url "$url" -proto "$proto" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
+	if [[ -n ${WARMUP:-} && ${WARMUP:-} != 0 ]]; then
+		"${tool_pin[@]}" "$work/bin/relay-bench" fanout -url "$url" -proto "$proto" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
+			"$@" -duration "$WARMUP" -drain 1s -json >"$OUT/$name-$out-warmup.json"
+	fi
+	"${tool_pin[@]}" "$work/bin/relay-bench" fanout -url "$url" -proto "$proto" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
 		-duration "$DURATION" "$@" -json >"$OUT/$name-$out.json"
 	stop_server
+}
+
+# same NAME START URL PROTO FLAGS: the open loop at $SAME_RATE, pinned when
+# SAME_PIN=1 (the server on SERVER_CPU, relay-bench on TOOL_CPU), after a
+# warm-up of SAME_WARMUP.
+same() {
+	if [[ $SAME_PIN == 1 ]]; then
+		server_pin=(taskset -c "$SERVER_CPU") tool_pin=(taskset -c "$TOOL_CPU")
+	fi
+	WARMUP=$SAME_WARMUP fanout "$@" same -rate "$SAME_RATE"
+	server_pin=() tool_pin=()
 }
 
 # half NAME: half the closed-loop maximum (16 in flight) of NAME, in
@@ -137,7 +181,7 @@ measure() {
 	fanout "$name" "$start" "$url" "$proto" "$6" w16 -window 16
 	fanout "$name" "$start" "$url" "$proto" "$6" open -rate "$(half "$name")"
 	SAME_RATE=${SAME_RATE:-$(half "$name")} # the first server measured is Node ws
-	fanout "$name" "$start" "$url" "$proto" "$6" same -rate "$SAME_RATE"
+	same "$name" "$start" "$url" "$proto" "$6"
 	if [[ $STORM_N -gt 0 ]]; then
 		echo "== $name: storm -n $STORM_N" >&2
 		"$work/bin/relay-bench" storm -url "$url" -proto "$proto" -n "$STORM_N" -server "$7" -json \
@@ -145,6 +189,21 @@ measure() {
 	fi
 }
 
+if [[ $ONLY == same ]]; then
+	SAME_RATE=${SAME_RATE:-}
+	if [[ -z $SAME_RATE ]]; then
+		fanout node start_node "ws://127.0.0.1:$NODE_PORT/" raw "" w16 -window 16
+		SAME_RATE=$(half node)
+	fi
+	for peer in $SERVERS; do
+		case $peer in
+		node) same node start_node "ws://127.0.0.1:$NODE_PORT/" raw "" ;;
+		socketio) same socketio start_sio "ws://127.0.0.1:$SIO_PORT/" socketio "" ;;
+		relay) same relay start_relay "ws://127.0.0.1:$RELAY_PORT/ws" chat "$RELAY_FANOUT_FLAGS" ;;
+		*) echo "SERVERS: unknown server $peer" >&2; exit 2 ;;
+		esac
+	done
+else
 SAME_RATE=""
 measure node start_node "ws://127.0.0.1:$NODE_PORT/" raw "" "" "env PORT=$NODE_PORT node $root/relay/bench/ws-broadcast.js"
 measure socketio start_sio "ws://127.0.0.1:$SIO_PORT/" socketio "" "" "env PORT=$SIO_PORT node $root/relay/bench/socketio-chat.js"
@@ -162,43 +221,70 @@ for peer in relay socketio; do
 		-window 16 -duration "$DURATION" -json >"$OUT/$peer-rooms.json"
 	stop_server
 done
+fi
 
 echo "== results (JSON in $OUT)" >&2
-OUT=$OUT WS_VERSION=$ws_version SIO_VERSION=$sio_version node - <<'JS'
+OUT=$OUT WS_VERSION=$ws_version SIO_VERSION=$sio_version ONLY=$ONLY SAME_WARMUP=$SAME_WARMUP SAME_PIN=$SAME_PIN SERVER_CPU=$SERVER_CPU TOOL_CPU=$TOOL_CPU node - <<'JS'
 const fs = require('fs');
 const out = process.env.OUT;
-const r = (n) => JSON.parse(fs.readFileSync(`${out}/${n}.json`, 'utf8'));
+const only = process.env.ONLY;
+// r reads one result; in ONLY=same a server left out of SERVERS is null.
+const r = (n) => (fs.existsSync(`${out}/${n}.json`) ? JSON.parse(fs.readFileSync(`${out}/${n}.json`, 'utf8')) : null);
 const peers = ['relay', 'socketio', 'node'];
 const get = (kind) => peers.map((p) => r(`${p}-${kind}`));
 const os = require('os');
 console.log(`machine: ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; node ${process.version}, ws ${process.env.WS_VERSION}, socket.io ${process.env.SIO_VERSION}`);
-const w16 = r('relay-w16');
-console.log(`fanout: ${w16.subs_per_room} subscribers + ${w16.pubs_per_room} publishers in one room, ${w16.duration_seconds.toFixed(1)}s per row`);
+const any = get(only === 'same' ? 'same' : 'w16').find((x) => x);
+console.log(`fanout: ${any.subs_per_room} subscribers + ${any.pubs_per_room} publishers in one room, ${any.duration_seconds.toFixed(1)}s per row`);
+if (process.env.SAME_PIN === '1') {
+  console.log(`same offered load: every server pinned to CPU ${process.env.SERVER_CPU}, relay-bench to CPU ${process.env.TOOL_CPU} (taskset); other rows unpinned`);
+}
+if (!['', '0'].includes(process.env.SAME_WARMUP)) {
+  console.log(`same offered load: measured after a ${process.env.SAME_WARMUP} warm-up run at the same rate on the same server process`);
+}
 console.log('');
 console.log('| metric | our relay (chat.v1) | Socket.IO 4 (rooms) | Node ws (broadcast) | relay / Socket.IO | relay / Node ws |');
 console.log('|---|---|---|---|---|---|');
 const f = (v, d) => (typeof v === 'number' ? v.toFixed(d) : String(v));
-const row = (label, vals, d, ratio) => {
-  const cells = vals.map((v) => f(v, d));
-  const ratios = ratio ? [vals[0] / vals[1], vals[0] / vals[2]].map((x) => `${x.toFixed(2)}×`) : ['', ''];
-  console.log(`| ${label} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
+const ratio = (a, b) => (a != null && b != null ? `${(a / b).toFixed(2)}×` : '');
+// cells maps each server's result through pick, 'n/a' where it was not run.
+const cells = (xs, pick) => xs.map((x) => (x ? pick(x) : 'n/a')).join(' | ');
+const row = (label, vals, d, withRatio) => {
+  const cs = vals.map((v) => (v == null ? 'n/a' : f(v, d)));
+  const ratios = withRatio ? [ratio(vals[0], vals[1]), ratio(vals[0], vals[2])] : ['', ''];
+  console.log(`| ${label} | ${cs.join(' | ')} | ${ratios.join(' | ')} |`);
 };
 const lat = (l) => `${l.p50.toFixed(1)} / ${l.p99.toFixed(1)} / ${l.p999.toFixed(1)}`;
+const p99 = (x) => (x ? x.latency_ms.p99 : null);
+const section = (kind, label) => {
+  const xs = get(kind);
+  const rate = kind === 'open' || kind === 'same' ? ` (${cells(xs, (x) => x.rate).replaceAll(' | ', ' / ')} msg/s)` : '';
+  console.log(`| **${label}**${rate} | | | | | |`);
+  const v = (pick) => xs.map((x) => (x ? pick(x) : null));
+  row('deliveries/s', v((x) => x.deliveries_per_sec), 0, true);
+  row('frames/s (server writes)', v((x) => x.frames_per_sec), 0, true);
+  row('deliveries per frame', v((x) => x.deliveries_per_frame), 2, false);
+  row('server CPU µs per delivery', v((x) => x.server_cpu_seconds_per_million_deliveries), 2, true);
+  console.log(`| latency p50 / p99 / p99.9, ms | ${cells(xs, (x) => lat(x.latency_ms))} | ${ratio(p99(xs[0]), p99(xs[1]))} | ${ratio(p99(xs[0]), p99(xs[2]))} |`);
+  if (kind === 'open' || kind === 'same') {
+    console.log(`| relay-bench send lag p50 / p99 / p99.9, ms | ${cells(xs, (x) => lat(x.send_lag_ms))} | | |`);
+  }
+  if (xs.some((x) => x && x.recv_lag_ms)) {
+    console.log(`| relay-bench receive lag p50 / p99 / p99.9, ms | ${cells(xs, (x) => (x.recv_lag_ms ? lat(x.recv_lag_ms) : 'n/a'))} | | |`);
+  }
+  console.log(`| lost / duplicate | ${cells(xs, (x) => `${x.lost} / ${x.duplicates}`)} | | |`);
+  console.log(`| client (relay-bench) CPU s | ${cells(xs, (x) => x.client_cpu_seconds.toFixed(2))} | | |`);
+  if (kind === 'same') {
+    console.log(`| relay-bench busy (CPU s ÷ s ÷ GOMAXPROCS) | ${cells(xs, (x) => `${(100 * x.client_cpu_seconds / x.duration_seconds / x.client_gomaxprocs).toFixed(0)} % of ${x.client_gomaxprocs}`)} | | |`);
+  }
+};
+if (only === 'same') {
+  section('same', 'open loop at the same offered load (half of Node ws\'s maximum)');
+  process.exit(0);
+}
 row('idle RSS per connection, KB', get('idle').map((x) => x.rss_per_conn_kb), 2, true);
 for (const [kind, label] of [['w4', 'closed loop, 4 in flight'], ['w16', 'closed loop, 16 in flight'], ['open', 'open loop at half its own maximum'], ['same', 'open loop at the same offered load (half of Node ws\'s maximum)']]) {
-  const xs = get(kind);
-  const rate = kind === 'open' || kind === 'same' ? ` (${xs.map((x) => x.rate).join(' / ')} msg/s)` : '';
-  console.log(`| **${label}**${rate} | | | | | |`);
-  row('deliveries/s', xs.map((x) => x.deliveries_per_sec), 0, true);
-  row('frames/s (server writes)', xs.map((x) => x.frames_per_sec), 0, true);
-  row('deliveries per frame', xs.map((x) => x.deliveries_per_frame), 2, false);
-  row('server CPU µs per delivery', xs.map((x) => x.server_cpu_seconds_per_million_deliveries), 2, true);
-  console.log(`| latency p50 / p99 / p99.9, ms | ${xs.map((x) => lat(x.latency_ms)).join(' | ')} | ${(xs[0].latency_ms.p99 / xs[1].latency_ms.p99).toFixed(2)}× | ${(xs[0].latency_ms.p99 / xs[2].latency_ms.p99).toFixed(2)}× |`);
-  if (kind === 'open' || kind === 'same') {
-    console.log(`| relay-bench send lag p50 / p99 / p99.9, ms | ${xs.map((x) => lat(x.send_lag_ms)).join(' | ')} | | |`);
-  }
-  console.log(`| lost / duplicate | ${xs.map((x) => `${x.lost} / ${x.duplicates}`).join(' | ')} | | |`);
-  console.log(`| client (relay-bench) CPU s | ${xs.map((x) => x.client_cpu_seconds.toFixed(2)).join(' | ')} | | |`);
+  section(kind, label);
 }
 const d = r('relay-defaults');
 console.log(`| **relay with default flags** (per-address limits lifted), open loop ${d.rate} msg/s | deliveries/s ${d.deliveries_per_sec.toFixed(0)}, ${d.deliveries_per_frame.toFixed(2)} per frame, ${d.server_cpu_seconds_per_million_deliveries.toFixed(2)} µs CPU per delivery, p50 / p99 / p99.9 ${lat(d.latency_ms)} ms, lost ${d.lost}, error frames ${d.error_frames}, closed ${d.closed_early} | | | | |`);

@@ -50,7 +50,7 @@ func newDialer(c *commonFlags) (*dialer, error) {
 		source := &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(i+1))}
 		netDialer := &net.Dialer{LocalAddr: source, Timeout: c.dialTimeout}
 		d.clients = append(d.clients, &http.Client{Transport: &http.Transport{
-			DialContext: netDialer.DialContext,
+			DialContext: stampedDial(netDialer.DialContext),
 			// Upgraded connections leave the pool; nothing to keep idle.
 			DisableKeepAlives: true,
 		}})
@@ -76,7 +76,8 @@ func (d *dialer) url(base *url.URL, room, cid string) string {
 }
 
 // dial opens one connection. A chat connection is returned once its welcome
-// has arrived, so the member is in the room.
+// has arrived, so the member is in the room. A *stampHolder in ctx (under
+// stampHolderKey) gets the TCP connection, which keeps receive timestamps.
 func (d *dialer) dial(ctx context.Context, room, cid string) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()

@@ -25,7 +25,10 @@ loop). Every message carries its send time; every member that receives it
 records the latency in an HdrHistogram. Reports deliveries per second (msg
 objects received by all members), latency percentiles, the server's CPU
 seconds per million deliveries (with -pid), and lost and duplicate
-deliveries (after waiting -drain for what is in flight).
+deliveries (after waiting -drain for what is in flight). Open loop also
+reports this tool's send lag (scheduled → written) and, on Linux, its
+receive lag per frame (kernel receive timestamp → read): on a small machine
+they tell the load generator's own delays from the server's.
 
 Flags:
 `
@@ -99,6 +102,10 @@ func loadText(w io.Writer, r loadResult) {
 		r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.P999, r.Latency.Max, r.Latency.Count, since)
 	if l := r.SendLag; l != nil {
 		fmt.Fprintf(w, "  send lag ms        p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (this tool: scheduled → written)\n",
+			l.P50, l.P90, l.P99, l.P999, l.Max)
+	}
+	if l := r.RecvLag; l != nil {
+		fmt.Fprintf(w, "  receive lag ms     p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (this tool: on the socket → read, per frame)\n",
 			l.P50, l.P90, l.P99, l.P999, l.Max)
 	}
 	fmt.Fprintf(w, "  lost / duplicate   %d / %d of %d expected", r.Lost, r.Duplicates, r.Expected)

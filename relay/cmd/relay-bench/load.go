@@ -89,7 +89,14 @@ type loadResult struct {
 	// SendLag (open loop only) is this tool's own delay, from a message's
 	// scheduled send time to the end of its write: on a busy machine a load
 	// tool's timers wake late, and this tells that delay from the relay's.
-	SendLag          *latencyMS `json:"send_lag_ms,omitempty"`
+	SendLag *latencyMS `json:"send_lag_ms,omitempty"`
+	// RecvLag is this tool's receive lag per frame, from the kernel's
+	// receive timestamp of the frame's data (SO_TIMESTAMPNS; on loopback,
+	// when the server's write reached the member's socket) to the frame
+	// read: a load generator that falls behind its readers shows here, not
+	// in the server's time. A lower bound: a read that takes several frames
+	// keeps the newest data's timestamp. Linux only.
+	RecvLag          *latencyMS `json:"recv_lag_ms,omitempty"`
 	CPUMeasured      bool       `json:"cpu_measured"`
 	ServerCPUSeconds float64    `json:"server_cpu_seconds,omitempty"`
 	CPUSecPerMillion float64    `json:"server_cpu_seconds_per_million_deliveries,omitempty"`
@@ -105,6 +112,12 @@ type loadResult struct {
 type receiver struct {
 	proto string
 	conn  *websocket.Conn
+	// stamp is conn's TCP connection with receive timestamps (nil: not
+	// measured); recvLags buffers receive lags for recvHist, in µs.
+	stamp    *stampedConn
+	recvFrom *atomic.Bool // set once publishing starts
+	recvLags []int64
+	recvHist *sharedHistogram
 	// firstPub is the global index of its room's first publisher; next holds
 	// the next expected message number of each publisher of the room.
 	firstPub int
@@ -152,7 +165,12 @@ func (s *sharedHistogram) record(values []int64) {
 }
 
 func (r *receiver) run(stopping *atomic.Bool) {
-	defer func() { r.hist.record(r.latencies) }() // what is left of the last batch
+	defer func() { // what is left of the last batch
+		r.hist.record(r.latencies)
+		if r.recvHist != nil {
+			r.recvHist.record(r.recvLags)
+		}
+	}()
 	var buf bytes.Buffer
 	for {
 		_, reader, err := r.conn.Reader(context.Background())
@@ -170,6 +188,7 @@ func (r *receiver) run(stopping *atomic.Bool) {
 			return
 		}
 		r.frames.Add(1)
+		r.noteRecvLag()
 		switch r.proto {
 		case protoRaw:
 			r.handle(buf.Bytes())
@@ -184,6 +203,22 @@ func (r *receiver) run(stopping *atomic.Bool) {
 			r.handle(object)
 			return nil
 		})
+	}
+}
+
+// noteRecvLag records how long the frame just read waited on its socket.
+func (r *receiver) noteRecvLag() {
+	if r.stamp == nil || r.recvHist == nil || !r.recvFrom.Load() {
+		return
+	}
+	stamp := r.stamp.lastNS.Load()
+	if stamp == 0 {
+		return
+	}
+	r.recvLags = append(r.recvLags, (time.Now().UnixNano()-stamp)/1000)
+	if len(r.recvLags) == latencyBatch {
+		r.recvHist.record(r.recvLags)
+		r.recvLags = r.recvLags[:0]
 	}
 }
 
@@ -245,6 +280,8 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		return res, err
 	}
 	hist := newSharedHistogram()
+	recvHist := newSharedHistogram()
+	var recvFrom atomic.Bool
 	var lag *sharedHistogram // open loop: scheduled → written
 	if plan.rate > 0 {
 		lag = newSharedHistogram()
@@ -270,13 +307,15 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	order := func(i int) (room, member int) { return i % plan.rooms, members - 1 - i/plan.rooms }
 	err = dialAll(ctx, res.Conns, common.dialConcurrency, func(ctx context.Context, i int) error {
 		room, member := order(i)
-		conn, err := d.dial(ctx, fmt.Sprintf("bench-%s-%d", runID, room), fmt.Sprintf("m%d-%d", room, member))
+		stamp := &stampHolder{}
+		conn, err := d.dial(context.WithValue(ctx, stampHolderKey{}, stamp), fmt.Sprintf("bench-%s-%d", runID, room), fmt.Sprintf("m%d-%d", room, member))
 		if err != nil {
 			return err
 		}
 		r := &receiver{
 			proto: common.proto, conn: conn, firstPub: room * plan.pubs, next: make([]uint64, plan.pubs),
 			self: -1, hist: hist, latencies: make([]int64, 0, latencyBatch),
+			stamp: stamp.conn, recvFrom: &recvFrom, recvHist: recvHist,
 		}
 		if member < plan.pubs {
 			r.self = member
@@ -298,6 +337,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		return res, fmt.Errorf("connecting: %w", err)
 	}
 
+	recvFrom.Store(true) // receive lags count from here: the joins' announcements are not the load
 	cpuStart, err := readCPU(common.pids)
 	if err != nil {
 		return res, err
@@ -386,6 +426,9 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	if lag != nil {
 		sendLag := lag.percentiles()
 		res.SendLag = &sendLag
+	}
+	if recvLag := recvHist.percentiles(); recvLag.Count > 0 {
+		res.RecvLag = &recvLag
 	}
 	if len(common.pids) > 0 {
 		res.CPUMeasured = true

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -69,6 +70,9 @@ func TestFanoutAgainstARelay(t *testing.T) {
 			}
 			if !res.CPUMeasured || res.ServerRSSKB == 0 {
 				t.Errorf("server CPU/RSS not measured with -pid: %+v", res)
+			}
+			if runtime.GOOS == "linux" && (res.RecvLag == nil || res.RecvLag.Count < int64(res.Frames)) {
+				t.Errorf("receive lag %+v for %d frames read: want one per frame", res.RecvLag, res.Frames)
 			}
 		})
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -218,5 +219,41 @@ func TestApplyAddressFlags(t *testing.T) {
 	}
 	if relay.DefaultTrustedProxies[0] != "127.0.0.0/8" {
 		t.Fatalf("parsing flags changed relay.DefaultTrustedProxies: %v", relay.DefaultTrustedProxies)
+	}
+}
+
+// TestServe_OneCPU_RunsTwoPs: on one CPU (GOMAXPROCS 1) the relay raises
+// GOMAXPROCS to -min-procs, so that its writer pool leaves a P to the
+// network poller; GOMAXPROCS in the environment and -min-procs 0 keep the
+// runtime's choice.
+func TestServe_OneCPU_RunsTwoPs(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	stopped, cancel := context.WithCancel(context.Background())
+	cancel() // serve, then stop at once: GOMAXPROCS is set before the relay starts
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{"default", nil, nil, DefaultMinProcs},
+		{"flag", []string{"-min-procs", "3"}, nil, 3},
+		{"env of the flag", nil, map[string]string{"RELAY_MIN_PROCS": "3"}, 3},
+		{"GOMAXPROCS set", nil, map[string]string{"GOMAXPROCS": "1"}, 1},
+		{"off", []string{"-min-procs", "0"}, nil, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			runtime.GOMAXPROCS(1)
+			args := append([]string{"-addr", "127.0.0.1:0", "-log-level", "error"}, tc.args...)
+			if code := run(stopped, args, envOf(tc.env), io.Discard, io.Discard); code != 0 {
+				t.Fatalf("exit %d", code)
+			}
+			if got := runtime.GOMAXPROCS(0); got != tc.want {
+				t.Fatalf("GOMAXPROCS %d after serving on one P, want %d", got, tc.want)
+			}
+		})
+	}
+	if code := run(stopped, []string{"-min-procs", "-1"}, noEnv, io.Discard, io.Discard); code != 1 {
+		t.Fatalf("-min-procs -1: exit %d, want 1", code)
 	}
 }

@@ -35,6 +35,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		trusted   = commaList(slices.Clone(relay.DefaultTrustedProxies)) // Set reuses the array
 		logLevel  slog.Level
 		logFormat string
+		minProcs  int
 	)
 	fs := newFlagSet("relay", stderr, serveUsage)
 	fs.StringVar(&cfg.Addr, "addr", relay.DefaultAddr, "listen address")
@@ -76,6 +77,7 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 	fs.IntVar(&cfg.MaxSubs, "max-subs", relay.DefaultMaxSubs, "rooms one connection may be in, its first room included; one more sub gets error too_many_subs")
 	fs.Float64Var(&cfg.SignalRate, "signal-rate", relay.DefaultSignalRate, "sustained signal frames per second per connection; more get error rate_limited")
 	fs.IntVar(&cfg.SignalBurst, "signal-burst", relay.DefaultSignalBurst, "signal frames a connection may send at once")
+	fs.IntVar(&minProcs, "min-procs", DefaultMinProcs, "run at least this many Go Ps (GOMAXPROCS), even on one CPU, so that one waits in the network poller while the others write; the GOMAXPROCS environment variable wins; 0 or 1 = the Go runtime's choice")
 	fs.TextVar(&logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
 	fs.StringVar(&logFormat, "log-format", "text", "log format: text or json")
 	if err := parseFlags(fs, args, lookupEnv); err != nil {
@@ -103,6 +105,10 @@ func runServe(ctx context.Context, args []string, lookupEnv func(string) (string
 		return fmt.Errorf("log format %q: want text or json", logFormat)
 	}
 
+	if minProcs < 0 {
+		return errors.New("-min-procs must not be negative (0 = the Go runtime's choice)")
+	}
+	setMinProcs(minProcs, lookupEnv) // before New: the writer pool is sized by GOMAXPROCS
 	srv, err := relay.New(cfg)
 	if err != nil {
 		return err
