@@ -87,6 +87,8 @@ type ChatApp struct {
 	// What go-app reports about the PWA itself: a new version is waiting
 	// (updateBanner), the browser offers to install it (installButton).
 	updateAvailable, installable bool
+
+	firstCollection firstCollection
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.
