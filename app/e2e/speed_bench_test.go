@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -275,11 +276,13 @@ func BenchmarkFlood(b *testing.B) {
 		cpuFlood := rendererCPU(b, p) - cpuBefore
 
 		b.StopTimer()
-		var lat []float64
+		var lat, at []float64
 		p.eval(`window.__keys`, &lat)
+		p.eval(`window.__keyAt`, &at)
 		if len(lat) == 0 {
 			b.Fatalf("flood %d: no keypress was measured (%d sent)", i, keys)
 		}
+		b.Logf("flood %d: keys over %.0f ms, at s into the flood: %s", i, floodSlowKey, slowKeys(lat, at))
 		after := heapAfterGC(b, p)
 		var mem, shown float64
 		p.eval(`window.__speedWasmMemory()`, &mem)
@@ -309,6 +312,26 @@ func BenchmarkFlood(b *testing.B) {
 	b.ReportMetric(medianOf(wasmMem), "go-memory-MB")
 	b.ReportMetric(medianOf(domMessages), "dom-messages")
 	b.ReportMetric(medianOf(cpu), "renderer-cpu-s")
+}
+
+// floodSlowKey is the keypress latency (ms) over which BenchmarkFlood lists
+// a key with its time: whether the slow keys come at the start, at a
+// period or at random says what delayed them.
+const floodSlowKey = 35.0
+
+// slowKeys lists the keys of lat over floodSlowKey as "latency@seconds",
+// the seconds counted from the first key (at: each key's keydown time, ms).
+func slowKeys(lat, at []float64) string {
+	if len(at) != len(lat) || len(at) == 0 {
+		return "(no times)"
+	}
+	var out []string
+	for i, l := range lat {
+		if l > floodSlowKey {
+			out = append(out, fmt.Sprintf("%.1f@%.1f", l, (at[i]-at[0])/1000))
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // rendererCPU is the CPU time (s) p's renderer processes have used: the

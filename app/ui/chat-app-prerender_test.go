@@ -26,8 +26,8 @@ func TestChatApp_Prerender(t *testing.T) {
 	if err := app.Match(app.Elem("div").Class("shell").OnKeyDown(noop), root, 0); err != nil {
 		t.Fatal(err)
 	}
-	// shell > header.topbar > div.room-heading > #conn-state
-	if err := app.Match(connStatus(chat.View{}, time.Time{}), root, 0, 1, 1, 1); err != nil {
+	// shell > Topbar > header.topbar > div.room-heading > #conn-state
+	if err := app.Match(connStatus(chat.View{}, time.Time{}), root, 0, 1, 0, 1, 1); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -87,6 +87,8 @@ type ChatApp struct {
 	// What go-app reports about the PWA itself: a new version is waiting
 	// (updateBanner), the browser offers to install it (installButton).
 	updateAvailable, installable bool
+
+	firstCollection firstCollection
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.
@@ -569,8 +571,9 @@ func (c *ChatApp) onKeyDown(ctx app.Context, e app.Event) {
 func (c *ChatApp) dismissNotice(ctx app.Context, e app.Event) { c.notice = "" }
 
 // Render lays out the screen from three parts that get values (their
-// components send actions): topbar, sidebar (rooms and settings) and
-// conversation, with the people in the room on the right. On narrow screens the side panels slide
+// components send actions): Topbar, Sidebar (rooms and settings; both
+// skipped while their values are unchanged) and conversation, with the
+// people in the room on the right. On narrow screens the side panels slide
 // in over the conversation (web/app.css). Elements that come and go are
 // last among their siblings: go-app diffs children by position, so a
 // conditional element in front would remount everything after it.
@@ -582,17 +585,17 @@ func (c *ChatApp) Render() app.UI {
 	}
 	return app.Elem("div").Class("shell").DataSet("panel", c.panel).OnKeyDown(c.onKeyDown).Body(
 		updateBanner(c.updateAvailable),
-		topbar{
+		&Topbar{
 			Room: room, Private: v.Private,
-			State: v.State, Relay: v.Relay, Detail: v.Detail, RetryAt: v.RetryAt, Now: c.now,
+			State: v.State, Relay: v.Relay, Detail: v.Detail, RetryAt: v.RetryAt, Now: countdownClock(v.State, c.now),
 			Members: len(v.Members), Panel: c.panel, Installable: c.installable,
-		}.render(),
-		sidebar{
+		},
+		&Sidebar{
 			RoomID: v.RoomID, Recent: c.prefs.Recent, Private: c.privateRooms, Activity: c.activity(),
 			Nick: c.nick(), Notify: c.prefs.Notify, HideText: c.prefs.HideText,
 			Relay: c.prefs.Relay, DefaultRelay: strings.Join(c.defaultRelays, ", "),
 			NickError: c.nickErr, RelayError: c.relayErr, ReadReceipts: c.prefs.SendReadReceipts(),
-		}.render(),
+		},
 		conversation{
 			Room: room, Lines: v.Lines, Divider: c.divider, Typing: v.Typing, MaxText: v.MaxText, State: v.State, Detail: v.Detail,
 			SendsAnswered: c.sendsAnswered, SendError: c.sendErr, ComposeMode: c.compose.banner,
@@ -626,3 +629,7 @@ func (c *ChatApp) nick() string {
 	}
 	return strings.TrimSpace(c.prefs.Nick)
 }
+
+// partRenders counts the renders of the sidebar and the top bar, for the
+// test that holds them to the changes they show.
+var partRenders struct{ sidebar, topbar int }

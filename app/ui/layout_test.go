@@ -31,9 +31,9 @@ func TestComponents_NoFunctionFields(t *testing.T) {
 // TestLayout_ThreeParts: the screen is the top bar, the sidebar and the
 // conversation, each drawn from the values ChatApp hands over.
 func TestLayout_ThreeParts(t *testing.T) {
-	bar := topbar{Room: "lobby", Private: true, State: chat.StateOffline, RetryAt: time.Unix(10, 0), Now: time.Unix(7, 0), Members: 3, Panel: panelPeople}.render()
+	bar := (&Topbar{Room: "lobby", Private: true, State: chat.StateOffline, RetryAt: time.Unix(10, 0), Now: time.Unix(7, 0), Members: 3, Panel: panelPeople}).Render()
 	conv := conversation{Room: "lobby", State: chat.StateDenied, Detail: "no token", Typing: "Ada is typing…"}.render()
-	side := sidebar{Nick: "calm-fox", NickError: "taken"}.render()
+	side := (&Sidebar{Nick: "calm-fox", NickError: "taken"}).Render()
 	engine := app.NewTestEngine()
 	root := app.Elem("div").Body(bar, side, conv)
 	if err := engine.Load(&holder{root: root}); err != nil {

@@ -6,14 +6,19 @@ import (
 	"github.com/chatpwa/chat/app/chat"
 )
 
-// sidebar holds the rooms and the person's settings: a column on wide
+// Sidebar holds the rooms and the person's settings: a column on wide
 // screens, a panel that slides in over the conversation on narrow ones
 // (web/app.css, .shell[data-panel="rooms"]). Its children send their own
-// actions to ChatApp. Like conversation it holds no state and is drawn by
-// a function rather than a component (one type and its node methods less
-// in app.wasm); RoomSwitcher and NewPrivateRoom, which hold state, stay
-// components.
-type sidebar struct {
+// actions to ChatApp. It holds no state. It is a component, not a function,
+// for one reason: go-app compares a component's fields with the last ones
+// (reflect.DeepEqual) and renders it again only when they changed, so a
+// new message does not render and diff its ~100 elements again (up to 20
+// updates a second in a flood; BENCHMARKS.md, "The flood's first keys and
+// first collection"). Its fields are plain values: a function-valued one
+// would never compare equal.
+type Sidebar struct {
+	app.Compo
+
 	// RoomID is the open room's relay room id; Recent the rooms opened
 	// lately; Private the private rooms known, by room id.
 	RoomID  string
@@ -29,9 +34,10 @@ type sidebar struct {
 	NickError, RelayError     string
 }
 
-// render draws the column. #sidebar is a stable contract with the
+// Render draws the column. #sidebar is a stable contract with the
 // end-to-end tests and the menu button's aria-controls.
-func (s sidebar) render() app.UI {
+func (s *Sidebar) Render() app.UI {
+	partRenders.sidebar++
 	return app.Elem("aside").ID("sidebar").Class("sidebar").Aria("label", "Rooms and settings").Body(
 		app.Elem("div").Class("brand").Body(
 			app.Elem("span").Class("brand-icon").Aria("hidden", "true"),

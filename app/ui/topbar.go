@@ -15,18 +15,20 @@ const (
 	actionRetryNow    = "chat/retry-now"
 )
 
-// topbar is the bar over the conversation: the menu button (rooms and
+// Topbar is the bar over the conversation: the menu button (rooms and
 // settings on narrow screens), the room's name and connection state, and the
-// people button. It gets values and sends actions. It holds no state, so a
-// function draws it rather than a component (which would link its own type
-// and node methods into app.wasm): it re-renders with ChatApp, a few dozen
-// elements whose diff is unchanged attributes.
-type topbar struct {
+// people button. It gets values and sends actions. It holds no state; like
+// Sidebar it is a component so that go-app skips it while its values are
+// unchanged, as they are when a message arrives.
+type Topbar struct {
+	app.Compo
+
 	// Room is the room's name; Private marks an end-to-end encrypted room.
 	Room    string
 	Private bool
 	// State, Relay, Detail and RetryAt describe the connection (chat.View);
-	// Now is the clock the "retrying in Ns" countdown is drawn at.
+	// Now is the clock the "retrying in Ns" countdown is drawn at
+	// (countdownClock).
 	State   chat.ConnState
 	Relay   string
 	Detail  string
@@ -40,9 +42,10 @@ type topbar struct {
 	Installable bool
 }
 
-// render draws the bar. #room-name, #room-lock and #retry-now are a stable
+// Render draws the bar. #room-name, #room-lock and #retry-now are a stable
 // contract with the end-to-end tests.
-func (b topbar) render() app.UI {
+func (b *Topbar) Render() app.UI {
+	partRenders.topbar++
 	return app.Elem("header").Class("topbar").Body(
 		app.Elem("button").
 			Class("icon-button menu-button").
@@ -92,4 +95,14 @@ func (b topbar) render() app.UI {
 // right: a button's panel never changes.
 func toggle(panel string) app.EventHandler {
 	return func(ctx app.Context, e app.Event) { ctx.NewActionWithValue(actionTogglePanel, panel) }
+}
+
+// countdownClock is the clock to draw the top bar at: now while offline,
+// where the "retrying in Ns" countdown reads it, else the zero time, so
+// that the clock ChatApp sets at every view does not render the bar again.
+func countdownClock(state chat.ConnState, now time.Time) time.Time {
+	if state != chat.StateOffline {
+		return time.Time{}
+	}
+	return now
 }
