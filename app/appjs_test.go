@@ -42,8 +42,14 @@ func TestBuildSite_AppJSStartsFast(t *testing.T) {
 	}
 
 	index := read(t, filepath.Join(out, "index.html"))
-	if !strings.Contains(index, compileWasm) {
-		t.Errorf("index.html does not start the wasm's compile with %s", compileWasm)
+	// The compile worker reads the wasm from the service worker's cache of
+	// this version: go-app names it "app-" + version (app-worker.js).
+	compile := `<script data-cache="app-v-appjs" src="/web/wasm-compile.js"></script>`
+	if !strings.Contains(index, compile) {
+		t.Errorf("index.html does not start the wasm's compile with %s", compile)
+	}
+	if worker := read(t, filepath.Join(out, "app-worker.js")); !strings.Contains(worker, `const cacheName = "app-" + "v-appjs";`) {
+		t.Error(`app-worker.js does not name its cache "app-" + version, which the page gives the compile worker`)
 	}
 	if strings.Contains(index, `rel="preload"`) {
 		t.Error("index.html preloads something: the worker's fetch of the wasm would not take it and download it again")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"io/fs"
 	"log"
@@ -95,7 +96,7 @@ func buildSite(out, webDir, version, relays string) (WasmSizes, error) {
 	if err := addPolicy(filepath.Join(out, "index.html"), policy); err != nil {
 		return WasmSizes{}, err
 	}
-	if err := addCompile(filepath.Join(out, "index.html")); err != nil {
+	if err := addCompile(filepath.Join(out, "index.html"), "app-"+version); err != nil {
 		return WasmSizes{}, err
 	}
 
@@ -155,9 +156,12 @@ func formatBytes(n int64) string {
 
 // addCompile puts compileWasm into the generated page at path, before its
 // <title> and so before the stylesheets (the policy, addPolicy, is above).
-func addCompile(path string) error {
+// cacheName is the service worker's cache of this version (go-app names it
+// "app-" + version), where the compile worker looks for the wasm first.
+func addCompile(path, cacheName string) error {
 	const title = "<title>"
-	return replaceInPage(path, "compile script", title, compileWasm+"\n    "+title)
+	script := strings.Replace(compileWasm, "<script ", `<script data-cache="`+html.EscapeString(cacheName)+`" `, 1)
+	return replaceInPage(path, "compile script", title, script+"\n    "+title)
 }
 
 // replaceInPage replaces mark, which the generated page at path must hold

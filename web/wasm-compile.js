@@ -16,6 +16,14 @@
 // worker took ~150 ms more to start and ask for the file than the page
 // did, which the download over the network then waited for.
 //
+// The worker reads the wasm from the service worker's cache of this
+// version (its name is the script's data-cache, addCompile), not through
+// fetch: a worker's fetch is not covered by the worker's static routes
+// (app/worker.go), so it went through go-app's fetch handler, which waited
+// for the service worker to start after it went idle (100-150 ms on this
+// machine) or for its busy thread. When the cache does not have the file
+// (not installed yet, another version) it fetches it as before.
+//
 // The page loads this file as the first script of its <head>, before the
 // stylesheets, so that it runs as soon as it arrives (as an async script it
 // ran after app.js in Chromium 148). self.chatWasmModule is the worker's
@@ -27,20 +35,35 @@
   const url = "/web/app.wasm";
 
   if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
-    // The worker. With the module it tells how the file came (resource
-    // timing is per thread; times in milliseconds since the epoch), which
-    // the page keeps in self.chatWasmFetch for the start's measurements.
+    // The worker. With the module it tells where the file came from and
+    // when each step happened (times in milliseconds since the epoch; resource
+    // timing is per thread and a cache read has none), which the page keeps
+    // in self.chatWasmFetch for the start's measurements.
+    const now = () => performance.timeOrigin + performance.now();
+    const steps = { started: now(), source: "cache" };
+    const cacheName = self.name;
+    const cached = cacheName && self.caches
+      ? caches.match(url, { cacheName }).catch(() => undefined)
+      : Promise.resolve(undefined);
+    steps.requested = now();
     let response;
-    const fetched = fetch(url).then((r) => (response = r));
-    WebAssembly.compileStreaming(fetched).then(
+    const got = cached.then((r) => {
+      if (!r) {
+        steps.source = "network";
+        return fetch(url);
+      }
+      return r;
+    }).then((r) => {
+      steps.fetched = now();
+      return (response = r);
+    });
+    WebAssembly.compileStreaming(got).then(
       (module) => {
-        const entries = performance.getEntriesByName(new URL(url, self.location.href).href);
-        const at = (t) => (entries.length ? performance.timeOrigin + t : 0);
+        steps.compiled = now();
         postMessage({
           module,
-          requested: at(entries.length && entries[0].startTime),
-          fetched: at(entries.length && entries[0].responseEnd),
-          requests: entries.length,
+          ...steps,
+          requests: performance.getEntriesByName(new URL(url, self.location.href).href).length,
           type: response.type,
           contentType: response.headers.get("Content-Type"),
           encoding: response.headers.get("Content-Encoding"),
@@ -61,7 +84,8 @@
     return;
   }
   self.chatWasmModule = new Promise((resolve, reject) => {
-    const worker = new Worker(document.currentScript.src);
+    const script = document.currentScript;
+    const worker = new Worker(script.src, { name: script.dataset.cache || "" });
     worker.onmessage = (event) => {
       worker.terminate();
       const { module, error, ...fetch } = event.data;
@@ -69,8 +93,10 @@
         reject(new Error(error));
         return;
       }
-      fetch.requested -= performance.timeOrigin;
-      fetch.fetched -= performance.timeOrigin;
+      for (const step of ["started", "requested", "fetched", "compiled"]) {
+        fetch[step] -= performance.timeOrigin;
+      }
+      fetch.received = performance.now();
       self.chatWasmFetch = fetch;
       resolve(module);
     };

@@ -23,6 +23,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/cdproto/systeminfo"
 	"github.com/chromedp/chromedp"
 )
@@ -67,13 +68,32 @@ type startTimes struct {
 	Running      float64 `json:"running"`
 	Online       float64 `json:"online"`
 	Controlled   bool    `json:"controlled"`
+	// The compile worker's steps (web/wasm-compile.js), when it compiled.
+	Worker struct {
+		Started   float64 `json:"started"`
+		Requested float64 `json:"requested"`
+		Fetched   float64 `json:"fetched"`
+		Compiled  float64 `json:"compiled"`
+		Received  float64 `json:"received"`
+		Source    string  `json:"source"`
+	} `json:"worker"`
 }
 
 func (s startTimes) String() string {
 	return fmt.Sprintf("html %.0f, wasm fetch %.0f→%.0f, instantiate %.0f→%.0f, go.run %.0f, first syscall/js %.0f, "+
-		"main blocked %.0f, running %.0f, online %.0f ms (service worker in control: %v)",
+		"main blocked %.0f, running %.0f, online %.0f ms (service worker in control: %v)%s",
 		s.HTML, s.WasmStart, s.WasmFetched, s.CompileStart, s.Compiled, s.RunStart, s.FirstJSCall,
-		s.RunReturned, s.Running, s.Online, s.Controlled)
+		s.RunReturned, s.Running, s.Online, s.Controlled, s.workerSteps())
+}
+
+// workerSteps describes the compile worker's steps, "" when none compiled.
+func (s startTimes) workerSteps() string {
+	w := s.Worker
+	if w.Received == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; compile worker: started %.0f, wasm from %s %.0f→%.0f, compiled %.0f, module in the page %.0f ms",
+		w.Started, w.Source, w.Requested, w.Fetched, w.Compiled, w.Received)
 }
 
 // startMetrics collects startTimes over the runs and reports their medians.
@@ -174,6 +194,42 @@ func BenchmarkWarmStart(b *testing.B) {
 		}
 		metrics.runs = append(metrics.runs, times)
 		b.Logf("warm %d: %v", i, times)
+		b.StartTimer()
+	}
+	metrics.report(b, "")
+}
+
+// BenchmarkWarmStartIdle: the person comes back after a while. As in
+// BenchmarkWarmStart the service worker's cache has every file, but the
+// worker itself is stopped, as Chrome stops it once idle (about 30 s):
+// whatever goes through its fetch handler waits for it to start again.
+func BenchmarkWarmStartIdle(b *testing.B) {
+	requireSuite(b)
+	relay := startRelay(b, speedRelayFlags...)
+	url := roomURL(relay.URL(), "speed-start", "")
+	p := newPerson(b, "idle")
+	warmUp(b, p, url)
+
+	var metrics startMetrics
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		p.do("leave the page and stop the service worker", chromedp.Navigate("about:blank"),
+			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+				if _, err := cdp.Call(ctx, tg, serviceworker.Enable, cdp.Empty{}); err != nil {
+					return err
+				}
+				_, err := cdp.Call(ctx, tg, serviceworker.StopAllWorkers, cdp.Empty{})
+				return err
+			}))
+		b.StartTimer()
+		times := startPage(b, p, url)
+		b.StopTimer()
+		if !times.Controlled {
+			b.Fatalf("idle %d: the page was not served by the service worker", i)
+		}
+		metrics.runs = append(metrics.runs, times)
+		b.Logf("idle %d: %v", i, times)
 		b.StartTimer()
 	}
 	metrics.report(b, "")

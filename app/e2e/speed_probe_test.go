@@ -109,6 +109,7 @@ const speedTimesJS = `(() => {
 		runStart: s.runStart ?? -1, firstJSCall: s.firstJSCall ?? -1, runReturned: s.runReturned ?? -1,
 		running: s.running ?? -1, online: s.online ?? -1,
 		controlled: !!(navigator.serviceWorker && navigator.serviceWorker.controller),
+		worker: window.chatWasmFetch || {},
 	};
 })()`
 
