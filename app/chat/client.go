@@ -198,6 +198,7 @@ func New(o Options) *Client {
 		c.appendLinesLocked(m)
 	}
 	c.threads = threadsOf(c.history)
+	c.dropEchoedLocked() // the stored outbox loses them at the first connection's sync
 	c.trimTimeline()
 	c.resetMembers()
 	c.loadReadMarkLocked()

@@ -117,6 +117,11 @@ func (c *Client) changeOutboxLocked(change outboxChange) {
 // outbox (adopting other tabs' entries, dropping the ones they removed).
 func (c *Client) syncOutboxLocked() error {
 	entries := loadOutbox(c.store, c.room)
+	for _, e := range entries {
+		if c.echoedLocked(e.ID) {
+			c.outboxChanges = append(c.outboxChanges, removeEntry(e.ID))
+		}
+	}
 	for _, change := range c.outboxChanges {
 		entries = change(entries)
 	}
@@ -129,6 +134,40 @@ func (c *Client) syncOutboxLocked() error {
 	}
 	c.adoptOutboxLocked(entries)
 	return err
+}
+
+// echoedLocked reports whether my message id is in this tab's history, sent
+// by me: its echo came, to this tab or to another that stored it, so it is
+// delivered even if the stored outbox still lists it. That happens when two
+// tabs change the outbox at once (store_cached.go): the tab whose change was
+// based on the outbox before the other removed a delivered entry writes the
+// entry back. Adopted again, the message would show twice, as its echo and
+// as a pending line, until a resend's echo removed it.
+func (c *Client) echoedLocked(id string) bool {
+	key := messageKey(c.cid, id)
+	if _, seen := c.seen[key]; !seen {
+		return false
+	}
+	for i := len(c.history) - 1; i >= 0; i-- {
+		if m := c.history[i]; m.key() == key {
+			// In a private room my cid alone proves nothing: only my
+			// signature makes the message mine (frames.go).
+			return m.Signer == c.signer && m.Flag == ""
+		}
+	}
+	return false
+}
+
+// dropEchoedLocked leaves out of this tab's outbox what echoedLocked says
+// is delivered.
+func (c *Client) dropEchoedLocked() {
+	kept := c.outbox[:0]
+	for _, e := range c.outbox {
+		if !c.echoedLocked(e.ID) {
+			kept = append(kept, e)
+		}
+	}
+	c.outbox = kept
 }
 
 // adoptOutboxLocked makes entries the outbox, keeping the connection state

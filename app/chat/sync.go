@@ -68,4 +68,11 @@ func (c *Client) adoptHistoryLocked(merged storedHistory) {
 		c.seen[m.key()] = struct{}{}
 	}
 	c.trimTimeline()
+	// Another tab stored the echo of a message this tab still lists as
+	// queued: it is delivered.
+	for _, e := range c.outbox {
+		if c.echoedLocked(e.ID) {
+			c.deliveredLocked(e.ID)
+		}
+	}
 }

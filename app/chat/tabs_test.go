@@ -120,6 +120,57 @@ func TestTabs_StoreChangedShowsWhatTheOtherTabQueuedAndDelivered(t *testing.T) {
 	}
 }
 
+// TestTabs_ADeliveredMessageWrittenBackByAStaleTabShowsOnce: two tabs change
+// the shared outbox at once, so one writes back an entry the other had just
+// removed when its echo came (store_cached.go allows that window). The
+// message is delivered: every tab shows it once, as delivered, and the stored
+// outbox drops it again; a tab that learns of the echo through the other
+// tab's history, and a tab started from that store, show it once too.
+func TestTabs_ADeliveredMessageWrittenBackByAStaleTabShowsOnce(t *testing.T) {
+	a, b, store := twoTabs(t)
+	if err := b.client.Send("queued in B"); err != nil {
+		t.Fatal(err)
+	}
+	stale, ok := store.Get(outboxKey("lobby")) // what A's next change is based on
+	if !ok {
+		t.Fatal("nothing stored for B's queued message")
+	}
+	a.client.StoreChanged(outboxKey("lobby"))
+	a.waitView("B's message pending in A", func(v View) bool { return statusOf(v, "queued in B") == StatusPending })
+
+	relayB, _ := b.connect(wire.Welcome{})
+	relayB.send(t, echo(t, 1, "me-cid", relayB.nextOf(t, wire.TypePub)))
+	b.waitView("delivered in B", func(v View) bool { return statusOf(v, "queued in B") == StatusDelivered })
+	b.client.Flush()
+
+	// A, offline, learns of the echo from B's history before it is told
+	// of B's outbox change.
+	a.client.StoreChanged(historyKey("lobby"))
+	shownOnce := func(name string, v View) {
+		t.Helper()
+		if n, status := countLines(v, LineMessage, "queued in B"), statusOf(v, "queued in B"); n != 1 || status != StatusDelivered {
+			t.Errorf("%s shows the message %d times, status %v; want once, delivered", name, n, status)
+		}
+	}
+	shownOnce("A, after B's history", a.client.View())
+
+	if err := store.Set(outboxKey("lobby"), stale); err != nil { // A's change, based on the old outbox
+		t.Fatal(err)
+	}
+	b.client.StoreChanged(outboxKey("lobby"))
+	shownOnce("B, after the stale write", b.client.View())
+	if stored := loadOutbox(store, "lobby"); len(stored) != 0 {
+		t.Errorf("the stored outbox lists %d entries after B read it, want the delivered one dropped", len(stored))
+	}
+
+	if err := store.Set(outboxKey("lobby"), stale); err != nil {
+		t.Fatal(err)
+	}
+	o := defaultOptions()
+	o.Store = store
+	shownOnce("a tab started then", start(t, o).client.View())
+}
+
 // TestTabs_HistoryWritesMergeNotOverwrite: each tab writes what it received;
 // neither erases what the other stored.
 func TestTabs_HistoryWritesMergeNotOverwrite(t *testing.T) {

@@ -54,7 +54,7 @@ func TestTabs_BothQueueOfflineEveryMessageOnceAndTokensSurvive(t *testing.T) {
 		msgs := p.Messages()
 		for _, text := range queued {
 			if n := count(msgs, text); n != 1 {
-				t.Errorf("%s shows %q %d times", p.name, text, n)
+				t.Errorf("%s shows %q %d times; its rows: %+v", p.name, text, n, msgs)
 			}
 		}
 	}
