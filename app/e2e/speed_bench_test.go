@@ -177,43 +177,14 @@ func BenchmarkColdStart(b *testing.B) {
 // BenchmarkWarmStart: the person comes back. The first visit installed the
 // service worker, which now serves every file from its cache; each run
 // leaves the page and opens the chat again.
-func BenchmarkWarmStart(b *testing.B) {
-	requireSuite(b)
-	relay := startRelay(b, speedRelayFlags...)
-	url := roomURL(relay.URL(), "speed-start", "")
-	p := newPerson(b, "warm")
-	warmUp(b, p, url)
-
-	var metrics startMetrics
-	b.ResetTimer()
-	for i := range b.N {
-		times := startPage(b, p, url)
-		b.StopTimer()
-		if !times.Controlled {
-			b.Fatalf("warm %d: the page was not served by the service worker", i)
-		}
-		metrics.runs = append(metrics.runs, times)
-		b.Logf("warm %d: %v", i, times)
-		b.StartTimer()
-	}
-	metrics.report(b, "")
-}
+func BenchmarkWarmStart(b *testing.B) { benchmarkWarmStart(b, "warm", nil) }
 
 // BenchmarkWarmStartIdle: the person comes back after a while. As in
 // BenchmarkWarmStart the service worker's cache has every file, but the
 // worker itself is stopped, as Chrome stops it once idle (about 30 s):
 // whatever goes through its fetch handler waits for it to start again.
 func BenchmarkWarmStartIdle(b *testing.B) {
-	requireSuite(b)
-	relay := startRelay(b, speedRelayFlags...)
-	url := roomURL(relay.URL(), "speed-start", "")
-	p := newPerson(b, "idle")
-	warmUp(b, p, url)
-
-	var metrics startMetrics
-	b.ResetTimer()
-	for i := range b.N {
-		b.StopTimer()
+	benchmarkWarmStart(b, "idle", func(p *person) {
 		p.do("leave the page and stop the service worker", chromedp.Navigate("about:blank"),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				if _, err := cdp.Call(ctx, tg, serviceworker.Enable, cdp.Empty{}); err != nil {
@@ -222,14 +193,33 @@ func BenchmarkWarmStartIdle(b *testing.B) {
 				_, err := cdp.Call(ctx, tg, serviceworker.StopAllWorkers, cdp.Empty{})
 				return err
 			}))
-		b.StartTimer()
+	})
+}
+
+// benchmarkWarmStart times starts of a page the service worker serves from
+// its cache, each after before (untimed; nil: none).
+func benchmarkWarmStart(b *testing.B, name string, before func(p *person)) {
+	requireSuite(b)
+	relay := startRelay(b, speedRelayFlags...)
+	url := roomURL(relay.URL(), "speed-start", "")
+	p := newPerson(b, name)
+	warmUp(b, p, url)
+
+	var metrics startMetrics
+	b.ResetTimer()
+	for i := range b.N {
+		if before != nil {
+			b.StopTimer()
+			before(p)
+			b.StartTimer()
+		}
 		times := startPage(b, p, url)
 		b.StopTimer()
 		if !times.Controlled {
-			b.Fatalf("idle %d: the page was not served by the service worker", i)
+			b.Fatalf("%s %d: the page was not served by the service worker", name, i)
 		}
 		metrics.runs = append(metrics.runs, times)
-		b.Logf("idle %d: %v", i, times)
+		b.Logf("%s %d: %v", name, i, times)
 		b.StartTimer()
 	}
 	metrics.report(b, "")
