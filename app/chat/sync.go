@@ -69,10 +69,11 @@ func (c *Client) adoptHistoryLocked(merged storedHistory) {
 	}
 	c.trimTimeline()
 	// Another tab stored the echo of a message this tab still lists as
-	// queued: it is delivered.
+	// queued: it is delivered, and one sync drops every such entry.
 	for _, e := range c.outbox {
 		if c.echoedLocked(e.ID) {
-			c.deliveredLocked(e.ID)
+			_ = c.syncOutboxLocked() // a refused write stays queued for Flush
+			break
 		}
 	}
 }

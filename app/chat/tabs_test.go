@@ -97,21 +97,35 @@ func TestTabs_OutboxQueuedInBothSentOnceByTheFirstBack(t *testing.T) {
 	}
 }
 
-// TestTabs_StoreChangedShowsWhatTheOtherTabQueuedAndDelivered: a tab learns
-// of the other tab's queued message and of its delivery by re-reading the
-// store when told (the storage event).
-func TestTabs_StoreChangedShowsWhatTheOtherTabQueuedAndDelivered(t *testing.T) {
-	a, b, _ := twoTabs(t)
+// queuedInBPendingInA runs two tabs (twoTabs); B, offline, queues "queued in
+// B", and A, told of the outbox change, shows it pending.
+func queuedInBPendingInA(t *testing.T) (a, b *harness, store Store) {
+	t.Helper()
+	a, b, store = twoTabs(t)
 	if err := b.client.Send("queued in B"); err != nil {
 		t.Fatal(err)
 	}
 	a.client.StoreChanged(outboxKey("lobby"))
 	a.waitView("B's message pending in A", func(v View) bool { return statusOf(v, "queued in B") == StatusPending })
+	return a, b, store
+}
 
+// deliverInB connects B, echoes the message it sends and writes what B has
+// (its outbox without it, its history with it) to the store.
+func deliverInB(t *testing.T, b *harness) {
+	t.Helper()
 	relayB, _ := b.connect(wire.Welcome{})
 	relayB.send(t, echo(t, 1, "me-cid", relayB.nextOf(t, wire.TypePub)))
 	b.waitView("delivered in B", func(v View) bool { return statusOf(v, "queued in B") == StatusDelivered })
 	b.client.Flush()
+}
+
+// TestTabs_StoreChangedShowsWhatTheOtherTabQueuedAndDelivered: a tab learns
+// of the other tab's queued message and of its delivery by re-reading the
+// store when told (the storage event).
+func TestTabs_StoreChangedShowsWhatTheOtherTabQueuedAndDelivered(t *testing.T) {
+	a, b, _ := queuedInBPendingInA(t)
+	deliverInB(t, b)
 	a.client.StoreChanged(outboxKey("lobby"))
 	a.client.StoreChanged(historyKey("lobby"))
 	v := a.waitView("delivered in A", func(v View) bool { return statusOf(v, "queued in B") == StatusDelivered })
@@ -127,21 +141,12 @@ func TestTabs_StoreChangedShowsWhatTheOtherTabQueuedAndDelivered(t *testing.T) {
 // outbox drops it again; a tab that learns of the echo through the other
 // tab's history, and a tab started from that store, show it once too.
 func TestTabs_ADeliveredMessageWrittenBackByAStaleTabShowsOnce(t *testing.T) {
-	a, b, store := twoTabs(t)
-	if err := b.client.Send("queued in B"); err != nil {
-		t.Fatal(err)
-	}
+	a, b, store := queuedInBPendingInA(t)
 	stale, ok := store.Get(outboxKey("lobby")) // what A's next change is based on
 	if !ok {
 		t.Fatal("nothing stored for B's queued message")
 	}
-	a.client.StoreChanged(outboxKey("lobby"))
-	a.waitView("B's message pending in A", func(v View) bool { return statusOf(v, "queued in B") == StatusPending })
-
-	relayB, _ := b.connect(wire.Welcome{})
-	relayB.send(t, echo(t, 1, "me-cid", relayB.nextOf(t, wire.TypePub)))
-	b.waitView("delivered in B", func(v View) bool { return statusOf(v, "queued in B") == StatusDelivered })
-	b.client.Flush()
+	deliverInB(t, b)
 
 	// A, offline, learns of the echo from B's history before it is told
 	// of B's outbox change.
