@@ -107,6 +107,10 @@ func loadText(w io.Writer, r loadResult) {
 		fmt.Fprintf(w, "  latency to socket  p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (%d samples: from the %s to the kernel's receive stamp; %.1f %% possibly late)\n",
 			l.P50, l.P90, l.P99, l.P999, l.Max, l.Count, since, 100*float64(r.SocketStampsPossiblyLate)/float64(max(l.Count, 1)))
 	}
+	if l := r.SocketLatencyFloor; l != nil && r.SocketStampsPossiblyLate > 0 {
+		fmt.Fprintf(w, "    its lower bound  p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (possibly late stamps at their floor)\n",
+			l.P50, l.P90, l.P99, l.P999, l.Max)
+	}
 	if r.StampMismatches > 0 {
 		fmt.Fprintf(w, "  stamp mismatches   %d frames (not stamped: a bug in this tool)\n", r.StampMismatches)
 	}

@@ -106,7 +106,12 @@ type loadResult struct {
 	// earlier than the data's arrival, and late only for the deliveries
 	// counted in SocketStampsPossiblyLate, by at most their frame's
 	// receive lag.
-	SocketLatency            *latencyMS `json:"socket_latency_ms,omitempty"`
+	SocketLatency *latencyMS `json:"socket_latency_ms,omitempty"`
+	// SocketLatencyFloor is a lower bound of every percentile of
+	// SocketLatency: each possibly late stamp replaced by its floor (the
+	// previous read's stamp when that read took everything queued, else
+	// the due time). The true latency to the socket lies between the two.
+	SocketLatencyFloor       *latencyMS `json:"socket_latency_floor_ms,omitempty"`
 	SocketStampsPossiblyLate uint64     `json:"socket_stamps_possibly_late"` // deliveries whose frame's read also copied later data or filled its buffer
 	// StampMismatches counts frames whose stamp did not line up (the
 	// tap's message size differed from the frame read); such frames get no
@@ -136,6 +141,8 @@ type receiver struct {
 	recvHist   *sharedHistogram
 	socketLats []int64
 	socketHist *sharedHistogram
+	floorLats  []int64 // for floorHist: socketLats with possibly late stamps at their floor
+	floorHist  *sharedHistogram
 	// frameStamp is the stamp of the frame being handled (ns 0: none).
 	frameStamp messageStamp
 	// Read by runLoad once the reader has returned.
@@ -194,6 +201,7 @@ func (r *receiver) run(stopping *atomic.Bool) {
 		}
 		if r.socketHist != nil {
 			r.socketHist.record(r.socketLats)
+			r.floorHist.record(r.floorLats)
 		}
 	}()
 	var buf bytes.Buffer
@@ -282,12 +290,14 @@ func (r *receiver) handle(object []byte) {
 	}
 	if r.frameStamp.ns != 0 && r.socketHist != nil {
 		r.socketLats = append(r.socketLats, (r.frameStamp.ns-sentNS)/1000)
+		r.floorLats = append(r.floorLats, (max(r.frameStamp.floorNS, sentNS)-sentNS)/1000)
 		if r.frameStamp.possiblyLate {
 			r.possiblyLate++
 		}
 		if len(r.socketLats) == latencyBatch {
 			r.socketHist.record(r.socketLats)
-			r.socketLats = r.socketLats[:0]
+			r.floorHist.record(r.floorLats)
+			r.socketLats, r.floorLats = r.socketLats[:0], r.floorLats[:0]
 		}
 	}
 	if local == r.self && r.credits != nil {
@@ -323,7 +333,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	}
 	hist := newSharedHistogram()
 	recvHist := newSharedHistogram()
-	socketHist := newSharedHistogram()
+	socketHist, floorHist := newSharedHistogram(), newSharedHistogram()
 	var recvFrom atomic.Bool
 	var lag *sharedHistogram // open loop: scheduled → written
 	if plan.rate > 0 {
@@ -358,7 +368,8 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		r := &receiver{
 			proto: common.proto, conn: conn, firstPub: room * plan.pubs, next: make([]uint64, plan.pubs),
 			self: -1, hist: hist, latencies: make([]int64, 0, latencyBatch),
-			stamp: stamp.conn, recvFrom: &recvFrom, recvHist: recvHist, socketHist: socketHist,
+			stamp: stamp.conn, recvFrom: &recvFrom, recvHist: recvHist,
+			socketHist: socketHist, floorHist: floorHist,
 		}
 		if member < plan.pubs {
 			r.self = member
@@ -478,7 +489,8 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		res.RecvLag = &recvLag
 	}
 	if socket := socketHist.percentiles(); socket.Count > 0 {
-		res.SocketLatency = &socket
+		floor := floorHist.percentiles()
+		res.SocketLatency, res.SocketLatencyFloor = &socket, &floor
 	}
 	if len(common.pids) > 0 {
 		res.CPUMeasured = true

@@ -36,6 +36,13 @@ import (
 // read — never more than the message's receive lag, as a read only copies
 // what arrived before it. Such stamps are flagged possiblyLate.
 //
+// A lower bound then: the segments of one connection are stamped in the
+// order the server sent them, so a message that a read which stopped with
+// room to spare (it took everything queued) did not complete arrived after
+// every segment that read copied: after its stamp. A possibly late message
+// gets the previous read's stamp as its floor when that read was not full,
+// else 0 (no bound but the message's due time).
+//
 // The kernel turns stamping on a moment after the first socket asks (from a
 // work queue), so the first reads of a run may come unstamped (0).
 type stampedConn struct {
@@ -46,12 +53,17 @@ type stampedConn struct {
 	tap      frameTap
 	mu       sync.Mutex
 	messages []messageStamp // completed, not yet taken, oldest first
+	// prevNS is the stamp of the previous read when it was not full (it
+	// took everything queued), else 0: the floor of the next read's
+	// possibly late messages.
+	prevNS int64
 }
 
 // messageStamp is the receive timestamp of one message the server sent.
 type messageStamp struct {
 	ns           int64 // UnixNano; 0: the read was not stamped
 	possiblyLate bool  // its read copied later bytes or filled its buffer
+	floorNS      int64 // the message arrived no earlier (0: no bound known)
 	size         int64 // payload bytes, to check the stamps line up with the messages read
 }
 
@@ -121,10 +133,18 @@ func (s *stampedConn) Read(p []byte) (int, error) {
 	ns := timestampNS(oob[:oobn])
 	full := n == len(p)
 	s.tap.feed(p[:n], func(m tappedMessage) {
+		stamp := messageStamp{ns: ns, possiblyLate: full || m.end < n, size: m.size, floorNS: ns}
+		if stamp.possiblyLate {
+			stamp.floorNS = s.prevNS
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		s.messages = append(s.messages, messageStamp{ns: ns, possiblyLate: full || m.end < n, size: m.size})
+		s.messages = append(s.messages, stamp)
 	})
+	s.prevNS = ns
+	if full {
+		s.prevNS = 0
+	}
 	return n, nil
 }
 

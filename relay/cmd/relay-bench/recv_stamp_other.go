@@ -16,6 +16,7 @@ type stampedConn struct {
 type messageStamp struct {
 	ns           int64
 	possiblyLate bool
+	floorNS      int64
 	size         int64
 }
 

@@ -146,7 +146,7 @@ func TestStampedConn_KeepsTheKernelsReceiveTime(t *testing.T) {
 // are stamped by the read that copied their last byte, even when they are
 // taken after later reads (a buffer above may parse them long after); a
 // message split over two reads gets the second read's stamp; and a stamp
-// that may include later data is flagged.
+// that may include later data is flagged, with the floor below it.
 func TestStampedConn_AMessageKeepsTheStampOfTheReadThatCompletedIt(t *testing.T) {
 	s, peer := stampedPair(t)
 	third := wsFrame("third message")
@@ -196,6 +196,16 @@ func TestStampedConn_AMessageKeepsTheStampOfTheReadThatCompletedIt(t *testing.T)
 			t.Errorf("message %d: size %d, possibly late %v; want %d, %v", i, m.size, m.possiblyLate, w.size, w.possiblyLate)
 		}
 		between(t, "message "+string(rune('1'+i)), m.ns, w.from, w.to)
+		switch {
+		case !m.possiblyLate && m.floorNS != m.ns:
+			t.Errorf("message %d: exact stamp %d with floor %d: want the stamp", i, m.ns, m.floorNS)
+		case m.floorNS > m.ns:
+			t.Errorf("message %d: floor %d above its stamp %d", i, m.floorNS, m.ns)
+		case i == 2:
+			// "third message" was not complete after the first read, which
+			// took everything queued: it arrived after that read's stamp.
+			between(t, "the floor of message 3", m.floorNS, aFrom, aTo)
+		}
 	}
 	if m, ok := s.takeMessage(); ok {
 		t.Fatalf("a fifth message %+v", m)
@@ -213,6 +223,18 @@ func TestStampedConn_AMessageKeepsTheStampOfTheReadThatCompletedIt(t *testing.T)
 	}
 	if m, ok := s.takeMessage(); !ok || !m.possiblyLate {
 		t.Errorf("message read by a full read: %+v, %v; want it flagged possibly late", m, ok)
+	}
+	// After a full read nothing bounds the next possibly late message.
+	frame = wsFrame("after a full read")
+	if _, err := peer.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	waitQueued(t, s, len(frame))
+	if n, err := s.Read(buf[:len(frame)]); err != nil || n != len(frame) {
+		t.Fatalf("read %d bytes, %v", n, err)
+	}
+	if m, ok := s.takeMessage(); !ok || !m.possiblyLate || m.floorNS != 0 {
+		t.Errorf("message after a full read: %+v, %v; want possibly late with no floor", m, ok)
 	}
 }
 

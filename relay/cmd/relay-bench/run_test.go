@@ -85,6 +85,9 @@ func TestFanoutAgainstARelay(t *testing.T) {
 					t.Errorf("latency to the socket %+v above the latency %+v, or %d possibly late of %d",
 						sl, l, res.SocketStampsPossiblyLate, sl.Count)
 				}
+				if f := res.SocketLatencyFloor; f == nil || f.Count != sl.Count || f.P50 > sl.P50 || f.P99 > sl.P99 || f.Max > sl.Max {
+					t.Errorf("lower bound %+v of the latency to the socket %+v: want one per latency, none above", f, sl)
+				}
 			}
 		})
 	}
