@@ -33,6 +33,12 @@
 #   optimized its code and arrive about twice as late as the rest; one such
 #   bunch is about 1 % of a 10 s run's deliveries, so it decided whether
 #   Node ws's p99 came out near 50 or near 90 ms.
+#   The same-offered-load row gives two latencies (Linux): "latency" (due →
+#   read by relay-bench, as before) and "latency to the socket" (due → the
+#   kernel's receive timestamp of the data that completed the frame: when
+#   the server's write reached the member's socket, without relay-bench's
+#   own reading queue), each with its ratios to Socket.IO and Node ws; and
+#   the latter's lower bound (a stamp can only be late: see relay-bench).
 #   ONLY=same: run only the same-offered-load row (Node ws, Socket.IO, the
 #   relay); with SAME_RATE=N at N msg/s, without it after measuring Node ws's
 #   maximum. SERVERS="node socketio relay" picks the servers of that row.
@@ -266,6 +272,19 @@ const section = (kind, label) => {
   row('deliveries per frame', v((x) => x.deliveries_per_frame), 2, false);
   row('server CPU µs per delivery', v((x) => x.server_cpu_seconds_per_million_deliveries), 2, true);
   console.log(`| latency p50 / p99 / p99.9, ms | ${cells(xs, (x) => lat(x.latency_ms))} | ${ratio(p99(xs[0]), p99(xs[1]))} | ${ratio(p99(xs[0]), p99(xs[2]))} |`);
+  if (kind === 'same' && xs.some((x) => x && x.socket_latency_ms)) {
+    // Due → the kernel's receive stamp of the frame's data: the server's
+    // latency without relay-bench's reading (see relay-bench's stampedConn).
+    const sp99 = (x) => (x && x.socket_latency_ms ? x.socket_latency_ms.p99 : null);
+    console.log(`| latency to the socket p50 / p99 / p99.9, ms | ${cells(xs, (x) => (x.socket_latency_ms ? lat(x.socket_latency_ms) : 'n/a'))} | ${ratio(sp99(xs[0]), sp99(xs[1]))} | ${ratio(sp99(xs[0]), sp99(xs[2]))} |`);
+    // A stamp can only be late (a read that also copied newer data keeps
+    // the newest stamp); the lower bound puts those stamps at their floor.
+    // Its ratio is the worst case for the relay: its latency to the socket
+    // over the other server's lower bound.
+    const fp99 = (x) => (x && x.socket_latency_floor_ms ? x.socket_latency_floor_ms.p99 : null);
+    console.log(`| latency to the socket, lower bound p50 / p99 / p99.9, ms (ratios: relay's p99 ÷ its lower bound) | ${cells(xs, (x) => (x.socket_latency_floor_ms ? lat(x.socket_latency_floor_ms) : 'n/a'))} | ${ratio(sp99(xs[0]), fp99(xs[1]))} | ${ratio(sp99(xs[0]), fp99(xs[2]))} |`);
+    console.log(`| latency to the socket: stamps possibly late; mismatched frames | ${cells(xs, (x) => (x.socket_latency_ms ? `${(100 * x.socket_stamps_possibly_late / x.socket_latency_ms.count).toFixed(1)} %; ${x.stamp_mismatches}` : 'n/a'))} | | |`);
+  }
   if (kind === 'open' || kind === 'same') {
     console.log(`| relay-bench send lag p50 / p99 / p99.9, ms | ${cells(xs, (x) => lat(x.send_lag_ms))} | | |`);
   }

@@ -111,6 +111,7 @@ func (d *dialer) dial(ctx context.Context, room, cid string) (*websocket.Conn, e
 			_ = conn.CloseNow()
 			return nil, fmt.Errorf("wait for welcome: %w", err)
 		}
+		skipStamp(ctx)
 		if !bytes.HasPrefix(frame, []byte(`{"type":"welcome"`)) {
 			_ = conn.CloseNow()
 			return nil, fmt.Errorf("first frame is not a welcome: %.80q", frame)

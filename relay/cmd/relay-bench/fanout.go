@@ -26,9 +26,12 @@ records the latency in an HdrHistogram. Reports deliveries per second (msg
 objects received by all members), latency percentiles, the server's CPU
 seconds per million deliveries (with -pid), and lost and duplicate
 deliveries (after waiting -drain for what is in flight). Open loop also
-reports this tool's send lag (scheduled → written) and, on Linux, its
-receive lag per frame (kernel receive timestamp → read): on a small machine
-they tell the load generator's own delays from the server's.
+reports this tool's send lag (scheduled → written). On Linux every report
+also has its receive lag per frame (kernel receive timestamp → read) and a
+second latency, to the socket: from the same start to the kernel's receive
+timestamp of the data that completed the message's frame (on loopback, when
+the server's write reached the member's socket). On a small machine they
+tell the load generator's own delays from the server's.
 
 Flags:
 `
@@ -100,6 +103,17 @@ func loadText(w io.Writer, r loadResult) {
 	}
 	fmt.Fprintf(w, "  latency ms         p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (%d samples, from the %s)\n",
 		r.Latency.P50, r.Latency.P90, r.Latency.P99, r.Latency.P999, r.Latency.Max, r.Latency.Count, since)
+	if l := r.SocketLatency; l != nil {
+		fmt.Fprintf(w, "  latency to socket  p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (%d samples: from the %s to the kernel's receive stamp; %.1f %% possibly late)\n",
+			l.P50, l.P90, l.P99, l.P999, l.Max, l.Count, since, 100*float64(r.SocketStampsPossiblyLate)/float64(max(l.Count, 1)))
+	}
+	if l := r.SocketLatencyFloor; l != nil && r.SocketStampsPossiblyLate > 0 {
+		fmt.Fprintf(w, "    its lower bound  p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (possibly late stamps at their floor)\n",
+			l.P50, l.P90, l.P99, l.P999, l.Max)
+	}
+	if r.StampMismatches > 0 {
+		fmt.Fprintf(w, "  stamp mismatches   %d frames (not stamped: a bug in this tool)\n", r.StampMismatches)
+	}
 	if l := r.SendLag; l != nil {
 		fmt.Fprintf(w, "  send lag ms        p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f  (this tool: scheduled → written)\n",
 			l.P50, l.P90, l.P99, l.P999, l.Max)

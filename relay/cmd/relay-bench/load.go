@@ -94,15 +94,35 @@ type loadResult struct {
 	// receive timestamp of the frame's data (SO_TIMESTAMPNS; on loopback,
 	// when the server's write reached the member's socket) to the frame
 	// read: a load generator that falls behind its readers shows here, not
-	// in the server's time. A lower bound: a read that takes several frames
-	// keeps the newest data's timestamp. Linux only.
-	RecvLag          *latencyMS `json:"recv_lag_ms,omitempty"`
-	CPUMeasured      bool       `json:"cpu_measured"`
-	ServerCPUSeconds float64    `json:"server_cpu_seconds,omitempty"`
-	CPUSecPerMillion float64    `json:"server_cpu_seconds_per_million_deliveries,omitempty"`
-	ServerRSSKB      int64      `json:"server_rss_kb,omitempty"`
-	ServerPeakRSSKB  int64      `json:"server_peak_rss_kb,omitempty"`
-	ClientProcs      int        `json:"client_gomaxprocs"`
+	// in the server's time. A lower bound: a frame's stamp is that of the
+	// read that completed it, which is late when the read also copied newer
+	// data (see stampedConn). Linux only.
+	RecvLag *latencyMS `json:"recv_lag_ms,omitempty"`
+	// SocketLatency runs from the same due time as Latency to the kernel's
+	// receive timestamp of the data that completed the message's frame (on
+	// loopback: when the server's write handed it to the member's socket):
+	// the server's latency without this tool's reading. Linux only; see
+	// stampedConn for what the stamp is. An upper bound: a stamp is never
+	// earlier than the data's arrival, and late only for the deliveries
+	// counted in SocketStampsPossiblyLate, by at most their frame's
+	// receive lag.
+	SocketLatency *latencyMS `json:"socket_latency_ms,omitempty"`
+	// SocketLatencyFloor is a lower bound of every percentile of
+	// SocketLatency: each possibly late stamp replaced by its floor (the
+	// previous read's stamp when that read took everything queued, else
+	// the due time). The true latency to the socket lies between the two.
+	SocketLatencyFloor       *latencyMS `json:"socket_latency_floor_ms,omitempty"`
+	SocketStampsPossiblyLate uint64     `json:"socket_stamps_possibly_late"` // deliveries whose frame's read also copied later data or filled its buffer
+	// StampMismatches counts frames whose stamp did not line up (the
+	// tap's message size differed from the frame read); such frames get no
+	// stamp. Anything but 0 is a bug in this tool.
+	StampMismatches  uint64  `json:"stamp_mismatches"`
+	CPUMeasured      bool    `json:"cpu_measured"`
+	ServerCPUSeconds float64 `json:"server_cpu_seconds,omitempty"`
+	CPUSecPerMillion float64 `json:"server_cpu_seconds_per_million_deliveries,omitempty"`
+	ServerRSSKB      int64   `json:"server_rss_kb,omitempty"`
+	ServerPeakRSSKB  int64   `json:"server_peak_rss_kb,omitempty"`
+	ClientProcs      int     `json:"client_gomaxprocs"`
 	// ClientCPUSeconds is this tool's own CPU time while publishing: on a
 	// small machine the load generator competes with the server for cores.
 	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
@@ -113,11 +133,20 @@ type receiver struct {
 	proto string
 	conn  *websocket.Conn
 	// stamp is conn's TCP connection with receive timestamps (nil: not
-	// measured); recvLags buffers receive lags for recvHist, in µs.
-	stamp    *stampedConn
-	recvFrom *atomic.Bool // set once publishing starts
-	recvLags []int64
-	recvHist *sharedHistogram
+	// measured); recvLags buffers receive lags for recvHist, socketLats
+	// latencies to the socket for socketHist, both in µs.
+	stamp      *stampedConn
+	recvFrom   *atomic.Bool // set once publishing starts
+	recvLags   []int64
+	recvHist   *sharedHistogram
+	socketLats []int64
+	socketHist *sharedHistogram
+	floorLats  []int64 // for floorHist: socketLats with possibly late stamps at their floor
+	floorHist  *sharedHistogram
+	// frameStamp is the stamp of the frame being handled (ns 0: none).
+	frameStamp messageStamp
+	// Read by runLoad once the reader has returned.
+	possiblyLate, mismatches uint64
 	// firstPub is the global index of its room's first publisher; next holds
 	// the next expected message number of each publisher of the room.
 	firstPub int
@@ -170,6 +199,10 @@ func (r *receiver) run(stopping *atomic.Bool) {
 		if r.recvHist != nil {
 			r.recvHist.record(r.recvLags)
 		}
+		if r.socketHist != nil {
+			r.socketHist.record(r.socketLats)
+			r.floorHist.record(r.floorLats)
+		}
 	}()
 	var buf bytes.Buffer
 	for {
@@ -188,7 +221,7 @@ func (r *receiver) run(stopping *atomic.Bool) {
 			return
 		}
 		r.frames.Add(1)
-		r.noteRecvLag()
+		r.noteStamp(buf.Len())
 		switch r.proto {
 		case protoRaw:
 			r.handle(buf.Bytes())
@@ -206,16 +239,23 @@ func (r *receiver) run(stopping *atomic.Bool) {
 	}
 }
 
-// noteRecvLag records how long the frame just read waited on its socket.
-func (r *receiver) noteRecvLag() {
-	if r.stamp == nil || r.recvHist == nil || !r.recvFrom.Load() {
+// noteStamp takes the receive stamp of the frame of size bytes just read,
+// for handle, and records how long the frame waited on its socket.
+func (r *receiver) noteStamp(size int) {
+	r.frameStamp = messageStamp{}
+	if r.stamp == nil {
 		return
 	}
-	stamp := r.stamp.lastNS.Load()
-	if stamp == 0 {
+	stamp, ok := r.stamp.takeMessage()
+	if !ok || stamp.size != int64(size) {
+		r.mismatches++
 		return
 	}
-	r.recvLags = append(r.recvLags, (time.Now().UnixNano()-stamp)/1000)
+	r.frameStamp = stamp
+	if r.recvHist == nil || !r.recvFrom.Load() || stamp.ns == 0 {
+		return
+	}
+	r.recvLags = append(r.recvLags, (time.Now().UnixNano()-stamp.ns)/1000)
 	if len(r.recvLags) == latencyBatch {
 		r.recvHist.record(r.recvLags)
 		r.recvLags = r.recvLags[:0]
@@ -247,6 +287,18 @@ func (r *receiver) handle(object []byte) {
 	if len(r.latencies) == latencyBatch {
 		r.hist.record(r.latencies)
 		r.latencies = r.latencies[:0]
+	}
+	if r.frameStamp.ns != 0 && r.socketHist != nil {
+		r.socketLats = append(r.socketLats, (r.frameStamp.ns-sentNS)/1000)
+		r.floorLats = append(r.floorLats, (max(r.frameStamp.floorNS, sentNS)-sentNS)/1000)
+		if r.frameStamp.possiblyLate {
+			r.possiblyLate++
+		}
+		if len(r.socketLats) == latencyBatch {
+			r.socketHist.record(r.socketLats)
+			r.floorHist.record(r.floorLats)
+			r.socketLats, r.floorLats = r.socketLats[:0], r.floorLats[:0]
+		}
 	}
 	if local == r.self && r.credits != nil {
 		select {
@@ -281,6 +333,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	}
 	hist := newSharedHistogram()
 	recvHist := newSharedHistogram()
+	socketHist, floorHist := newSharedHistogram(), newSharedHistogram()
 	var recvFrom atomic.Bool
 	var lag *sharedHistogram // open loop: scheduled → written
 	if plan.rate > 0 {
@@ -316,6 +369,7 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 			proto: common.proto, conn: conn, firstPub: room * plan.pubs, next: make([]uint64, plan.pubs),
 			self: -1, hist: hist, latencies: make([]int64, 0, latencyBatch),
 			stamp: stamp.conn, recvFrom: &recvFrom, recvHist: recvHist,
+			socketHist: socketHist, floorHist: floorHist,
 		}
 		if member < plan.pubs {
 			r.self = member
@@ -414,6 +468,10 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		_ = r.conn.CloseNow()
 	}
 	readers.Wait()
+	for _, r := range receivers {
+		res.SocketStampsPossiblyLate += r.possiblyLate
+		res.StampMismatches += r.mismatches
+	}
 	receivers = nil // closed above
 
 	res.DurationSeconds = elapsed.Seconds()
@@ -429,6 +487,10 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 	}
 	if recvLag := recvHist.percentiles(); recvLag.Count > 0 {
 		res.RecvLag = &recvLag
+	}
+	if socket := socketHist.percentiles(); socket.Count > 0 {
+		floor := floorHist.percentiles()
+		res.SocketLatency, res.SocketLatencyFloor = &socket, &floor
 	}
 	if len(common.pids) > 0 {
 		res.CPUMeasured = true

@@ -5,15 +5,24 @@ package main
 import (
 	"context"
 	"net"
-	"sync/atomic"
 )
 
-// stampedConn has no receive timestamps off Linux: lastNS stays 0 and the
-// receive lag is not measured.
+// stampedConn has no receive timestamps off Linux: takeMessage has none,
+// and neither the receive lag nor the latency to the socket is measured.
 type stampedConn struct {
 	net.Conn
-	lastNS atomic.Int64
 }
+
+type messageStamp struct {
+	ns           int64
+	possiblyLate bool
+	floorNS      int64
+	size         int64
+}
+
+func (s *stampedConn) takeMessage() (messageStamp, bool) { return messageStamp{}, false }
+
+func skipStamp(ctx context.Context) {}
 
 type stampHolder struct{ conn *stampedConn }
 

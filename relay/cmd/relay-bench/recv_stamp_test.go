@@ -5,19 +5,28 @@ package main
 import (
 	"context"
 	"net"
+	"runtime"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 )
 
-// TestStampedConn_KeepsTheKernelsReceiveTime: data that waits on the socket
-// before it is read shows that wait as its receive lag, and the stamp is
-// when the peer's write arrived, not when it was read.
-func TestStampedConn_KeepsTheKernelsReceiveTime(t *testing.T) {
+// wsFrame is a server's unmasked final text frame carrying payload (< 126 bytes).
+func wsFrame(payload string) []byte {
+	return append([]byte{0x81, byte(len(payload))}, payload...)
+}
+
+// stampedPair connects a stampedConn to a plain peer over loopback, sends
+// the HTTP head a WebSocket stream starts with, and returns once the
+// kernel stamps the connection's reads.
+func stampedPair(t *testing.T) (*stampedConn, net.Conn) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	accepted := make(chan net.Conn, 1)
 	go func() {
 		c, err := ln.Accept()
@@ -33,7 +42,7 @@ func TestStampedConn_KeepsTheKernelsReceiveTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	if holder.conn == nil || holder.conn != c {
 		t.Fatalf("holder got %v, want the dialed connection %v", holder.conn, c)
 	}
@@ -41,42 +50,191 @@ func TestStampedConn_KeepsTheKernelsReceiveTime(t *testing.T) {
 	if peer == nil {
 		t.Fatal("accept failed")
 	}
-	defer peer.Close()
-
+	t.Cleanup(func() { peer.Close() })
+	s := holder.conn
+	buf := make([]byte, 4096)
+	// send writes b and reads exactly it.
+	send := func(b []byte) {
+		if _, err := peer.Write(b); err != nil {
+			t.Fatal(err)
+		}
+		waitQueued(t, s, len(b))
+		if n, err := s.Read(buf); err != nil || n != len(b) {
+			t.Fatalf("read %d bytes, %v; want %d", n, err, len(b))
+		}
+	}
+	send([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"))
 	// The kernel turns receive timestamps on for the first socket that asks
 	// from a work queue, a moment later (net_enable_timestamp): exchange
-	// bytes until one comes back stamped.
-	buf := make([]byte, 64)
-	for deadline := time.Now().Add(5 * time.Second); holder.conn.lastNS.Load() == 0; {
+	// frames until one comes back stamped.
+	for deadline := time.Now().Add(5 * time.Second); ; {
 		if time.Now().After(deadline) {
 			t.Fatal("no receive timestamp within 5 s")
 		}
-		if _, err := peer.Write([]byte("w")); err != nil {
-			t.Fatal(err)
+		send(wsFrame("w"))
+		m, ok := s.takeMessage()
+		if !ok {
+			t.Fatal("a frame read but no message seen")
 		}
-		if _, err := c.Read(buf); err != nil {
-			t.Fatal(err)
+		if m.ns != 0 {
+			break
 		}
 	}
+	return s, peer
+}
 
-	const wait = 30 * time.Millisecond
+// waitQueued waits until n bytes wait on s's socket, unread.
+func waitQueued(t *testing.T, s *stampedConn, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; runtime.Gosched() {
+		var queued int32
+		var errno syscall.Errno
+		if err := s.raw.Control(func(fd uintptr) {
+			_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&queued)))
+		}); err != nil || errno != 0 {
+			t.Fatalf("SIOCINQ: %v %v", err, errno)
+		}
+		if int(queued) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d bytes queued after 5 s, want %d", queued, n)
+		}
+	}
+}
+
+// between fails unless ns lies in [from, to], give or take a millisecond.
+func between(t *testing.T, what string, ns int64, from, to time.Time) {
+	t.Helper()
+	stamp := time.Unix(0, ns)
+	if stamp.Before(from.Add(-time.Millisecond)) || stamp.After(to.Add(time.Millisecond)) {
+		t.Errorf("%s stamped %v, want between %v and %v", what, stamp.Format("15:04:05.000000"),
+			from.Format("15:04:05.000000"), to.Format("15:04:05.000000"))
+	}
+}
+
+// TestStampedConn_KeepsTheKernelsReceiveTime: a frame that waits on the
+// socket before it is read is stamped when the peer's write arrived, not
+// when it was read.
+func TestStampedConn_KeepsTheKernelsReceiveTime(t *testing.T) {
+	s, peer := stampedPair(t)
+	frame := wsFrame("payload")
 	beforeWrite := time.Now()
-	if _, err := peer.Write([]byte("payload")); err != nil {
+	if _, err := peer.Write(frame); err != nil {
 		t.Fatal(err)
 	}
 	afterWrite := time.Now()
+	waitQueued(t, s, len(frame))
+	const wait = 30 * time.Millisecond
 	time.Sleep(wait) // the data waits on the socket: that is the lag to measure
-	n, err := c.Read(buf)
-	if err != nil || string(buf[:n]) != "payload" {
-		t.Fatalf("read %q, %v", buf[:n], err)
+	buf := make([]byte, 4096)
+	if n, err := s.Read(buf); err != nil || n != len(frame) {
+		t.Fatalf("read %d bytes, %v; want %d", n, err, len(frame))
 	}
 	read := time.Now()
-	stamp := time.Unix(0, holder.conn.lastNS.Load())
-	if stamp.Before(beforeWrite.Add(-time.Millisecond)) || stamp.After(afterWrite.Add(time.Millisecond)) {
-		t.Fatalf("stamp %v, want the write's time (between %v and %v)", stamp, beforeWrite, afterWrite)
+	m, ok := s.takeMessage()
+	if !ok || m.size != int64(len("payload")) || m.possiblyLate {
+		t.Fatalf("message %+v, %v: want one of %d bytes, stamped exactly", m, ok, len("payload"))
 	}
-	if lag := read.Sub(stamp); lag < wait {
+	between(t, "the frame", m.ns, beforeWrite, afterWrite)
+	if lag := read.Sub(time.Unix(0, m.ns)); lag < wait {
 		t.Fatalf("receive lag %v, want at least the %v the data waited", lag, wait)
+	}
+}
+
+// TestStampedConn_AMessageKeepsTheStampOfTheReadThatCompletedIt: messages
+// are stamped by the read that copied their last byte, even when they are
+// taken after later reads (a buffer above may parse them long after); a
+// message split over two reads gets the second read's stamp; and a stamp
+// that may include later data is flagged, with the floor below it.
+func TestStampedConn_AMessageKeepsTheStampOfTheReadThatCompletedIt(t *testing.T) {
+	s, peer := stampedPair(t)
+	third := wsFrame("third message")
+	first := append(append(wsFrame("first"), wsFrame("second")...), third[:6]...)
+	second := append(third[6:], wsFrame("fourth")...)
+	buf := make([]byte, 4096)
+
+	aFrom := time.Now()
+	if _, err := peer.Write(first); err != nil {
+		t.Fatal(err)
+	}
+	aTo := time.Now()
+	waitQueued(t, s, len(first))
+	if n, err := s.Read(buf); err != nil || n != len(first) {
+		t.Fatalf("first read: %d bytes, %v; want %d", n, err, len(first))
+	}
+	const apart = 30 * time.Millisecond
+	time.Sleep(apart) // the two writes' stamps must be told apart
+	bFrom := time.Now()
+	if _, err := peer.Write(second); err != nil {
+		t.Fatal(err)
+	}
+	bTo := time.Now()
+	waitQueued(t, s, len(second))
+	if n, err := s.Read(buf); err != nil || n != len(second) {
+		t.Fatalf("second read: %d bytes, %v; want %d", n, err, len(second))
+	}
+
+	// Only now are the messages taken: the first two must keep the first
+	// read's stamp, not the newest read's.
+	want := []struct {
+		size         int
+		from, to     time.Time
+		possiblyLate bool
+	}{
+		{len("first"), aFrom, aTo, true},         // its read copied "second" after it
+		{len("second"), aFrom, aTo, true},        // and half of "third message"
+		{len("third message"), bFrom, bTo, true}, // completed by the second read, "fourth" after it
+		{len("fourth"), bFrom, bTo, false},       // the read ended with it, room to spare: exact
+	}
+	for i, w := range want {
+		m, ok := s.takeMessage()
+		if !ok {
+			t.Fatalf("message %d: none", i)
+		}
+		if m.size != int64(w.size) || m.possiblyLate != w.possiblyLate {
+			t.Errorf("message %d: size %d, possibly late %v; want %d, %v", i, m.size, m.possiblyLate, w.size, w.possiblyLate)
+		}
+		between(t, "message "+string(rune('1'+i)), m.ns, w.from, w.to)
+		switch {
+		case !m.possiblyLate && m.floorNS != m.ns:
+			t.Errorf("message %d: exact stamp %d with floor %d: want the stamp", i, m.ns, m.floorNS)
+		case m.floorNS > m.ns:
+			t.Errorf("message %d: floor %d above its stamp %d", i, m.floorNS, m.ns)
+		case i == 2:
+			// "third message" was not complete after the first read, which
+			// took everything queued: it arrived after that read's stamp.
+			between(t, "the floor of message 3", m.floorNS, aFrom, aTo)
+		}
+	}
+	if m, ok := s.takeMessage(); ok {
+		t.Fatalf("a fifth message %+v", m)
+	}
+
+	// A read that fills its buffer may have stopped inside a newer segment
+	// merged into the same skb: flagged.
+	frame := wsFrame("exactly fits")
+	if _, err := peer.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	waitQueued(t, s, len(frame))
+	if n, err := s.Read(buf[:len(frame)]); err != nil || n != len(frame) {
+		t.Fatalf("read %d bytes, %v", n, err)
+	}
+	if m, ok := s.takeMessage(); !ok || !m.possiblyLate {
+		t.Errorf("message read by a full read: %+v, %v; want it flagged possibly late", m, ok)
+	}
+	// After a full read nothing bounds the next possibly late message.
+	frame = wsFrame("after a full read")
+	if _, err := peer.Write(frame); err != nil {
+		t.Fatal(err)
+	}
+	waitQueued(t, s, len(frame))
+	if n, err := s.Read(buf[:len(frame)]); err != nil || n != len(frame) {
+		t.Fatalf("read %d bytes, %v", n, err)
+	}
+	if m, ok := s.takeMessage(); !ok || !m.possiblyLate || m.floorNS != 0 {
+		t.Errorf("message after a full read: %+v, %v; want possibly late with no floor", m, ok)
 	}
 }
 

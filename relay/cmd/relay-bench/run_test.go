@@ -74,6 +74,21 @@ func TestFanoutAgainstARelay(t *testing.T) {
 			if runtime.GOOS == "linux" && (res.RecvLag == nil || res.RecvLag.Count < int64(res.Frames)) {
 				t.Errorf("receive lag %+v for %d frames read: want one per frame", res.RecvLag, res.Frames)
 			}
+			if runtime.GOOS == "linux" {
+				// Every delivery is stamped, and no stamp is later than the read.
+				l, sl := res.Latency, res.SocketLatency
+				if res.StampMismatches != 0 || sl == nil || sl.Count != l.Count {
+					t.Fatalf("latency to the socket %+v for %d latencies, %d stamp mismatches: want one per latency, none",
+						sl, l.Count, res.StampMismatches)
+				}
+				if sl.P50 > l.P50 || sl.P99 > l.P99 || sl.Max > l.Max || res.SocketStampsPossiblyLate > uint64(sl.Count) {
+					t.Errorf("latency to the socket %+v above the latency %+v, or %d possibly late of %d",
+						sl, l, res.SocketStampsPossiblyLate, sl.Count)
+				}
+				if f := res.SocketLatencyFloor; f == nil || f.Count != sl.Count || f.P50 > sl.P50 || f.P99 > sl.P99 || f.Max > sl.Max {
+					t.Errorf("lower bound %+v of the latency to the socket %+v: want one per latency, none above", f, sl)
+				}
+			}
 		})
 	}
 }

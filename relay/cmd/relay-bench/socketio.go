@@ -58,6 +58,7 @@ func socketIOConnect(ctx context.Context, conn *websocket.Conn) error {
 	if err != nil {
 		return fmt.Errorf("wait for the Engine.IO open packet: %w", err)
 	}
+	skipStamp(ctx) // the receiver's messages start after the handshake's
 	if !bytes.HasPrefix(frame, []byte("0{")) {
 		return fmt.Errorf("first frame is not an Engine.IO open packet: %.80q", frame)
 	}
@@ -69,6 +70,7 @@ func socketIOConnect(ctx context.Context, conn *websocket.Conn) error {
 		if err != nil {
 			return fmt.Errorf("wait for the namespace: %w", err)
 		}
+		skipStamp(ctx)
 		switch {
 		case bytes.HasPrefix(frame, []byte("40")):
 			return nil
