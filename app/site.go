@@ -170,14 +170,14 @@ func addCompile(path, cacheName string) error {
 // dropPreRender empties go-app's mount point in the generated page at path:
 // the first element of its <body>, where go-app writes the route's
 // component rendered on the server (the whole chat, ~300 elements), before
-// its loader. Nobody sees that copy: the loader covers the page until the
+// its loader. Nobody saw that copy: the loader covers the page until the
 // wasm runs, and the wasm then replaces the mount point with its own DOM.
-// But the browser parsed, styled and laid it out first, on the main thread
-// that also starts the compile worker (its start waited behind that work,
-// web/wasm-compile.js), while the worker compiled on the other core, and go-app
-// removed it again during Go's start. Warm starts ran ~100 ms faster without
-// it (BENCHMARKS.md, "The start without the pre-rendered chat"). Bots and
-// ?wasm=false, for which go-app removes the loader, see an empty page.
+// But the browser parsed, styled and laid it out first, on the main thread,
+// while the compile worker (web/wasm-compile.js) compiled the wasm on the
+// machine's other core, and go-app removed it again during Go's start.
+// Without it warm starts ran ~60 ms faster, cold ~50 ms (BENCHMARKS.md, "The
+// start without the pre-rendered chat"). Bots and ?wasm=false, for which
+// go-app removes the loader, see an empty page.
 func dropPreRender(path string) error {
 	const loaderID = `id="app-wasm-loader"` // go-app writes its attributes in any order
 	raw, err := os.ReadFile(path)
