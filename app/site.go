@@ -99,6 +99,9 @@ func buildSite(out, webDir, version, relays string) (WasmSizes, error) {
 	if err := addCompile(filepath.Join(out, "index.html"), "app-"+version); err != nil {
 		return WasmSizes{}, err
 	}
+	if err := dropPreRender(filepath.Join(out, "index.html")); err != nil {
+		return WasmSizes{}, err
+	}
 
 	if !hasWasm {
 		return WasmSizes{}, nil
@@ -163,6 +166,40 @@ func addCompile(path, cacheName string) error {
 	script := strings.Replace(compileWasm, "<script ", `<script data-cache="`+html.EscapeString(cacheName)+`" `, 1)
 	return replaceInPage(path, "compile script", title, script+"\n    "+title)
 }
+
+// dropPreRender empties go-app's mount point in the generated page at path:
+// the first element of its <body>, where go-app writes the route's
+// component rendered on the server (the whole chat, ~300 elements), before
+// its loader. Nobody saw that copy: the loader covers the page until the
+// wasm runs, and the wasm then replaces the mount point with its own DOM.
+// But the browser parsed, styled and laid it out first, on the main thread,
+// while the compile worker (web/wasm-compile.js) compiled the wasm on the
+// machine's other core, and go-app removed it again during Go's start.
+// Without it warm starts ran ~60 ms faster, cold ~50 ms (BENCHMARKS.md, "The
+// start without the pre-rendered chat"). Bots and ?wasm=false, for which
+// go-app removes the loader, see an empty page.
+func dropPreRender(path string) error {
+	const loaderID = `id="app-wasm-loader"` // go-app writes its attributes in any order
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("site: pre-render: %w", err)
+	}
+	page := string(raw)
+	bodyOpen := strings.Index(page, "<body>")
+	loader := strings.LastIndex(page[:max(strings.Index(page, loaderID), 0)], "<aside ")
+	if strings.Count(page, "<body>") != 1 || strings.Count(page, loaderID) != 1 || loader < bodyOpen {
+		return errors.New("site: pre-render: " + path + " does not have one <body> and, after it, one <aside " + loaderID)
+	}
+	page = page[:bodyOpen+len("<body>")] + "\n    " + mountPoint + "\n    " + page[loader:]
+	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+		return fmt.Errorf("site: pre-render: %w", err)
+	}
+	return nil
+}
+
+// mountPoint is what go-app's client takes as the page's first element
+// (engineX.Load: the body's firstElementChild) and replaces with the app.
+const mountPoint = "<div></div>"
 
 // replaceInPage replaces mark, which the generated page at path must hold
 // exactly once, by with; what names the edit in its errors.

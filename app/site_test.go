@@ -86,9 +86,13 @@ func TestBuildSite(t *testing.T) {
 		}
 	}
 
+	// The chat is not pre-rendered: the body is go-app's empty mount point
+	// and its loader (dropPreRender).
 	index := read(t, filepath.Join(out, "index.html"))
-	if !strings.Contains(index, `id="composer"`) {
-		t.Error("index.html does not contain the pre-rendered chat")
+	body := index[strings.Index(index, "<body>"):]
+	next, ok := strings.CutPrefix(body, "<body>\n    "+mountPoint+"\n    <aside ")
+	if !ok || !strings.Contains(next[:strings.Index(next, ">")], `id="app-wasm-loader"`) || strings.Contains(body, `id="composer"`) {
+		t.Errorf("index.html's body is not go-app's empty mount point and its loader:\n%.400s", body)
 	}
 }
 

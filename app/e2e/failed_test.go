@@ -27,8 +27,8 @@ func TestFailed_TooLargeForRelayShowsRetryDeleteAndOthersFlow(t *testing.T) {
 	aliceLink := newLink(t, relay.addr)
 	aliceLink.HoldWebSockets()
 	alice.open(roomURL(aliceLink.URL(), room, ""))
-	// The prerendered page has a disabled composer: wait for the app itself.
-	alice.poll("the app to start", waitTimeout, `() => !document.querySelector('#composer').disabled`)
+	// The composer is there once the app runs, disabled until it may send.
+	alice.poll("the app to start", waitTimeout, `() => { const c = document.querySelector('#composer'); return !!c && !c.disabled; }`)
 	long := strings.Repeat("long words ", 190) // 2 KB
 	alice.paste(long)
 	alice.do("click #send", chromedp.Click(chromedp.CSS("#send")))

@@ -105,8 +105,8 @@ func (r *relayProcess) wsURL() string { return "ws://" + r.addr + "/ws" }
 
 // setRelays types a relay list into the settings (#relay-url) and confirms
 // it with Enter, as a person does; the app reconnects with the list. Wait
-// for the app to be online first: until the wasm has mounted, the page is
-// the pre-rendered HTML, whose nodes the app replaces under the typing.
+// for the app to be online first: the field exists once the wasm has
+// mounted the app.
 func (p *person) setRelays(list string) {
 	p.t.Helper()
 	p.do("clear #relay-url", chromedp.Focus(chromedp.CSS("#relay-url")),

@@ -20,10 +20,9 @@ package e2e
 //   - runReturned: go.run's synchronous part returned: main has run until it
 //     blocked, go-app's first render included; app.js removes the loader
 //     right after;
-//   - running: the loader (#app-wasm-loader) is gone, the app is running (the
-//     pre-rendered HTML has no loader-free state before this);
-//   - online: #conn-state says online, after running (the pre-rendered page
-//     says "connecting").
+//   - running: the loader (#app-wasm-loader) is gone, the app is running
+//     (before, the page holds the loader and go-app's empty mount point);
+//   - online: #conn-state says online, after running.
 //
 // wasmMemory() returns the Go program's linear memory in bytes: Go's heap
 // lives there, outside the JS heap, and it only grows.

@@ -68,7 +68,7 @@ func TestTabs_BothQueueOfflineEveryMessageOnceAndTokensSurvive(t *testing.T) {
 	// changes its nickname and switches rooms: neither may erase the token.
 	const token = "e2e-invite-token"
 	alice.open(roomURL(relay.URL(), "e2e-invited", token))
-	alice.waitOnline() // the app itself runs, not only the prerendered page
+	alice.waitOnline() // the app runs in the new document
 	alice.poll("the invite token stored", waitTimeout,
 		`(token) => (localStorage.getItem('chat.prefs') || '').includes(token)`, token)
 	alice2.setNick("Alice Two")
