@@ -88,7 +88,8 @@ type ChatApp struct {
 	// (updateBanner), the browser offers to install it (installButton).
 	updateAvailable, installable bool
 
-	firstCollection firstCollection
+	// collection runs Go's garbage collections in the page's idle time.
+	collection idleCollection
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.
