@@ -16,7 +16,8 @@ import (
 // views of the open room, well before a flood's garbage reaches the goal,
 // the cycle runs when the browser says it is idle (requestIdleCallback) with
 // room for it, in a task of its own. The heap is not read to decide:
-// runtime.ReadMemStats would add 4 KB to app.wasm.
+// runtime.ReadMemStats would add 4 KB to app.wasm. A browser without
+// requestIdleCallback (Safari) leaves every cycle to the runtime, as before.
 //
 // The first cycle runs when the first room is online: it is the costly one
 // (80-110 ms against 10-20 for the next ones: V8 compiles the collector's
