@@ -10,9 +10,7 @@ import "runtime/debug"
 // flood of 50 messages a second (GODEBUG=gctrace=1 in the page). In the
 // browser every cycle's marking runs on the page's one thread, much of it
 // in one stretch when Go goes idle, and a keypress waits behind it. At
-// 400 a flood collects every few seconds, for about 12 MB more memory. The
-// UI runs most cycles in the page's idle time before the goal is reached
-// (app/ui/idle-collection.go).
+// 400 a flood collects every few seconds, for about 12 MB more memory.
 const gcPercent = 400
 
 func init() { debug.SetGCPercent(gcPercent) }

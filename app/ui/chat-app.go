@@ -88,7 +88,6 @@ type ChatApp struct {
 	// (updateBanner), the browser offers to install it (installButton).
 	updateAvailable, installable bool
 
-	// collection runs Go's garbage collections in the page's idle time.
 	collection idleCollection
 }
 

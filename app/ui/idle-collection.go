@@ -18,7 +18,6 @@ import (
 // room for it, in a task of its own. The heap is not read to decide:
 // runtime.ReadMemStats would add 4 KB to app.wasm. A browser without
 // requestIdleCallback (Safari) leaves every cycle to the runtime, as before.
-//
 // The first cycle runs when the first room is online: it is the costly one
 // (80-110 ms against 10-20 for the next ones: V8 compiles the collector's
 // code on its first call), and nobody is typing yet.
