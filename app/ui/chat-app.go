@@ -88,7 +88,7 @@ type ChatApp struct {
 	// (updateBanner), the browser offers to install it (installButton).
 	updateAvailable, installable bool
 
-	firstCollection firstCollection
+	collection idleCollection
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.

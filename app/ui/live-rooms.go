@@ -142,7 +142,7 @@ func (c *ChatApp) onView(ctx app.Context, s *session, v chat.View) {
 		c.now = time.Now()
 		c.followReading(false)
 		c.scheduleTick(ctx)
-		c.firstCollection.after(v.State == chat.StateOnline)
+		c.collection.after(v.State == chat.StateOnline)
 	}
 	c.setTitle(ctx)
 }
