@@ -102,6 +102,9 @@ func buildSite(out, webDir, version, relays string) (WasmSizes, error) {
 	if err := dropPreRender(filepath.Join(out, "index.html")); err != nil {
 		return WasmSizes{}, err
 	}
+	if err := replaceInPage(filepath.Join(out, "index.html"), "noscript", "</aside>", noScript+"\n    </aside>"); err != nil {
+		return WasmSizes{}, err
+	}
 
 	if !hasWasm {
 		return WasmSizes{}, nil
@@ -196,6 +199,11 @@ func dropPreRender(path string) error {
 	}
 	return nil
 }
+
+// noScript goes into go-app's loader, the one <aside> left once the
+// pre-render is dropped: without JavaScript the loader would spin forever
+// over an empty page, so it says why instead.
+const noScript = `  <noscript><p class="goapp-label">This chat needs JavaScript and WebAssembly. Allow JavaScript for this site, then reload.</p></noscript>`
 
 // mountPoint is what go-app's client takes as the page's first element
 // (engineX.Load: the body's firstElementChild) and replaces with the app.

@@ -94,6 +94,10 @@ func TestBuildSite(t *testing.T) {
 	if !ok || !strings.Contains(next[:strings.Index(next, ">")], `id="app-wasm-loader"`) || strings.Contains(body, `id="composer"`) {
 		t.Errorf("index.html's body is not go-app's empty mount point and its loader:\n%.400s", body)
 	}
+	// Without JavaScript the loader says why nothing comes.
+	if loader := body[:strings.Index(body, "</aside>")]; !strings.Contains(loader, "<noscript>") {
+		t.Errorf("index.html's loader has no <noscript> text:\n%s", body)
+	}
 }
 
 func TestBuildSite_RequiresVersion(t *testing.T) {
