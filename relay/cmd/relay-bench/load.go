@@ -133,16 +133,12 @@ type receiver struct {
 	proto string
 	conn  *websocket.Conn
 	// stamp is conn's TCP connection with receive timestamps (nil: not
-	// measured); recvLags buffers receive lags for recvHist, socketLats
-	// latencies to the socket for socketHist, both in µs.
-	stamp      *stampedConn
-	recvFrom   *atomic.Bool // set once publishing starts
-	recvLags   []int64
-	recvHist   *sharedHistogram
-	socketLats []int64
-	socketHist *sharedHistogram
-	floorLats  []int64 // for floorHist: socketLats with possibly late stamps at their floor
-	floorHist  *sharedHistogram
+	// measured); then recvLags gets receive lags, socketLats latencies to
+	// the socket and floorLats the same with possibly late stamps at their
+	// floor.
+	stamp                           *stampedConn
+	recvFrom                        *atomic.Bool // set once publishing starts
+	recvLags, socketLats, floorLats batchedLatencies
 	// frameStamp is the stamp of the frame being handled (ns 0: none).
 	frameStamp messageStamp
 	// Read by runLoad once the reader has returned.
@@ -163,8 +159,30 @@ type receiver struct {
 	errors     atomic.Uint64
 	closed     atomic.Bool
 
-	latencies []int64
-	hist      *sharedHistogram
+	latencies batchedLatencies
+}
+
+// batchedLatencies buffers one goroutine's latencies (µs) for a shared
+// histogram and records them latencyBatch at a time, so the histogram's
+// lock is taken once a batch, not once a delivery.
+type batchedLatencies struct {
+	hist *sharedHistogram // nil: not measured
+	buf  []int64
+}
+
+func (b *batchedLatencies) add(us int64) {
+	b.buf = append(b.buf, us)
+	if len(b.buf) == latencyBatch {
+		b.flush()
+	}
+}
+
+// flush records what is buffered.
+func (b *batchedLatencies) flush() {
+	if b.hist != nil {
+		b.hist.record(b.buf)
+	}
+	b.buf = b.buf[:0]
 }
 
 // sharedHistogram is one HdrHistogram shared by every receiver.
@@ -195,14 +213,10 @@ func (s *sharedHistogram) record(values []int64) {
 
 func (r *receiver) run(stopping *atomic.Bool) {
 	defer func() { // what is left of the last batch
-		r.hist.record(r.latencies)
-		if r.recvHist != nil {
-			r.recvHist.record(r.recvLags)
-		}
-		if r.socketHist != nil {
-			r.socketHist.record(r.socketLats)
-			r.floorHist.record(r.floorLats)
-		}
+		r.latencies.flush()
+		r.recvLags.flush()
+		r.socketLats.flush()
+		r.floorLats.flush()
 	}()
 	var buf bytes.Buffer
 	for {
@@ -252,14 +266,10 @@ func (r *receiver) noteStamp(size int) {
 		return
 	}
 	r.frameStamp = stamp
-	if r.recvHist == nil || !r.recvFrom.Load() || stamp.ns == 0 {
+	if r.recvLags.hist == nil || !r.recvFrom.Load() || stamp.ns == 0 {
 		return
 	}
-	r.recvLags = append(r.recvLags, (time.Now().UnixNano()-stamp.ns)/1000)
-	if len(r.recvLags) == latencyBatch {
-		r.recvHist.record(r.recvLags)
-		r.recvLags = r.recvLags[:0]
-	}
+	r.recvLags.add((time.Now().UnixNano() - stamp.ns) / 1000)
 }
 
 // handle counts one received object.
@@ -283,21 +293,12 @@ func (r *receiver) handle(object []byte) {
 	r.delivered.Add(1)
 	r.next[local] = n + 1
 	r.unique.Add(1)
-	r.latencies = append(r.latencies, (time.Now().UnixNano()-sentNS)/1000)
-	if len(r.latencies) == latencyBatch {
-		r.hist.record(r.latencies)
-		r.latencies = r.latencies[:0]
-	}
-	if r.frameStamp.ns != 0 && r.socketHist != nil {
-		r.socketLats = append(r.socketLats, (r.frameStamp.ns-sentNS)/1000)
-		r.floorLats = append(r.floorLats, (max(r.frameStamp.floorNS, sentNS)-sentNS)/1000)
+	r.latencies.add((time.Now().UnixNano() - sentNS) / 1000)
+	if r.frameStamp.ns != 0 && r.socketLats.hist != nil {
+		r.socketLats.add((r.frameStamp.ns - sentNS) / 1000)
+		r.floorLats.add((max(r.frameStamp.floorNS, sentNS) - sentNS) / 1000)
 		if r.frameStamp.possiblyLate {
 			r.possiblyLate++
-		}
-		if len(r.socketLats) == latencyBatch {
-			r.socketHist.record(r.socketLats)
-			r.floorHist.record(r.floorLats)
-			r.socketLats, r.floorLats = r.socketLats[:0], r.floorLats[:0]
 		}
 	}
 	if local == r.self && r.credits != nil {
@@ -367,9 +368,9 @@ func runLoad(ctx context.Context, common *commonFlags, plan loadPlan, progress f
 		}
 		r := &receiver{
 			proto: common.proto, conn: conn, firstPub: room * plan.pubs, next: make([]uint64, plan.pubs),
-			self: -1, hist: hist, latencies: make([]int64, 0, latencyBatch),
-			stamp: stamp.conn, recvFrom: &recvFrom, recvHist: recvHist,
-			socketHist: socketHist, floorHist: floorHist,
+			self: -1, latencies: batchedLatencies{hist: hist, buf: make([]int64, 0, latencyBatch)},
+			stamp: stamp.conn, recvFrom: &recvFrom, recvLags: batchedLatencies{hist: recvHist},
+			socketLats: batchedLatencies{hist: socketHist}, floorLats: batchedLatencies{hist: floorHist},
 		}
 		if member < plan.pubs {
 			r.self = member
@@ -543,12 +544,8 @@ type sender struct {
 
 func (s sender) run(stop <-chan struct{}, plan loadPlan, credits chan struct{}) {
 	var frame []byte
-	var lags []int64
-	defer func() {
-		if s.lag != nil {
-			s.lag.record(lags)
-		}
-	}()
+	lags := batchedLatencies{hist: s.lag}
+	defer lags.flush()
 	// send writes message n stamped with due, the time it was due: a
 	// receiver's latency runs from there.
 	send := func(n uint64, due time.Time) bool {
@@ -565,11 +562,7 @@ func (s sender) run(stop <-chan struct{}, plan loadPlan, credits chan struct{}) 
 		}
 		s.sent.Add(1)
 		if s.lag != nil {
-			lags = append(lags, time.Since(due).Microseconds())
-			if len(lags) == latencyBatch {
-				s.lag.record(lags)
-				lags = lags[:0]
-			}
+			lags.add(time.Since(due).Microseconds())
 		}
 		return true
 	}

@@ -14,7 +14,7 @@ import (
 // TestReceiver_DuplicatesAreNotDeliveries: a message received twice is one
 // delivery and one duplicate, so duplicates cannot inflate deliveries/s.
 func TestReceiver_DuplicatesAreNotDeliveries(t *testing.T) {
-	r := &receiver{proto: protoChat, next: make([]uint64, 1), self: -1, hist: newSharedHistogram()}
+	r := &receiver{proto: protoChat, next: make([]uint64, 1), self: -1, latencies: batchedLatencies{hist: newSharedHistogram()}}
 	msg := func(n uint64) []byte {
 		return []byte(`{"type":"msg","seq":1,"ts":1,"conn":"c","cid":"x","id":"1","data":"` +
 			string(appendPayload(nil, 0, n, time.Now().UnixNano())) + `"}`)

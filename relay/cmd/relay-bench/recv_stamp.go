@@ -59,14 +59,6 @@ type stampedConn struct {
 	prevNS int64
 }
 
-// messageStamp is the receive timestamp of one message the server sent.
-type messageStamp struct {
-	ns           int64 // UnixNano; 0: the read was not stamped
-	possiblyLate bool  // its read copied later bytes or filled its buffer
-	floorNS      int64 // the message arrived no earlier (0: no bound known)
-	size         int64 // payload bytes, to check the stamps line up with the messages read
-}
-
 // stampHolder lets dial find the conn its HTTP client dialed: the dial
 // context carries it down to DialContext.
 type stampHolder struct{ conn *stampedConn }

@@ -13,13 +13,6 @@ type stampedConn struct {
 	net.Conn
 }
 
-type messageStamp struct {
-	ns           int64
-	possiblyLate bool
-	floorNS      int64
-	size         int64
-}
-
 func (s *stampedConn) takeMessage() (messageStamp, bool) { return messageStamp{}, false }
 
 func skipStamp(ctx context.Context) {}
