@@ -53,16 +53,7 @@ func stampedPair(t *testing.T) (*stampedConn, net.Conn) {
 	t.Cleanup(func() { peer.Close() })
 	s := holder.conn
 	buf := make([]byte, 4096)
-	// send writes b and reads exactly it.
-	send := func(b []byte) {
-		if _, err := peer.Write(b); err != nil {
-			t.Fatal(err)
-		}
-		waitQueued(t, s, len(b))
-		if n, err := s.Read(buf); err != nil || n != len(b) {
-			t.Fatalf("read %d bytes, %v; want %d", n, err, len(b))
-		}
-	}
+	send := func(b []byte) { writeThenRead(t, s, peer, b, buf, "setup") }
 	send([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"))
 	// The kernel turns receive timestamps on for the first socket that asks
 	// from a work queue, a moment later (net_enable_timestamp): exchange
@@ -81,6 +72,23 @@ func stampedPair(t *testing.T) (*stampedConn, net.Conn) {
 		}
 	}
 	return s, peer
+}
+
+// writeThenRead has peer write data, waits until all of it is queued on s,
+// and reads it with one read into buf, which must take exactly data; from
+// and to enclose the write, and so the kernel's stamp of data.
+func writeThenRead(t *testing.T, s *stampedConn, peer net.Conn, data, buf []byte, which string) (from, to time.Time) {
+	t.Helper()
+	from = time.Now()
+	if _, err := peer.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	to = time.Now()
+	waitQueued(t, s, len(data))
+	if n, err := s.Read(buf); err != nil || n != len(data) {
+		t.Fatalf("%s read: %d bytes, %v; want %d", which, n, err, len(data))
+	}
+	return from, to
 }
 
 // waitQueued waits until n bytes wait on s's socket, unread.
@@ -154,26 +162,10 @@ func TestStampedConn_AMessageKeepsTheStampOfTheReadThatCompletedIt(t *testing.T)
 	second := append(third[6:], wsFrame("fourth")...)
 	buf := make([]byte, 4096)
 
-	aFrom := time.Now()
-	if _, err := peer.Write(first); err != nil {
-		t.Fatal(err)
-	}
-	aTo := time.Now()
-	waitQueued(t, s, len(first))
-	if n, err := s.Read(buf); err != nil || n != len(first) {
-		t.Fatalf("first read: %d bytes, %v; want %d", n, err, len(first))
-	}
+	aFrom, aTo := writeThenRead(t, s, peer, first, buf, "first")
 	const apart = 30 * time.Millisecond
 	time.Sleep(apart) // the two writes' stamps must be told apart
-	bFrom := time.Now()
-	if _, err := peer.Write(second); err != nil {
-		t.Fatal(err)
-	}
-	bTo := time.Now()
-	waitQueued(t, s, len(second))
-	if n, err := s.Read(buf); err != nil || n != len(second) {
-		t.Fatalf("second read: %d bytes, %v; want %d", n, err, len(second))
-	}
+	bFrom, bTo := writeThenRead(t, s, peer, second, buf, "second")
 
 	// Only now are the messages taken: the first two must keep the first
 	// read's stamp, not the newest read's.
@@ -214,25 +206,13 @@ func TestStampedConn_AMessageKeepsTheStampOfTheReadThatCompletedIt(t *testing.T)
 	// A read that fills its buffer may have stopped inside a newer segment
 	// merged into the same skb: flagged.
 	frame := wsFrame("exactly fits")
-	if _, err := peer.Write(frame); err != nil {
-		t.Fatal(err)
-	}
-	waitQueued(t, s, len(frame))
-	if n, err := s.Read(buf[:len(frame)]); err != nil || n != len(frame) {
-		t.Fatalf("read %d bytes, %v", n, err)
-	}
+	writeThenRead(t, s, peer, frame, buf[:len(frame)], "full")
 	if m, ok := s.takeMessage(); !ok || !m.possiblyLate {
 		t.Errorf("message read by a full read: %+v, %v; want it flagged possibly late", m, ok)
 	}
 	// After a full read nothing bounds the next possibly late message.
 	frame = wsFrame("after a full read")
-	if _, err := peer.Write(frame); err != nil {
-		t.Fatal(err)
-	}
-	waitQueued(t, s, len(frame))
-	if n, err := s.Read(buf[:len(frame)]); err != nil || n != len(frame) {
-		t.Fatalf("read %d bytes, %v", n, err)
-	}
+	writeThenRead(t, s, peer, frame, buf[:len(frame)], "after the full")
 	if m, ok := s.takeMessage(); !ok || !m.possiblyLate || m.floorNS != 0 {
 		t.Errorf("message after a full read: %+v, %v; want possibly late with no floor", m, ok)
 	}
