@@ -46,7 +46,6 @@ source "$root/relay/bench/lib.sh"
 work=$(mktemp -d)
 OUT=${OUT:-$work/results}
 mkdir -p "$OUT"
-server_pid=""
 cleanup() {
 	if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
 	rm -rf "$work/node" "$work/bin"
@@ -59,26 +58,6 @@ build_tools "$work/bin"
 npm install --silent --no-audit --no-fund --prefix "$work/node" ws >&2
 ws_version=$(node -p "require('$work/node/node_modules/ws/package.json').version")
 export NODE_PATH="$work/node/node_modules"
-
-# start_relay FLAGS: FLAGS is one word-split string.
-start_relay() {
-	# shellcheck disable=SC2086
-	"$work/bin/relay" -addr "127.0.0.1:$RELAY_PORT" $1 -log-level warn 2>>"$OUT/relay.log" &
-	server_pid=$!
-	wait_port "$RELAY_PORT"
-}
-
-start_node() {
-	PORT=$NODE_PORT node "$root/relay/bench/ws-broadcast.js" 2>>"$OUT/node.log" &
-	server_pid=$!
-	wait_port "$NODE_PORT"
-}
-
-stop_server() {
-	kill "$server_pid"
-	wait "$server_pid" 2>/dev/null || true
-	server_pid=""
-}
 
 # abuse NAME START FLAGS URL PROTO ATTACKS ARGS...: one relay-bench abuse run
 # on a fresh server.

@@ -76,8 +76,8 @@ ONLY=${ONLY:-}
 SERVERS=${SERVERS:-node socketio relay}
 if [[ -n $ONLY && $ONLY != same ]]; then echo "ONLY=$ONLY: only ONLY=same is known" >&2; exit 2; fi
 if [[ $(nproc) -lt 2 ]]; then SAME_PIN=0; fi
-# server_pin and tool_pin prefix a command: empty, or taskset for the pinned row.
-server_pin=()
+# tool_pin prefixes relay-bench's command as lib.sh's server_pin does the
+# server's: empty, or taskset for the pinned row.
 tool_pin=()
 # Every connection of relay-bench comes from 127.0.0.1: the relay's
 # per-address limits (256 connections, 20 handshakes/s) are lifted so that
@@ -92,7 +92,6 @@ source "$root/relay/bench/lib.sh"
 work=$(mktemp -d)
 OUT=${OUT:-$work/results}
 mkdir -p "$OUT"
-server_pid=""
 cleanup() {
 	if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
 	rm -rf "$work/node" "$work/bin"
@@ -111,32 +110,6 @@ sio_version=$(node -p "require('$work/node/node_modules/socket.io/package.json')
 # The Node servers find their packages here, also when storm starts them.
 export NODE_PATH="$work/node/node_modules"
 
-
-start_node() {
-	PORT=$NODE_PORT "${server_pin[@]}" node "$root/relay/bench/ws-broadcast.js" 2>>"$OUT/node.log" &
-	server_pid=$!
-	wait_port "$NODE_PORT"
-}
-
-start_sio() {
-	PORT=$SIO_PORT "${server_pin[@]}" node "$root/relay/bench/socketio-chat.js" 2>>"$OUT/socketio.log" &
-	server_pid=$!
-	wait_port "$SIO_PORT"
-}
-
-# start_relay FLAGS: FLAGS is one word-split string.
-start_relay() {
-	# shellcheck disable=SC2086
-	"${server_pin[@]}" "$work/bin/relay" -addr "127.0.0.1:$RELAY_PORT" $1 -log-level warn 2>>"$OUT/relay.log" &
-	server_pid=$!
-	wait_port "$RELAY_PORT"
-}
-
-stop_server() {
-	kill "$server_pid"
-	wait "$server_pid" 2>/dev/null || true
-	server_pid=""
-}
 
 # fanout NAME START URL PROTO FLAGS OUTNAME ARGS...: one fanout run on a
 # fresh server; with WARMUP set, after a run of that long with the same

@@ -29,7 +29,6 @@ source "$root/relay/bench/lib.sh"
 work=$(mktemp -d)
 OUT=${OUT:-$work/results}
 mkdir -p "$OUT"
-server_pid=""
 cleanup() {
 	if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
 	rm -rf "$work/bin"
@@ -43,15 +42,10 @@ if [[ -n ${RELAY_BIN:-} ]]; then cp "$RELAY_BIN" "$work/bin/relay"; fi
 
 for rate in $RATES; do
 	echo "== fanout open loop -rate $rate" >&2
-	# shellcheck disable=SC2086
-	"$work/bin/relay" -addr "127.0.0.1:$RELAY_PORT" $RELAY_FANOUT_FLAGS -log-level warn 2>>"$OUT/relay.log" &
-	server_pid=$!
-	wait_port "$RELAY_PORT"
+	start_relay "$RELAY_FANOUT_FLAGS"
 	"$work/bin/relay-bench" fanout -url "ws://127.0.0.1:$RELAY_PORT/ws" -pid "$server_pid" -subs "$SUBS" -pubs "$PUBS" \
 		-duration "$DURATION" -rate "$rate" -json >"$OUT/lat-$rate.json"
-	kill "$server_pid"
-	wait "$server_pid" 2>/dev/null || true
-	server_pid=""
+	stop_server
 done
 
 echo "== results (JSON in $OUT)" >&2
