@@ -37,14 +37,6 @@ const firstKeyMarksJS = `(() => {
 	document.addEventListener('keydown', (e) => {
 		performance.mark('key ' + e.timeStamp + ' ' + performance.now());
 	}, true);
-	new MutationObserver((records) => {
-		for (const r of records) {
-			for (const n of r.addedNodes) if (n.id === 'warm-row') { window.__warmAdded = performance.now(); performance.mark('warm-row added'); }
-			for (const n of r.removedNodes) if (n.id === 'warm-row') window.__warmRemoved = performance.now();
-		}
-		const state = document.querySelector('#conn-state');
-		if (state && state.dataset.state === 'online' && !window.__online) { window.__online = performance.now(); performance.mark('online'); }
-	}).observe(document, {subtree: true, childList: true, attributes: true});
 })()`
 
 // BenchmarkFloodFirstKeyTrace is not a measurement but a look inside one:
@@ -87,10 +79,8 @@ func BenchmarkFloodFirstKeyTrace(b *testing.B) {
 		var lat, at []float64
 		p.eval(`window.__keys`, &lat)
 		p.eval(`window.__keyAt`, &at)
-		var warm []float64 // when the warm row came and went (app/ui/warm-row.go), if it did
-		p.eval(`[window.__warmAdded || 0, window.__warmRemoved || 0]`, &warm)
-		fmt.Printf("flood %d: first keys %v ms; online seen at %.0f, the warm row came at %.0f, left at %.0f, the flood started at %.0f ms of the page\n%s",
-			i, lat[:min(len(lat), *speedFirstKeys)], online, warm[0], warm[1], started,
+		fmt.Printf("flood %d: first keys %v ms; online seen at %.0f, the flood started at %.0f ms of the page\n%s",
+			i, lat[:min(len(lat), *speedFirstKeys)], online, started,
 			firstKeysTimeline(events, lat, at, *speedFirstKeys))
 		if *speedProfileDir != "" {
 			raw, err := json.Marshal(map[string]any{"traceEvents": events})
