@@ -143,6 +143,7 @@ func (c *ChatApp) onView(ctx app.Context, s *session, v chat.View) {
 		c.followReading(false)
 		c.scheduleTick(ctx)
 		c.collection.after(v.State == chat.StateOnline)
+		c.warm.after(ctx, v.State == chat.StateOnline)
 	}
 	c.setTitle(ctx)
 }
