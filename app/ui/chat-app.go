@@ -89,7 +89,6 @@ type ChatApp struct {
 	updateAvailable, installable bool
 
 	collection idleCollection
-	warm       warmRow
 }
 
 // OnMount opens the store, then starts. It runs only in a browser.
@@ -620,7 +619,6 @@ func (c *ChatApp) Render() app.UI {
 				app.Elem("button").Class("icon-button small").Attr("type", "button").Aria("label", "Dismiss").Text("×").OnClick(c.dismissNotice),
 			)
 		}),
-		c.warm.render(),
 	)
 }
 

@@ -143,7 +143,6 @@ func (c *ChatApp) onView(ctx app.Context, s *session, v chat.View) {
 		c.followReading(false)
 		c.scheduleTick(ctx)
 		c.collection.after(v.State == chat.StateOnline)
-		c.warm.after(ctx, v.State == chat.StateOnline)
 	}
 	c.setTitle(ctx)
 }
