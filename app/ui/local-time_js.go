@@ -9,11 +9,6 @@ import (
 // locale and zone (undefined locale and timeZone mean the browser's own),
 // and Date.getTimezoneOffset for the offset at an instant.
 type intlTimeFormat struct {
-	// The formats are built on first use (formats). The page's first
-	// Intl.DateTimeFormat loads the locale's data, 15-25 ms of the main
-	// thread: built as the package started, that was inside the app's
-	// start, before the loader went, while no time shows before the room's
-	// history renders (BENCHMARKS.md, "Where Go's start goes").
 	clockFormat, dateFormat, fullFormat js.Value
 	dateType                            js.Value // the Date constructor
 
@@ -48,14 +43,6 @@ func (l *lastFormatted) format(dtf js.Value, t time.Time, at int64) string {
 const maxCachedOffsets = 512
 
 func newTimeFormat() timeFormat {
-	return &intlTimeFormat{dateType: js.Global().Get("Date"), offsets: map[int64]time.Duration{}}
-}
-
-// formats builds the three formats the first time one is needed.
-func (f *intlTimeFormat) formats() *intlTimeFormat {
-	if !f.clockFormat.IsUndefined() {
-		return f
-	}
 	dateTimeFormat := js.Global().Get("Intl").Get("DateTimeFormat")
 	styles := func(pairs ...string) js.Value {
 		o := js.Global().Get("Object").New()
@@ -64,10 +51,13 @@ func (f *intlTimeFormat) formats() *intlTimeFormat {
 		}
 		return dateTimeFormat.New(js.Undefined(), o)
 	}
-	f.clockFormat = styles("timeStyle", "short")
-	f.dateFormat = styles("dateStyle", "full")
-	f.fullFormat = styles("dateStyle", "full", "timeStyle", "medium")
-	return f
+	return &intlTimeFormat{
+		clockFormat: styles("timeStyle", "short"),
+		dateFormat:  styles("dateStyle", "full"),
+		fullFormat:  styles("dateStyle", "full", "timeStyle", "medium"),
+		dateType:    js.Global().Get("Date"),
+		offsets:     map[int64]time.Duration{},
+	}
 }
 
 func (f *intlTimeFormat) offset(t time.Time) time.Duration {
@@ -85,11 +75,11 @@ func (f *intlTimeFormat) offset(t time.Time) time.Duration {
 }
 
 func (f *intlTimeFormat) clock(t time.Time) string {
-	return f.lastClock.format(f.formats().clockFormat, t, t.Unix()/60)
+	return f.lastClock.format(f.clockFormat, t, t.Unix()/60)
 }
-func (f *intlTimeFormat) date(t time.Time) string { return intlFormat(f.formats().dateFormat, t) }
+func (f *intlTimeFormat) date(t time.Time) string { return intlFormat(f.dateFormat, t) }
 func (f *intlTimeFormat) full(t time.Time) string {
-	return f.lastFull.format(f.formats().fullFormat, t, t.Unix())
+	return f.lastFull.format(f.fullFormat, t, t.Unix())
 }
 
 // intlFormat takes the instant as milliseconds: Intl accepts a time value, no
