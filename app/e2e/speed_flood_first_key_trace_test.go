@@ -96,32 +96,12 @@ func BenchmarkFloodFirstKeyTrace(b *testing.B) {
 	}
 }
 
-// traceEvent is one event of a Chrome trace.
-type traceEvent struct {
-	Name string         `json:"name"`
-	Cat  string         `json:"cat"`
-	Ph   string         `json:"ph"`
-	Ts   float64        `json:"ts"`   // µs
-	Dur  float64        `json:"dur"`  // µs
-	TDur float64        `json:"tdur"` // µs of the thread's CPU
-	Pid  int            `json:"pid"`
-	Tid  int            `json:"tid"`
-	Args map[string]any `json:"args"`
-}
-
 // firstKeysTimeline takes apart the window of each of the first n keys
 // (lat: each key's latency, at: its input time, both performance.now()
 // ms): the main thread's tasks in it, the events of ≥ 0.5 ms inside them,
 // and the time of the events inside the window summed by name.
 func firstKeysTimeline(raw []jsonv2.Value, lat, at []float64, n int) string {
-	var all []traceEvent
-	for _, r := range raw {
-		var e traceEvent
-		if json.Unmarshal(r, &e) == nil {
-			all = append(all, e)
-		}
-	}
-	slices.SortFunc(all, func(a, b traceEvent) int { return cmp.Compare(a.Ts, b.Ts) })
+	all := traceEventsByTime(raw)
 	// The main thread is the one the key marks are on; a mark's ts
 	// against its performance.now() places the page's clock on the trace's.
 	pid, tid, offset := -1, -1, 0.0 // offset: trace ms − performance.now() ms

@@ -3,13 +3,11 @@
 package e2e
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -95,24 +93,7 @@ func BenchmarkOpenRoomTrace(b *testing.B) {
 // wall time of an open says more about the other processes than the CPU
 // time does.
 func openTimeline(events []jsonv2.Value) string {
-	type event struct {
-		Name string         `json:"name"`
-		Cat  string         `json:"cat"`
-		Ph   string         `json:"ph"`
-		Ts   float64        `json:"ts"`   // µs
-		Dur  float64        `json:"dur"`  // µs
-		TDur float64        `json:"tdur"` // µs of the thread's CPU
-		Pid  int            `json:"pid"`
-		Tid  int            `json:"tid"`
-		Args map[string]any `json:"args"`
-	}
-	var all []event
-	for _, raw := range events {
-		var e event
-		if json.Unmarshal(raw, &e) == nil {
-			all = append(all, e)
-		}
-	}
+	all := traceEventsByTime(events)
 	// The main thread is the one the marks are on.
 	start, pid, tid := 0.0, -1, -1
 	for _, e := range all {
@@ -124,7 +105,6 @@ func openTimeline(events []jsonv2.Value) string {
 	if pid < 0 {
 		return "  (no popstate mark in the trace)\n"
 	}
-	slices.SortFunc(all, func(a, b event) int { return cmp.Compare(a.Ts, b.Ts) })
 	var out strings.Builder
 	var cpu, wall float64
 	for _, e := range all {
