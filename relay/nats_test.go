@@ -135,7 +135,7 @@ func TestNATS_CrossRelayChat_OneOrderNoDuplicates(t *testing.T) {
 	}
 	sameOrder(t, lists)
 	for cid, c := range clients {
-		c.quiet() // nothing more: no duplicate arrives behind the last msg
+		c.noMsgsPending() // nothing more: no duplicate arrives behind the last msg
 		if got := lists[cid][0].Seq; got != 1 {
 			t.Errorf("%s: first seq %d, want 1 (seq is the room stream's sequence)", cid, got)
 		}
