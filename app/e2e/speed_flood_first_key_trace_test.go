@@ -5,10 +5,8 @@ package e2e
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -83,13 +81,7 @@ func BenchmarkFloodFirstKeyTrace(b *testing.B) {
 			i, lat[:min(len(lat), *speedFirstKeys)], online, started,
 			firstKeysTimeline(events, lat, at, *speedFirstKeys))
 		if *speedProfileDir != "" {
-			raw, err := json.Marshal(map[string]any{"traceEvents": events})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(*speedProfileDir, fmt.Sprintf("first-key-%d.trace.json", i)), raw, 0o644); err != nil {
-				b.Fatal(err)
-			}
+			writeTrace(b, filepath.Join(*speedProfileDir, fmt.Sprintf("first-key-%d.trace.json", i)), events)
 		}
 		sender.close()
 		p.close()

@@ -4,9 +4,7 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -74,13 +72,7 @@ func BenchmarkOpenRoomTrace(b *testing.B) {
 		events := traceWhile(b, p, openTraceCategories, func() { ms, _ = openRoomTimed(b, p, room, last) })
 		fmt.Printf("open %d from the relay: %.0f ms\n%s", i, ms, openTimeline(events))
 		if *speedProfileDir != "" {
-			raw, err := json.Marshal(map[string]any{"traceEvents": events})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(*speedProfileDir, fmt.Sprintf("open-%d.trace.json", i)), raw, 0o644); err != nil {
-				b.Fatal(err)
-			}
+			writeTrace(b, filepath.Join(*speedProfileDir, fmt.Sprintf("open-%d.trace.json", i)), events)
 		}
 		switchRoom(p, "speed-lobby")
 		sender.close()

@@ -44,13 +44,7 @@ func BenchmarkStartTrace(b *testing.B) {
 
 	for i := range b.N {
 		events := traceWhile(b, p, startTraceCategories, func() { b.Logf("traced %d: %v", i, startPage(b, p, url)) })
-		raw, err := json.Marshal(map[string]any{"traceEvents": events})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(*speedTrace, raw, 0o644); err != nil {
-			b.Fatal(err)
-		}
+		writeTrace(b, *speedTrace, events)
 		b.Logf("trace %d in %s: %s", i, *speedTrace, traceSummary(events))
 	}
 }

@@ -5,7 +5,9 @@ package e2e
 import (
 	"cmp"
 	"encoding/json"
+	"os"
 	"slices"
+	"testing"
 
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
 )
@@ -35,4 +37,17 @@ func traceEventsByTime(raw []jsonv2.Value) []traceEvent {
 	}
 	slices.SortFunc(all, func(a, b traceEvent) int { return cmp.Compare(a.Ts, b.Ts) })
 	return all
+}
+
+// writeTrace writes a trace's events to path as a Chrome trace file (for
+// ui.perfetto.dev or chrome://tracing).
+func writeTrace(b *testing.B, path string, events []jsonv2.Value) {
+	b.Helper()
+	raw, err := json.Marshal(map[string]any{"traceEvents": events})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		b.Fatal(err)
+	}
 }
