@@ -30,9 +30,13 @@ const firstKeyTraceCategories = "toplevel,devtools.timeline,blink.user_timing,v8
 
 // firstKeyMarksJS marks every keydown in the trace with the key's input
 // time and the mark's own performance.now(): the two place the keyProbeJS
-// window (input to the frame after it) on the trace's clock.
+// window (input to the frame after it) on the trace's clock. As keyProbeJS,
+// it takes only keys from the keyboard.
 const firstKeyMarksJS = `(() => {
 	document.addEventListener('keydown', (e) => {
+		if (!e.isTrusted) {
+			return;
+		}
 		performance.mark('key ' + e.timeStamp + ' ' + performance.now());
 	}, true);
 })()`

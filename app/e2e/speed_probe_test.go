@@ -116,11 +116,16 @@ const speedTimesJS = `(() => {
 // input event (its timeStamp, taken when the browser received the input,
 // so time spent queued behind other work counts) to just after the next
 // frame: how long the person waits to see their key answered. __keyAt
-// holds each measured key's input time, in the same order.
+// holds each measured key's input time, in the same order. Only keys from
+// the keyboard count: the page's own untrusted keydown (app/appjs.go's
+// warm-up of the composer) is nobody's key.
 const keyProbeJS = `(() => {
 	window.__keys = [];
 	window.__keyAt = [];
 	document.addEventListener('keydown', (e) => {
+		if (!e.isTrusted) {
+			return;
+		}
 		const t0 = e.timeStamp;
 		requestAnimationFrame(() => setTimeout(() => { window.__keys.push(performance.now() - t0); window.__keyAt.push(t0); }));
 	}, true);
