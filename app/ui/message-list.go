@@ -362,34 +362,7 @@ func (l *MessageList) Render() app.UI {
 			)
 		}),
 		when(l.scrolledUp, func() app.UI { return jumpButton(l.newBelow, l.jumpToLatest) }),
-		// Last, where coming and going moves nothing else.
-		when(len(l.Lines) > 0 && !hasMessage(l.Lines), func() app.UI { return sampleRow(l.day()) }),
 	)
-}
-
-// sampleRow is a made-up message row with its day separator that a room
-// without messages holds out of sight and out of the accessibility tree
-// (web/app.css), outside the list and its live region, until its first
-// message comes. Its render, mount and layout are first times that would
-// otherwise fall on the first real rows (V8 compiling the row's code on its
-// first call, go-app's raw markup, the browser's first style and layout of
-// a row), in the middle of whatever arrives first, a flood included
-// (BENCHMARKS.md, "The flood's first render with rows"). A new room gets it
-// with its first line, "You joined", once online: the start's first render,
-// with no line yet, does not pay for it.
-func sampleRow(today civilDay) app.UI {
-	line := chat.Line{Kind: chat.LineMessage, Key: "sample", Seq: 1, Nick: "Chat", Text: "Hello", Time: time.Now(), Status: chat.StatusDelivered}
-	return app.Elem("ul").Class("sample-row").Aria("hidden", "true").Body(withDaySeparators([]chat.Line{line}, today, "")...)
-}
-
-// hasMessage reports whether any of lines is a message.
-func hasMessage(lines []chat.Line) bool {
-	for i := range lines {
-		if lines[i].Kind == chat.LineMessage {
-			return true
-		}
-	}
-	return false
 }
 
 // jumpButton is "Jump to latest", with how many messages arrived below

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/maxence-charriere/go-app/v10/pkg/app"
@@ -209,49 +208,5 @@ func TestMessageList_EmptyState(t *testing.T) {
 	engine.ConsumeAll()
 	if err := app.Match(app.Elem("div").Class("empty"), list, 0, 2); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// A room without messages holds a sample row out of sight once it has a
-// line (a new room's "You joined", when online), outside the list and its
-// live region, so that its first real rows are not the page's first
-// (sampleRow). Before any line (the start) and once a message came, none.
-func TestMessageList_RoomWithoutMessagesHoldsAHiddenSampleRow(t *testing.T) {
-	sample := app.Elem("ul").Class("sample-row").Aria("hidden", "true")
-	joined := chat.Line{Kind: chat.LineSystem, Key: "!sys/1", Text: "You joined #lobby"}
-	render := func(lines []chat.Line) *MessageList {
-		list := &MessageList{Room: "lobby", Lines: lines, Nicks: []string{"me"}, Me: "me"}
-		engine := app.NewTestEngine()
-		if err := engine.Load(list); err != nil {
-			t.Fatal(err)
-		}
-		engine.ConsumeAll()
-		return list
-	}
-
-	// div#scroller > [ul#messages, div#older-edge, ul.sample-row > [li.day, MessageItem > li.msg]]
-	list := render([]chat.Line{joined})
-	if err := app.Match(sample, list, 0, 2); err != nil {
-		t.Fatal(err)
-	}
-	if err := app.Match(app.Elem("li").Class("day"), list, 0, 2, 0); err != nil {
-		t.Error(err)
-	}
-	html := app.HTMLString(list)
-	if !strings.Contains(html, `data-key="sample"`) || strings.Count(html, `class="msg"`) != 1 ||
-		!strings.Contains(html, `class="time"`) || !strings.Contains(html, `msg-actions`) {
-		t.Errorf("the sample row is not a delivered message row with its time and actions: %s", html)
-	}
-	// The list itself (the log, the live region) holds the line, not the sample.
-	if err := app.Match(app.Elem("li").Class("sys").DataSet("key", "!sys/1"), list, 0, 0, 0, 0); err != nil {
-		t.Error(err)
-	}
-
-	if strings.Contains(app.HTMLString(render(nil)), "sample-row") {
-		t.Error("a room with no line yet (the start) renders the sample row")
-	}
-	message := chat.Line{Kind: chat.LineMessage, Key: "m/1", Seq: 1, Nick: "ann", Text: "hi", Status: chat.StatusDelivered}
-	if strings.Contains(app.HTMLString(render([]chat.Line{joined, message})), "sample-row") {
-		t.Error("a room with a message renders the sample row")
 	}
 }
