@@ -143,6 +143,21 @@ func (p *person) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// runOnEveryDocument makes every document p opens from now on run each of
+// scripts before the page's own (a probe that must see the page's start).
+func (p *person) runOnEveryDocument(what string, scripts ...string) {
+	p.t.Helper()
+	p.do(what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		for _, js := range scripts {
+			if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
+				page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
+
 // open loads url in a fresh document and waits for the chat to be on screen.
 // It leaves the current page first: a link that differs only in its fragment
 // would otherwise be a same-document navigation, which reloads nothing.

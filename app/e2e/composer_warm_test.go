@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -11,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/chatpwa/chat/relay/wire"
@@ -79,8 +76,7 @@ func TestComposer_KeyPathWarmedUnnoticedOnceOnline(t *testing.T) {
 	// From the page's start: every keydown and input the box gets, and,
 	// from the first untrusted input on, every change inside the
 	// composer's form.
-	alice.do("record the composer's events", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `(() => {
+	alice.runOnEveryDocument("record the composer's events", `(() => {
 			window.__composerEvents = [];
 			window.__composerChanges = [];
 			let warmed = false;
@@ -100,9 +96,7 @@ func TestComposer_KeyPathWarmedUnnoticedOnceOnline(t *testing.T) {
 					}
 				}
 			}).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-		})()`})
-		return err
-	}))
+		})()`)
 	alice.open(roomURL(relay.URL(), room, ""))
 	alice.waitOnline()
 	alice.poll("the warm-up's keydown and input on the box", waitTimeout,

@@ -3,14 +3,9 @@
 package e2e
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"testing"
-
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 )
 
 // cspProbeJS records every Content-Security-Policy violation of the page
@@ -22,11 +17,7 @@ document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(
 // installCSPProbe adds cspProbeJS to every document p opens from now on.
 func (p *person) installCSPProbe() {
 	p.t.Helper()
-	p.do("install the CSP probe", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: cspProbeJS})
-		return err
-	}))
+	p.runOnEveryDocument("install the CSP probe", cspProbeJS)
 }
 
 type violation struct{ Directive, Blocked, Policy, Sample string }

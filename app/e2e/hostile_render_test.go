@@ -13,9 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 	"github.com/coder/websocket"
 
 	"github.com/chatpwa/chat/relay/wire"
@@ -65,11 +62,7 @@ func TestHostileInput_RendersAsFastAsPlain(t *testing.T) {
 	room := "e2e-hostile-render"
 
 	bob := newPerson(t, "Bob")
-	bob.do("install the render probe", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: renderProbeJS})
-		return err
-	}))
+	bob.runOnEveryDocument("install the render probe", renderProbeJS)
 	bob.open(roomURL(relay.URL(), room, ""))
 	bob.waitOnline()
 

@@ -21,7 +21,6 @@ import (
 	"github.com/chromedp/cdproto/heapprofiler"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/cdproto/serviceworker"
 	"github.com/chromedp/cdproto/systeminfo"
@@ -129,11 +128,7 @@ func startPage(b *testing.B, p *person, url string) startTimes {
 
 // installStartProbe makes every document p opens run speedProbeJS first.
 func installStartProbe(p *person) {
-	p.do("install the start probe", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: speedProbeJS})
-		return err
-	}))
+	p.runOnEveryDocument("install the start probe", speedProbeJS)
 }
 
 // BenchmarkColdStart: a person opens the chat for the first time (a new

@@ -3,12 +3,9 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -52,11 +49,7 @@ func BenchmarkFloodFirstKeyParts(b *testing.B) {
 	for i := range b.N {
 		room := fmt.Sprintf("speed-first-key-parts-%d", i)
 		p := newPerson(b, fmt.Sprintf("first-key-parts-%d", i))
-		p.do("install the Event Timing observer", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
-				page.AddScriptToEvaluateOnNewDocumentParams{Source: firstKeyPartsJS})
-			return err
-		}))
+		p.runOnEveryDocument("install the Event Timing observer", firstKeyPartsJS)
 		p.open(roomURL(relay.URL(), room, ""))
 		p.waitOnline()
 		p.do("focus the composer", chromedp.Focus(chromedp.CSS("#composer")))

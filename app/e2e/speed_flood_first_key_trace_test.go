@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"cmp"
-	"context"
 	"flag"
 	"fmt"
 	"path/filepath"
@@ -13,9 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -57,15 +54,7 @@ func BenchmarkFloodFirstKeyTrace(b *testing.B) {
 	for i := range b.N {
 		room := fmt.Sprintf("speed-first-key-%d", i)
 		p := newPerson(b, fmt.Sprintf("first-key-%d", i))
-		p.do("install the marks", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			for _, js := range []string{firstKeyMarksJS, openMarksJS} {
-				if _, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
-					page.AddScriptToEvaluateOnNewDocumentParams{Source: js}); err != nil {
-					return err
-				}
-			}
-			return nil
-		}))
+		p.runOnEveryDocument("install the marks", firstKeyMarksJS, openMarksJS)
 		p.open(roomURL(relay.URL(), room, ""))
 		p.waitOnline()
 		var online, started float64 // performance.now() when the test saw it online, and when the flood started

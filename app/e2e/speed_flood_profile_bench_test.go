@@ -16,7 +16,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/profiler"
 	"github.com/chromedp/chromedp"
 )
@@ -50,11 +49,7 @@ func BenchmarkFloodProfile(b *testing.B) {
 	for i := range b.N {
 		room := fmt.Sprintf("speed-flood-profile-%d", i)
 		p := newPerson(b, fmt.Sprintf("flood-profile-%d", i))
-		p.do("install the flood probe", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
-				page.AddScriptToEvaluateOnNewDocumentParams{Source: fmt.Sprintf(floodProbeJS, jsString(*speedGodebug))})
-			return err
-		}))
+		p.runOnEveryDocument("install the flood probe", fmt.Sprintf(floodProbeJS, jsString(*speedGodebug)))
 		p.open(roomURL(relay.URL(), room, ""))
 		p.waitOnline()
 		p.do("focus the composer", chromedp.Focus(chromedp.CSS("#composer")))

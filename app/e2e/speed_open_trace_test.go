@@ -3,16 +3,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/chromedp/cdproto/cdp"
 	jsonv2 "github.com/chromedp/cdproto/cdp/jsonv2"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/chromedp"
 )
 
 // openTraceCategories are the renderer's tasks, style, layout and paint,
@@ -53,11 +49,7 @@ func BenchmarkOpenRoomTrace(b *testing.B) {
 	requireSuite(b)
 	relay := startRelay(b, speedRelayFlags...)
 	p := newPerson(b, "traced-reader")
-	p.do("install the marks", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
-			page.AddScriptToEvaluateOnNewDocumentParams{Source: openMarksJS})
-		return err
-	}))
+	p.runOnEveryDocument("install the marks", openMarksJS)
 	p.open(roomURL(relay.URL(), "speed-lobby", ""))
 	p.waitOnline()
 	n := *speedHistory
