@@ -43,6 +43,21 @@ func TestThreads_ReplyReactEditDelete(t *testing.T) {
 	bob.send("yes!")
 	alice.waitMessages(waitTimeout, []string{"lunch?", "yes!"})
 	alice.waitText(waitTimeout, "#messages li.msg .reply-quote", "Alice: lunch?")
+	// The actions on Bob's own bubble (the accent) are written in its text
+	// colour, not in the page's dark text.
+	// The room's buttons (copy the link, mute, leave) all fit in its panel.
+	bob.poll("the room's buttons inside its panel", waitTimeout, `() => {
+		const panel = document.querySelector('#room-info').getBoundingClientRect();
+		return [...document.querySelectorAll('#room-info button')].every((b) => {
+			const r = b.getBoundingClientRect();
+			return r.width > 0 && r.left >= panel.left && r.right <= panel.right;
+		});
+	}`)
+	bob.poll("the actions on my bubble in its text colour", waitTimeout, `() => {
+		const bubble = document.querySelector('#messages li.msg.mine .bubble');
+		const reply = bubble && bubble.querySelector('.act-reply');
+		return !!reply && getComputedStyle(reply).color === getComputedStyle(bubble).color;
+	}`)
 
 	bob.clickIn(lunch.Key, ".act-react")
 	bob.poll("the emoji picker", waitTimeout, `() => !!document.querySelector('#messages .reaction-picker')`)
