@@ -53,6 +53,11 @@ func TestThreads_ReplyReactEditDelete(t *testing.T) {
 			return r.width > 0 && r.left >= panel.left && r.right <= panel.right;
 		});
 	}`)
+	// The room's section and the people below it are apart, as the
+	// sidebar's sections are.
+	bob.poll("space between the room's section and its people", waitTimeout, `() =>
+		document.querySelector('#presence-title').getBoundingClientRect().top -
+			document.querySelector('#forget-room').getBoundingClientRect().bottom >= 16`)
 	bob.poll("the actions on my bubble in its text colour", waitTimeout, `() => {
 		const bubble = document.querySelector('#messages li.msg.mine .bubble');
 		const reply = bubble && bubble.querySelector('.act-reply');
@@ -63,6 +68,13 @@ func TestThreads_ReplyReactEditDelete(t *testing.T) {
 	bob.poll("the emoji picker", waitTimeout, `() => !!document.querySelector('#messages .reaction-picker')`)
 	bob.clickIn(lunch.Key, `.pick[aria-label="React with 👍"]`)
 	alice.waitText(waitTimeout, "#messages li.msg .reaction", "👍 1")
+	// My own reaction stands out (the accent), not in the plain border
+	// that the dark theme hardly showed.
+	bob.poll("my reaction marked", waitTimeout, `() => {
+		const mine = document.querySelector('#messages .reaction[aria-pressed="true"]');
+		const plain = document.querySelector('#invite-link');
+		return !!mine && getComputedStyle(mine).borderTopColor !== getComputedStyle(plain).borderTopColor;
+	}`)
 
 	alice.clickIn(lunch.Key, ".act-edit")
 	alice.poll("the composer holds the text to edit", waitTimeout, `() => document.querySelector('#composer').value === 'lunch?'`)
