@@ -22,9 +22,9 @@ import (
 // requestAnimationFrame does not run) is never held longer.
 const keyFrameWait = 32 * time.Millisecond
 
-// keyFramePoll is how often a held view looks again: a Go timer is a task of
-// a few hundred microseconds, and the render follows the frame within a
-// poll.
+// keyFramePoll is how often a held view looks again: each look is a short
+// task of its own (a Go timer), and the view follows the key's frame within
+// one poll.
 const keyFramePoll = 4 * time.Millisecond
 
 // keyAwaitsFrame reports whether a key typed in the page has not been shown
