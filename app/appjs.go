@@ -55,6 +55,10 @@ type appJSEdit struct {
 //     (chat.Client.DraftChanged says nothing until something was typed) and
 //     nothing re-renders. A box with text means someone typed already:
 //     nothing is left to warm. In JavaScript: it adds nothing to app.wasm.
+//   - From a keydown to the frame after it, self.chatKeyAwaitsFrame is true
+//     (chatKeyFrame): a session holds its next view meanwhile
+//     (app/ui/key-frame.go), so that a render of new messages does not run
+//     between the key and the frame that shows it.
 var appJSEdits = []appJSEdit{
 	{
 		why: "take the wasm compiled by the worker, else stream it from fetch's Response",
@@ -72,9 +76,9 @@ var appJSEdits = []appJSEdit{
 		new: "goappWatchForUpdate();\ngoappWatchForInstallable();\ngoappInitWebAssembly().finally(goappInitServiceWorker);\n",
 	},
 	{
-		why: "warm the composer's key path once the room is online",
+		why: "warm the composer's key path once the room is online and say when a key awaits its frame",
 		old: "async function goappInitWebAssembly() {\n",
-		new: warmComposerJS + "async function goappInitWebAssembly() {\n",
+		new: warmComposerJS + keyFrameJS + "async function goappInitWebAssembly() {\n",
 	},
 }
 
@@ -98,6 +102,22 @@ const warmComposerJS = `function chatWarmComposer() {
 }
 const chatComposerWarmer = new MutationObserver(chatWarmComposer);
 chatComposerWarmer.observe(document.body, { subtree: true, childList: true, attributeFilter: ["data-state"] });
+
+`
+
+// keyFrameJS is chatKeyFrame (appJSEdits). Its listener is the page's
+// first (the window's, capturing), so the flag is up before go-app's
+// handlers take the key into Go. It comes down in a task after the frame
+// that follows the key's (requestAnimationFrame runs before that frame is
+// drawn), once every key typed meanwhile has had its frame.
+const keyFrameJS = `let chatKeysAwaitingFrame = 0;
+addEventListener("keydown", () => {
+  chatKeysAwaitingFrame++;
+  self.chatKeyAwaitsFrame = true;
+  requestAnimationFrame(() => setTimeout(() => {
+    self.chatKeyAwaitsFrame = --chatKeysAwaitingFrame > 0;
+  }));
+}, true);
 
 `
 

@@ -64,6 +64,10 @@ func (s *session) watch(runCtx context.Context, ctx app.Context, onView func(app
 			return
 		case <-s.client.Changed():
 		}
+		// A key typed just now is shown first (key-frame.go).
+		if !waitForKeyFrame(runCtx, pause) {
+			return
+		}
 		// View copies the lines; taking it here keeps that work off the UI
 		// goroutine.
 		view := s.client.View()
