@@ -43,8 +43,8 @@ func TestThreads_ReplyReactEditDelete(t *testing.T) {
 	bob.send("yes!")
 	alice.waitMessages(waitTimeout, []string{"lunch?", "yes!"})
 	alice.waitText(waitTimeout, "#messages li.msg .reply-quote", "Alice: lunch?")
-	// The actions on Bob's own bubble (the accent) are written in its text
-	// colour, not in the page's dark text.
+	// The actions on Bob's own bubble (the accent) are written in its quiet
+	// text colour (its time's), not in the page's dark text.
 	// The room's buttons (copy the link, mute, leave) all fit in its panel.
 	bob.poll("the room's buttons inside its panel", waitTimeout, `() => {
 		const panel = document.querySelector('#room-info').getBoundingClientRect();
@@ -58,10 +58,11 @@ func TestThreads_ReplyReactEditDelete(t *testing.T) {
 	bob.poll("space between the room's section and its people", waitTimeout, `() =>
 		document.querySelector('#presence-title').getBoundingClientRect().top -
 			document.querySelector('#forget-room').getBoundingClientRect().bottom >= 16`)
-	bob.poll("the actions on my bubble in its text colour", waitTimeout, `() => {
-		const bubble = document.querySelector('#messages li.msg.mine .bubble');
+	bob.poll("the actions on my bubble in its quiet text colour", waitTimeout, `() => {
+		const bubble = document.querySelector('#messages li.msg.mine[data-status="delivered"] .bubble');
 		const reply = bubble && bubble.querySelector('.act-reply');
-		return !!reply && getComputedStyle(reply).color === getComputedStyle(bubble).color;
+		return !!reply && getComputedStyle(reply).color === getComputedStyle(bubble.querySelector('.meta')).color &&
+			getComputedStyle(reply).color !== getComputedStyle(document.body).color;
 	}`)
 
 	bob.clickIn(lunch.Key, ".act-react")

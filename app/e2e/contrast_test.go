@@ -1,0 +1,141 @@
+//go:build !js
+
+package e2e
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// TestLook_TextContrast reads every visible text of the chat in the light
+// and the dark theme, on a desktop and on a phone with each drawer open, and
+// fails for any below WCAG 2's AA contrast (contrastAuditJS): my bubbles and
+// the accent's buttons in the dark theme, a message's actions, names in some
+// hues, quotes on my bubble, the offline label and a message not yet sent
+// all were.
+func TestLook_TextContrast(t *testing.T) {
+	requireSuite(t)
+	relay := startRelay(t)
+	room := "e2e-contrast"
+	alice, bob := newPerson(t, "Alice"), newPerson(t, "Bob")
+	alice.open(roomURL(relay.URL(), room, ""))
+	alice.waitOnline()
+	alice.setNick("Alice")
+	bob.open(roomURL(relay.URL(), room, ""))
+	bob.waitOnline()
+	// A green name: the hue that read worst in HSL.
+	bob.setNick("Bob Green 3")
+
+	const hello = "hello, see https://example.com/a/path"
+	alice.send(hello)
+	bob.waitMessages(waitTimeout, []string{hello})
+	greeting, _ := find(bob.Messages(), hello)
+	// Bob replies to it with a mention; Alice reacts to her own message
+	// and edits it.
+	bob.clickIn(greeting.Key, ".act-reply")
+	bob.waitText(waitTimeout, ".composer-mode", "Replying to Alice")
+	bob.send("@Alice yes")
+	alice.waitText(waitTimeout, "#messages li.msg .reply-quote", "Alice: hello")
+	alice.clickIn(greeting.Key, ".act-react")
+	alice.poll("the emoji picker", waitTimeout, `() => !!document.querySelector('#messages .reaction-picker')`)
+	alice.clickIn(greeting.Key, `.pick[aria-label="React with 👍"]`)
+	bob.waitText(waitTimeout, "#messages li.msg .reaction", "👍 1")
+	alice.clickIn(greeting.Key, ".act-edit")
+	alice.poll("the composer holds the text to edit", waitTimeout, `(text) => document.querySelector('#composer').value === text`, hello)
+	alice.eval(`document.querySelector('#composer').value = ''`, nil)
+	alice.send(hello + " (fixed)")
+	bob.waitText(waitTimeout, "#messages li.msg .edited", "edited")
+	alice.send("a slip")
+	alice.waitMessages(waitTimeout, []string{"a slip"}, "delivered")
+	slip, _ := find(alice.Messages(), "a slip")
+	alice.eval(`window.confirm = () => true`, nil) // the page asks before deleting
+	alice.clickIn(slip.Key, ".act-delete")
+	bob.waitText(waitTimeout, "#messages li.msg.deleted .text", "message deleted")
+	alice.send("@Bob Green 3 and a mention of you")
+	// Bob types a mention: his list opens, Alice sees him typing.
+	bob.do("type a mention", chromedp.Focus(chromedp.CSS("#composer")), chromedp.SendKeys(chromedp.CSS("#composer"), "thanks @A"))
+	bob.poll("the mention list", waitTimeout, `() => !document.querySelector('#mention-list').hidden`)
+	alice.waitText(waitTimeout, "#typing", "typing")
+
+	check := func(p *person, scene string) {
+		t.Helper()
+		for _, theme := range []string{"light", "dark"} {
+			setColorScheme(t, p, theme)
+			var audit struct {
+				Checked int
+				Fails   []string
+			}
+			p.eval(contrastAuditJS, &audit)
+			// A page read wrong (nothing found) must not pass.
+			if audit.Checked < 15 {
+				t.Errorf("%s, %s, %s theme: read only %d texts\n%s", p.name, scene, theme, audit.Checked, p.dump())
+			}
+			saveScreenshotIfAsked(t, p, p.name+"-"+scene+"-"+theme)
+			if len(audit.Fails) > 0 {
+				t.Errorf("%s, %s, %s theme: %d of %d texts below AA contrast:\n  %s",
+					p.name, scene, theme, len(audit.Fails), audit.Checked, strings.Join(audit.Fails, "\n  "))
+			}
+		}
+	}
+	check(alice, "desktop")
+	check(bob, "desktop, listing people to mention")
+
+	alice.do("a phone's screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch))
+	for _, drawer := range []string{"Rooms and settings", "People in this room"} {
+		alice.eval(`(() => { document.querySelector('.topbar button[aria-label="`+drawer+`"]').click(); return true })()`, nil)
+		alice.poll(drawer+" open", waitTimeout, `() => document.querySelector('.shell').dataset.panel !== ''`)
+		check(alice, "phone, "+drawer)
+		alice.eval(`(() => { document.querySelector('.topbar button[aria-label="`+drawer+`"]').click(); return true })()`, nil)
+		alice.poll(drawer+" closed", waitTimeout, `() => !document.querySelector('.shell').dataset.panel`)
+	}
+	alice.do("back to the desktop", chromedp.EmulateReset())
+
+	// Offline, with a message not sent yet.
+	relay.stop()
+	alice.waitState(reconnectTimeout, "offline", "reconnecting")
+	alice.send("written while offline")
+	alice.waitMessages(waitTimeout, []string{"written while offline"}, "pending")
+	check(alice, "offline, a message not sent")
+}
+
+// saveScreenshotIfAsked captures p's screen into CHAT_SCREENSHOTS, when
+// set: the scenes of TestLook_TextContrast are those to look at by eye.
+func saveScreenshotIfAsked(t *testing.T, p *person, name string) {
+	t.Helper()
+	dir := os.Getenv("CHAT_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	name = strings.NewReplacer(" ", "-", ",", "").Replace(name)
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatalf("saving %s: %v", name, err)
+	}
+}
+
+// setColorScheme makes the page prefer the light or the dark theme.
+func setColorScheme(t *testing.T, p *person, scheme string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
+		t.Fatalf("%s: prefers-color-scheme %s: %v", p.name, scheme, err)
+	}
+	// The page's styles follow a moment after the call returns, and some
+	// colours change through a transition: read them once they have ended.
+	p.poll("the "+scheme+" theme", waitTimeout, `(scheme) => matchMedia('(prefers-color-scheme: ' + scheme + ')').matches &&
+		new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() =>
+			ok(document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running')))))`, scheme)
+}
