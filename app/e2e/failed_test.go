@@ -46,6 +46,7 @@ func TestFailed_TooLargeForRelayShowsRetryDeleteAndOthersFlow(t *testing.T) {
 			return reason && reason.textContent.includes('the limit is 1 KB') &&
 				li.querySelector('.failed-retry') && li.querySelector('.failed-delete');
 		}`)
+	alice.checkContrast("a message the relay refused")
 	carol.waitMessages(waitTimeout, []string{"short after the long one"})
 
 	// Retry: still too large for this relay, so it fails again at once and the

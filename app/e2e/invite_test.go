@@ -27,6 +27,7 @@ func TestInvite_LinkAsksBeforeReplacingStoredToken(t *testing.T) {
 	alice.open(roomURL(relay.URL(), room, theirs))
 	alice.waitText(waitTimeout, "#invite-prompt", "Replace the one you have?")
 	alice.waitOnline() // meanwhile the room opens with the stored token
+	alice.checkContrast("asked before replacing a stored invite")
 	alice.do("keep my token", chromedp.Click(chromedp.CSS("#invite-keep")))
 	alice.poll("the question to go", waitTimeout, `() => !document.querySelector('#invite-prompt')`)
 	alice.open(roomURL(relay.URL(), room, ""))

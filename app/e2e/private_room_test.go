@@ -55,6 +55,7 @@ func TestPrivateRoom_OnlyTheLinkReads(t *testing.T) {
 		`() => !!document.querySelector('#room-lock') && location.hash.includes('key=')`)
 	alice.waitOnline()
 	alice.waitText(waitTimeout, "#room-name", roomName)
+	alice.checkContrast("a private room")
 	alice.setNick(aliceNick)
 	// "Copy invite link" puts the link shown in the panel on the clipboard,
 	// with the key in its fragment only: nothing before '#' reaches a server.

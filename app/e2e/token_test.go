@@ -40,6 +40,7 @@ func TestTokenRooms_InviteOpensAndMissingTokenIsDenied(t *testing.T) {
 	carolLink := newLink(t, relay.addr)
 	carol.open(roomURL(carolLink.URL(), room, ""))
 	carol.waitState(waitTimeout, "denied")
+	carol.checkContrast("denied")
 	var label string
 	carol.eval(`document.querySelector('#conn-state').textContent.trim()`, &label)
 	if !strings.Contains(strings.ToLower(label), "denied") {
