@@ -59,6 +59,11 @@ type appJSEdit struct {
 //     (chatKeyFrame): a session holds its next view meanwhile
 //     (app/ui/key-frame.go), so that a render of new messages does not run
 //     between the key and the frame that shows it.
+//
+// and, for the keyboard:
+//
+//   - The message list is one stop for Tab, with arrows between its rows
+//     (rowFocusJS, app/appjs_row_focus.go).
 var appJSEdits = []appJSEdit{
 	{
 		why: "take the wasm compiled by the worker, else stream it from fetch's Response",
@@ -76,9 +81,9 @@ var appJSEdits = []appJSEdit{
 		new: "goappWatchForUpdate();\ngoappWatchForInstallable();\ngoappInitWebAssembly().finally(goappInitServiceWorker);\n",
 	},
 	{
-		why: "warm the composer's key path once the room is online and say when a key awaits its frame",
+		why: "warm the composer's key path once the room is online, say when a key awaits its frame and make the message list one stop for Tab",
 		old: "async function goappInitWebAssembly() {\n",
-		new: warmComposerJS + keyFrameJS + "async function goappInitWebAssembly() {\n",
+		new: warmComposerJS + keyFrameJS + rowFocusJS + "async function goappInitWebAssembly() {\n",
 	},
 }
 

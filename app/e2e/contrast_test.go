@@ -70,7 +70,7 @@ func TestLook_TextContrast(t *testing.T) {
 	for _, drawer := range []string{"Rooms and settings", "People in this room"} {
 		alice.eval(`(() => { document.querySelector('.topbar button[aria-label="`+drawer+`"]').click(); return true })()`, nil)
 		alice.poll(drawer+" open", waitTimeout, `() => document.querySelector('.shell').dataset.panel !== ''`)
-		alice.checkContrast("phone, "+drawer)
+		alice.checkContrast("phone, " + drawer)
 		alice.eval(`(() => { document.querySelector('.topbar button[aria-label="`+drawer+`"]').click(); return true })()`, nil)
 		alice.poll(drawer+" closed", waitTimeout, `() => !document.querySelector('.shell').dataset.panel`)
 	}
