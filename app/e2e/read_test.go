@@ -14,6 +14,7 @@ import (
 // "New messages" above her first new line and "Jump to latest, 2 new";
 // pressing it (Enter) brings him to the bottom, which reads them, and Alice
 // sees "Seen by 1" under her last message (a read signal through the relay).
+// With his read receipts switched off, she no longer does.
 func TestRead_DividerJumpToLatestAndSeenBy(t *testing.T) {
 	requireSuite(t)
 	relay := startRelay(t, "-rate", "1000", "-burst", "1000")
@@ -83,4 +84,21 @@ func TestRead_DividerJumpToLatestAndSeenBy(t *testing.T) {
 	bob.waitText(waitTimeout, "#messages .new-divider", "New messages")
 	bob.send("seen")
 	bob.poll("the divider to go once Bob sent", waitTimeout, `() => !document.querySelector('#messages .new-divider')`)
+
+	// Bob turns read receipts off with their switch (a checkbox drawn as one): he reads Alice's next
+	// message and she sees no "Seen by" under it.
+	// It is drawn as the switches beside it (a native checkbox was 13 px).
+	bob.poll("the read receipts' checkbox drawn as a switch", waitTimeout, `() => {
+		const box = document.querySelector('#read-receipts').getBoundingClientRect();
+		const toggle = document.querySelector('#notify-toggle').getBoundingClientRect();
+		return box.width === toggle.width && box.height === toggle.height;
+	}`)
+	bob.do("switch read receipts off", chromedp.Click(chromedp.CSS("#read-receipts")))
+	bob.poll("the switch off", waitTimeout, `() => !document.querySelector("#read-receipts").checked`)
+	alice.send("news 3")
+	bob.waitMessages(waitTimeout, []string{"news 3"})
+	alice.never(`"Seen by" under "news 3" with Bob's receipts off`, 1500*time.Millisecond, `() => {
+		const seen = document.querySelector('#messages li.msg .seen-by');
+		return seen && seen.closest('li.msg').querySelector('.text').textContent.trim() === 'news 3';
+	}`)
 }
