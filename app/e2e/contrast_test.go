@@ -151,3 +151,47 @@ func setColorScheme(p *person, scheme string) {
 		new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() =>
 			ok(document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running')))))`, scheme)
 }
+
+// TestLook_ForcedColorsKeepIconsAndSwitches: in a Windows contrast theme
+// (forced colours, emulated) every background becomes the theme's canvas,
+// which took the send button's icon, the switches' tracks and thumbs and
+// the connection's dot with it. Each must differ from the colour behind it.
+func TestLook_ForcedColorsKeepIconsAndSwitches(t *testing.T) {
+	requireSuite(t)
+	relay := startRelay(t)
+	alice := newPerson(t, "Alice")
+	alice.open(roomURL(relay.URL(), "e2e-forced-colors", ""))
+	alice.waitOnline()
+	for _, scheme := range []string{"light", "dark"} {
+		ctx, cancel := context.WithTimeout(alice.ctx, actionTimeout)
+		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "forced-colors", Value: "active"}, {Name: "prefers-color-scheme", Value: scheme}}})
+		cancel()
+		if err != nil {
+			t.Fatalf("emulating forced colours: %v", err)
+		}
+		var vanished []string
+		alice.eval(`(() => {
+			const canvas = getComputedStyle(document.body).backgroundColor;
+			const bg = (e, pseudo) => getComputedStyle(e, pseudo).backgroundColor;
+			// What is drawn, and the colour right behind it.
+			const behind = (e) => { const c = bg(e); return c === 'rgba(0, 0, 0, 0)' ? canvas : c; };
+			const thumb = document.querySelector('#notify-toggle .switch-thumb');
+			const receipts = document.querySelector('#read-receipts');
+			const icon = document.querySelector('.send-icon');
+			const dot = document.querySelector('#conn-state .dot');
+			const drawn = {
+				'the send icon': [bg(icon), behind(icon.parentElement)],
+				'a switch off': [bg(thumb), behind(thumb.parentElement)],
+				'the read receipts switch': [bg(receipts, '::before'), behind(receipts)],
+				'the connection dot': [bg(dot), behind(dot.parentElement)],
+			};
+			return matchMedia('(forced-colors: active)').matches
+				? Object.keys(drawn).filter((k) => drawn[k][0] === drawn[k][1] || drawn[k][0] === 'rgba(0, 0, 0, 0)')
+				: ['(forced colours not emulated)'];
+		})()`, &vanished)
+		if len(vanished) > 0 {
+			t.Errorf("forced colours, %s: drawn in the colour behind them, so invisible: %v", scheme, vanished)
+		}
+	}
+}
