@@ -75,12 +75,14 @@ func TestKeyboard_MessageListIsOneTabStop(t *testing.T) {
 	focusedRow("ten")
 	alice.do("press Home", pressNamedKey("Home", 36))
 	focusedRow("one")
+	// The list scrolled up to it: "Jump to latest" comes (after a render).
+	alice.poll("Jump to latest once scrolled up", waitTimeout, `() => !!document.querySelector('#jump-latest')`)
 	alice.do("press ArrowDown", pressNamedKey("ArrowDown", 40))
 	focusedRow("two")
 
 	// Tab leaves from the row last focused, through its own actions only;
-	// coming back lands on it again. Scrolled up to the first row, the list
-	// has "Jump to latest" after it: a stop of its own on the way.
+	// coming back lands on it again. Scrolled up, the list has "Jump to
+	// latest" after it: a stop of its own on the way.
 	for range 4 {
 		alice.do("press Tab", pressTab)
 	}
