@@ -3,26 +3,11 @@
 package e2e
 
 import (
-	"context"
-	"fmt"
 	"testing"
-
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/chromedp"
 )
 
 // pressShiftTab presses and releases Shift+Tab, as a keyboard does.
-var pressShiftTab = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-	for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
-		params := input.DispatchKeyEventParams{Type: typ, Key: "Tab", Code: "Tab", WindowsVirtualKeyCode: 9,
-			NativeVirtualKeyCode: 9, Modifiers: 8} // 8: Shift
-		if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, params); err != nil {
-			return fmt.Errorf("pressing Shift+Tab: %w", err)
-		}
-	}
-	return nil
-})
+var pressShiftTab = pressNamedKeyWith("Tab", 9, 8) // 8: Shift
 
 // The message list is one stop for Tab (app/appjs_row_focus.go): Tab from
 // before it reaches the newest row, then its actions, then the composer;

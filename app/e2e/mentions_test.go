@@ -17,9 +17,16 @@ import (
 // pressNamedKey presses and releases a key that types nothing (Tab, Escape,
 // the arrows) on the focused element, as a keyboard does.
 func pressNamedKey(key string, virtualKey int64) chromedp.Action[chromedp.Void] {
+	return pressNamedKeyWith(key, virtualKey, 0)
+}
+
+// pressNamedKeyWith is pressNamedKey with modifiers held (CDP's bit field:
+// Alt 1, Ctrl 2, Meta 4, Shift 8).
+func pressNamedKeyWith(key string, virtualKey, modifiers int64) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		for _, typ := range []input.DispatchKeyEventType{input.DispatchKeyEventTypeRawKeyDown, input.DispatchKeyEventTypeKeyUp} {
-			params := input.DispatchKeyEventParams{Type: typ, Key: key, Code: key, WindowsVirtualKeyCode: virtualKey, NativeVirtualKeyCode: virtualKey}
+			params := input.DispatchKeyEventParams{Type: typ, Key: key, Code: key, WindowsVirtualKeyCode: virtualKey,
+				NativeVirtualKeyCode: virtualKey, Modifiers: modifiers}
 			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, params); err != nil {
 				return fmt.Errorf("pressing %s: %w", key, err)
 			}
