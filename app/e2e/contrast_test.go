@@ -135,21 +135,32 @@ func saveScreenshotIfAsked(p *person, name string) {
 // follow the system's again ("").
 func setColorScheme(p *person, scheme string) {
 	p.t.Helper()
-	t := p.t
+	emulateMedia(p, &emulation.MediaFeature{Name: "prefers-color-scheme", Value: scheme})
+}
+
+// emulateMedia makes the page see the media features given (a feature with
+// no value follows the system's again) and, once any is set, waits until
+// the page's styles follow: a moment after the call returns, and some
+// colours change through a transition, so they are read once it has ended.
+func emulateMedia(p *person, features ...*emulation.MediaFeature) {
+	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
 	defer cancel()
-	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}}); err != nil {
-		t.Fatalf("%s: prefers-color-scheme %s: %v", p.name, scheme, err)
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Features: features}); err != nil {
+		p.t.Fatalf("%s: emulating %v: %v", p.name, features, err)
 	}
-	if scheme == "" {
+	var queries []string
+	for _, f := range features {
+		if f.Value != "" {
+			queries = append(queries, "("+f.Name+": "+f.Value+")")
+		}
+	}
+	if len(queries) == 0 {
 		return
 	}
-	// The page's styles follow a moment after the call returns, and some
-	// colours change through a transition: read them once they have ended.
-	p.poll("the "+scheme+" theme", waitTimeout, `(scheme) => matchMedia('(prefers-color-scheme: ' + scheme + ')').matches &&
+	p.poll("the page to follow "+strings.Join(queries, " and "), waitTimeout, `(queries) => queries.every((q) => matchMedia(q).matches) &&
 		new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() =>
-			ok(document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running')))))`, scheme)
+			ok(document.getAnimations().every((a) => !(a instanceof CSSTransition) || a.playState !== 'running')))))`, queries)
 }
 
 // TestLook_ForcedColorsKeepIconsAndSwitches: in a Windows contrast theme
@@ -163,13 +174,8 @@ func TestLook_ForcedColorsKeepIconsAndSwitches(t *testing.T) {
 	alice.open(roomURL(relay.URL(), "e2e-forced-colors", ""))
 	alice.waitOnline()
 	for _, scheme := range []string{"light", "dark"} {
-		ctx, cancel := context.WithTimeout(alice.ctx, actionTimeout)
-		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "forced-colors", Value: "active"}, {Name: "prefers-color-scheme", Value: scheme}}})
-		cancel()
-		if err != nil {
-			t.Fatalf("emulating forced colours: %v", err)
-		}
+		emulateMedia(alice, &emulation.MediaFeature{Name: "forced-colors", Value: "active"},
+			&emulation.MediaFeature{Name: "prefers-color-scheme", Value: scheme})
 		var vanished []string
 		alice.eval(`(() => {
 			const canvas = getComputedStyle(document.body).backgroundColor;
@@ -186,9 +192,7 @@ func TestLook_ForcedColorsKeepIconsAndSwitches(t *testing.T) {
 				'the read receipts switch': [bg(receipts, '::before'), behind(receipts)],
 				'the connection dot': [bg(dot), behind(dot.parentElement)],
 			};
-			return matchMedia('(forced-colors: active)').matches
-				? Object.keys(drawn).filter((k) => drawn[k][0] === drawn[k][1] || drawn[k][0] === 'rgba(0, 0, 0, 0)')
-				: ['(forced colours not emulated)'];
+			return Object.keys(drawn).filter((k) => drawn[k][0] === drawn[k][1] || drawn[k][0] === 'rgba(0, 0, 0, 0)');
 		})()`, &vanished)
 		if len(vanished) > 0 {
 			t.Errorf("forced colours, %s: drawn in the colour behind them, so invisible: %v", scheme, vanished)
