@@ -98,19 +98,27 @@ func (r *RoomInfo) forget(ctx app.Context, e app.Event) {
 	ctx.NewActionWithValue(actionForgetRoom, r.RoomID)
 }
 
-// keyGroup is the members who share one key: one install, several tabs or names.
+// keyGroup is the members who share one key: one install, several tabs or
+// names. me: the key is this install's.
 type keyGroup struct {
 	key, code string
 	nicks     []string
+	me        bool
 }
 
-// String is the group as listed: "Ada, Ada (phone) · 0421 7730 1295".
+// String is the group as listed: "Ada, Ada (phone) · 0421 7730 1295", and
+// "You: …" for mine, so the code above the list is not taken for someone
+// else's when people compare codes.
 func (g keyGroup) String() string {
 	code := g.code
 	if code == "" {
 		code = "unverified"
 	}
-	return strings.Join(g.nicks, ", ") + " · " + code
+	line := strings.Join(g.nicks, ", ") + " · " + code
+	if g.me {
+		line = "You: " + line
+	}
+	return line
 }
 
 // keyGroups groups members by key, in the members' order; members whose
@@ -123,10 +131,11 @@ func keyGroups(members []chat.Member) []keyGroup {
 			if !slices.Contains(groups[i].nicks, m.Nick) {
 				groups[i].nicks = append(groups[i].nicks, m.Nick)
 			}
+			groups[i].me = groups[i].me || m.Me
 			continue
 		}
 		index[m.Key] = len(groups)
-		groups = append(groups, keyGroup{key: m.Key, code: m.SafetyCode, nicks: []string{m.Nick}})
+		groups = append(groups, keyGroup{key: m.Key, code: m.SafetyCode, nicks: []string{m.Nick}, me: m.Me})
 	}
 	return groups
 }

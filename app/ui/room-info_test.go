@@ -9,14 +9,15 @@ import (
 )
 
 // People are grouped by key: two tabs of one install are one line with
-// one safety code; a member whose meta did not verify is listed apart as
-// unverified, never merged with another.
+// one safety code, mine marked as mine whichever of my tabs comes first; a
+// member whose meta did not verify is listed apart as unverified, never
+// merged with another.
 func TestRoomInfo_GroupsPeopleByKeyWithTheirCodes(t *testing.T) {
 	members := []chat.Member{
-		{Conn: "1", Nick: "Ada", Key: "key-ada", SafetyCode: "1111 2222 3333", Me: true},
+		{Conn: "1", Nick: "Ada", Key: "key-ada", SafetyCode: "1111 2222 3333"}, // my other tab
 		{Conn: "2", Nick: "Bob", Key: "key-bob", SafetyCode: "4444 5555 6666"},
 		{Conn: "3", Nick: "Ada (phone)", Key: "key-ada", SafetyCode: "1111 2222 3333"},
-		{Conn: "4", Nick: "Ada", Key: "key-ada", SafetyCode: "1111 2222 3333"}, // a third tab
+		{Conn: "4", Nick: "Ada", Key: "key-ada", SafetyCode: "1111 2222 3333", Me: true}, // this tab
 		{Conn: "5", Nick: "x1y2z3"},
 		{Conn: "6", Nick: "q9w8e7"},
 	}
@@ -29,7 +30,7 @@ func TestRoomInfo_GroupsPeopleByKeyWithTheirCodes(t *testing.T) {
 
 	// section > [h2, p, input, div, p, ul#keys, p#failures]
 	want := []struct{ key, text string }{
-		{"key-ada", "Ada, Ada (phone) · 1111 2222 3333"},
+		{"key-ada", "You: Ada, Ada (phone) · 1111 2222 3333"},
 		{"key-bob", "Bob · 4444 5555 6666"},
 		{"", "x1y2z3 · unverified"},
 		{"", "q9w8e7 · unverified"},
