@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -479,13 +478,9 @@ func TestRelayIntegration_LinkCutAfterPubDeliveredExactlyOnce(t *testing.T) {
 }
 
 func TestRelayIntegration_RefusalsStopTheRetryLoop(t *testing.T) {
-	srv, err := relay.New(relay.Config{Secret: "s3cret", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
+	// startRelayWith shuts the relay down: closing only its HTTP server
+	// left its writer pool's idle worker to TestMain's leak check.
+	url := startRelayWith(t, "", relay.Config{Secret: "s3cret"}).url()
 
 	denied := runRealClient(t, url, "alice-cid", "alice", nil)
 	v := waitReal(t, denied, "denied", func(v View) bool { return v.State == StateDenied })
