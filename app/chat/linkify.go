@@ -7,7 +7,7 @@ import (
 )
 
 // Segment is a piece of message text: plain text, a link when URL is set,
-// or a mention (Markup).
+// a mention, or styled text (Markup).
 // URL is only ever an http(s) URL, so rendering it as href is safe.
 type Segment struct {
 	_ noCompare
@@ -17,6 +17,8 @@ type Segment struct {
 	// Mention: Text is "@nick" of someone present (Markup); Me: that
 	// someone is me.
 	Mention, Me bool
+	// Style: plain text set as Markup found it marked, its marks left out.
+	Style Style
 }
 
 // MaxLinks is how many links Linkify makes of one message at most; the rest

@@ -8,17 +8,20 @@ import "strings"
 const MaxMentions = 100
 
 // Markup splits a message's text for display: plain text, http(s) links
-// (Linkify) and "@nick" mentions of the nicks (Mentions' rules; the longer
-// nick wins where two match), marked Me when the nick is me. A mention is
-// never found inside a link. me is matched whether or not it is among nicks.
+// (Linkify), "@nick" mentions of the nicks (Mentions' rules; the longer
+// nick wins where two match), marked Me when the nick is me, and the plain
+// text's *styled* pieces (formatSegments). A mention is never found inside
+// a link, nor a style inside either. me is matched whether or not it is
+// among nicks.
 //
 // Like Linkify it runs in time linear in len(text) whatever the text and
 // however many nicks: each "@" costs at most MaxNickLen runes of reading
-// (mentionMatcher), and at most MaxMentions mentions come out.
+// (mentionMatcher), and at most MaxMentions mentions and MaxStyled styled
+// pieces come out.
 func Markup(text string, nicks []string, me string) []Segment {
 	segments := Linkify(text)
 	if strings.IndexByte(text, '@') < 0 || (len(nicks) == 0 && me == "") {
-		return segments
+		return formatSegments(segments, text)
 	}
 	everyone := newMentionMatcher(append(nicks[:len(nicks):len(nicks)], me)...)
 	mine := newMentionMatcher(me)
@@ -47,5 +50,5 @@ func Markup(text string, nicks []string, me string) []Segment {
 			out = append(out, Segment{Text: text[plain:to]})
 		}
 	}
-	return out
+	return formatSegments(out, text)
 }

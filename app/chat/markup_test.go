@@ -129,6 +129,13 @@ var markupShapes = []struct{ name, text string }{
 	{"near misses", fill("@a1000x ", hostileSize)},
 	{"long nick-like runs", fill("@"+strings.Repeat("a", 40)+" ", hostileSize)},
 	{"mentions in links", fill("http://a.example/@a ", hostileSize)},
+	// Styles (format.go): pieces up to MaxStyled, then marks that never
+	// close, on one line and on many, runs of marks, code never closed.
+	{"styled pieces", fill("*a* _b_ ", hostileSize)},
+	{"unclosed marks", fill("*a _b ~c ", hostileSize)},
+	{"unclosed per line", fill("*a *b _c\n", hostileSize)},
+	{"mark runs", fill("**a***b ~~~ ", hostileSize)},
+	{"backticks", fill("``` ` ", hostileSize)},
 }
 
 // BenchmarkMarkup: each 60 KB shape costs about what plain words cost,

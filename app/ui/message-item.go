@@ -292,8 +292,9 @@ func statusMark(line chat.Line) app.UI {
 	}
 }
 
-// textSegments renders text as text nodes, with http(s) URLs as safe links
-// and mentions of who is present as highlighted spans (chat.Markup). When
+// textSegments renders text as text nodes, with http(s) URLs as safe links,
+// mentions of who is present as highlighted spans and styled pieces in
+// their elements, <strong>, <em>, <s> or <code> (chat.Markup). When
 // text is cut from a longer message, a link or mention at its very end may
 // be cut too: it stays text rather than point somewhere its author did not
 // mean.
@@ -324,12 +325,32 @@ func textSegments(text string, cut bool, who mentionable) []app.UI {
 				Text(s.Text))
 			continue
 		}
+		if tag := styleTag(s.Style); tag != "" {
+			nodes = append(nodes, app.Elem(tag).Text(s.Text))
+			continue
+		}
 		nodes = append(nodes, app.Text(s.Text))
 	}
 	if cut {
 		nodes = append(nodes, app.Text("…"))
 	}
 	return nodes
+}
+
+// styleTag is the element that sets a styled piece of text (chat.Style),
+// or "" for plain text.
+func styleTag(style chat.Style) string {
+	switch style {
+	case chat.Bold:
+		return "strong"
+	case chat.Italic:
+		return "em"
+	case chat.Strike:
+		return "s"
+	case chat.Code:
+		return "code"
+	}
+	return ""
 }
 
 // isWebURL double-checks, independently of Linkify, that a link target is

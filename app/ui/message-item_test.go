@@ -108,6 +108,28 @@ func TestMessageItem_HTMLIsText(t *testing.T) {
 	}
 }
 
+// Styled pieces are set in their elements, their marks left out, and what
+// is inside stays text: a mark cannot make markup.
+func TestMessageItem_Styles(t *testing.T) {
+	text := "*bold* _it_ ~no~ `<b>x</b>` done"
+	item := lineItem(message(text, false, chat.StatusDelivered))
+	path := func(i ...int) []int { return append(append([]int{}, textPath...), i...) }
+	for i, want := range []struct{ tag, text string }{{"strong", "bold"}, {"em", "it"}, {"s", "no"}, {"code", "<b>x</b>"}} {
+		if err := app.Match(app.Elem(want.tag), item, path(2*i)...); err != nil {
+			t.Errorf("%s: %v", want.tag, err)
+		}
+		if err := app.Match(app.Text(want.text), item, path(2*i, 0)...); err != nil {
+			t.Errorf("%s text: %v", want.tag, err)
+		}
+		if err := app.Match(app.Text(" "), item, path(2*i+1)...); err != nil && i < 3 {
+			t.Errorf("after %s: %v", want.tag, err)
+		}
+	}
+	if err := app.Match(app.Text(" done"), item, path(7)...); err != nil {
+		t.Errorf("after code: %v", err)
+	}
+}
+
 func TestMessageItem_Links(t *testing.T) {
 	text := "see https://example.com/a?b=1 or javascript:alert(1) and data:text/html,x"
 	item := lineItem(message(text, false, chat.StatusDelivered))
