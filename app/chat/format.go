@@ -84,9 +84,8 @@ func formatSegments(segments []Segment, text string) []Segment {
 }
 
 // appendPiece appends a piece of text in style, if there is any text. One
-// copy of the append, not one per caller: app.wasm pays per copy.
-//
-//go:noinline
+// copy of the append, not one per caller: app.wasm pays per copy (it is
+// built without inlining, build.sh's WASM_BUILD_FLAGS).
 func appendPiece(out []Segment, text string, style Style) []Segment {
 	if text == "" {
 		return out

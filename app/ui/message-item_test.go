@@ -121,7 +121,10 @@ func TestMessageItem_Styles(t *testing.T) {
 		if err := app.Match(app.Text(want.text), item, path(2*i, 0)...); err != nil {
 			t.Errorf("%s text: %v", want.tag, err)
 		}
-		if err := app.Match(app.Text(" "), item, path(2*i+1)...); err != nil && i < 3 {
+		if i == 3 {
+			break // " done" follows the code, checked below
+		}
+		if err := app.Match(app.Text(" "), item, path(2*i+1)...); err != nil {
 			t.Errorf("after %s: %v", want.tag, err)
 		}
 	}
